@@ -1,0 +1,1 @@
+"""The rule language grammar (installed as perfrules.grammar)."""

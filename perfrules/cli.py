@@ -1,0 +1,157 @@
+"""The ``perfrules`` command. Heavy imports happen inside commands so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .errors import ErrorGroup, PerfrulesError, UsageError
+
+FAIL_ON = {"veto": 3, "error": 2, "warning": 1, "info": 0}
+INPUT_SUFFIXES = {".yaml", ".yml", ".json", ".csv", ".xlsx"}
+
+
+def _die(e: PerfrulesError) -> None:
+    click.echo(e.render(), err=True)
+    sys.exit(2)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write the whole output or nothing: a temp file beside the target, then rename."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _is_side_file(p: Path) -> bool:
+    return p.stem == "项目信息" or p.stem.endswith(".项目信息") or p.name.startswith((".", "~$"))
+
+
+def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
+    out: list[Path] = []
+    for spec in inputs:
+        p = Path(spec)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
+                          and not _is_side_file(f) and "pack.yaml" != f.name)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise UsageError(f"找不到输入文件「{spec}」", f"input {spec} does not exist")
+    if not out:
+        raise UsageError("没有可检查的输入文件", "no input files to check")
+    return out
+
+
+def load_packs(specs: tuple[str, ...]):
+    from .engine.packs import default_packs, load_pack
+    names = list(specs) or default_packs()
+    if not names:
+        raise UsageError("未指定规则包，且没有默认规则包", "no pack given and no default pack")
+    errors: list[PerfrulesError] = []
+    packs = []
+    for s in names:
+        try:
+            packs.append(load_pack(s))
+        except ErrorGroup as e:
+            errors += e.errors
+        except PerfrulesError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return packs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="perfrules")
+def main() -> None:
+    """perfrules: 预算绩效指标规则检查 (executable rules for budget-performance indicators)."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-p", "--pack", "packs", multiple=True, help="规则包名称或路径 (pack name or folder); 可多次")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md", "jsonl"]), default="table")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 (write to a file, atomically)")
+@click.option("-j", "--jobs", type=int, default=1, help="并行进程数 (worker processes)")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error",
+              help="达到此级别即以 1 退出 (exit 1 at or above this severity)")
+@click.option("--show-na", is_flag=True, help="表格中列出不适用项 (list not-applicable outcomes)")
+def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
+    """检查指标表 (validate indicator sets against packs)."""
+    from .data.loaders import load
+    from .engine.runner import run
+    from .engine.results import SEVERITY_ORDER
+    from .report import render
+    try:
+        files = expand_inputs(inputs)
+        compiled = load_packs(packs)
+        results = []
+        for f in files:
+            iset = load(str(f))
+            results.append(run(compiled, iset))
+    except PerfrulesError as e:
+        _die(e)
+        return
+    text = {"table": lambda: render.to_table(results, show_na), "json": lambda: render.to_json(results),
+            "md": lambda: render.to_markdown(results), "jsonl": lambda: render.to_jsonl(results)}[fmt]()
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    threshold = FAIL_ON[fail_on]
+    worst = max((SEVERITY_ORDER[f.severity] for r in results for f in r.findings if f.waived is None),
+                default=-1)
+    sys.exit(1 if worst >= threshold else 0)
+
+
+@main.command("compile")
+@click.argument("targets", nargs=-1, required=True)
+def compile_cmd(targets):
+    """编译规则文件或规则包，列出全部错误 (parse and compile; print every error)."""
+    from .engine.packs import load_pack
+    errors: list[PerfrulesError] = []
+    for t in targets:
+        try:
+            p = load_pack(t)
+            n_rules, n_items = len(p.compiled.rules), len(p.compiled.items)
+            click.echo(f"{t}: 通过 (ok) — {n_rules} 条规则, {n_items} 个评分项")
+        except ErrorGroup as e:
+            errors += e.errors
+        except PerfrulesError as e:
+            errors.append(e)
+    if errors:
+        _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
+
+
+@main.command()
+@click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
+def packs(extra):
+    """列出规则包 (list bundled and given packs)."""
+    from tabulate import tabulate
+
+    from .engine.packs import bundled_names, load_pack
+    rows = []
+    try:
+        for name in list(bundled_names()) + list(extra):
+            p = load_pack(name)
+            rows.append((p.name, p.version, len(p.compiled.rules), len(p.compiled.items),
+                         "是" if p.default else "", p.description))
+    except PerfrulesError as e:
+        _die(e)
+    click.echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "说明"]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

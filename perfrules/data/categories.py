@@ -1,0 +1,104 @@
+"""The indicator framework (一级 → 二级) and the synonyms seen in real forms.
+
+Forms write the same category many ways (产出数量, 数量, 数量指标); loaders keep the
+original text and store the canonical name. Rule files extend the table with
+``同义`` lines (see the language reference); :class:`Synonyms` is that table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+
+# 二级 canonical name → its 一级 (成本指标 sits under 产出 in the older layout).
+LEVEL2 = {
+    "数量指标": "产出指标",
+    "质量指标": "产出指标",
+    "时效指标": "产出指标",
+    "成本指标": "产出指标",
+    "经济效益指标": "效益指标",
+    "社会效益指标": "效益指标",
+    "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标",
+    "文化效益指标": "效益指标",
+    "服务对象满意度指标": "满意度指标",
+}
+
+# Variant → canonical, from the seeds (002 tables 3/4, 004's long table) and R16.
+SYNONYMS = {
+    "产出": "产出指标",
+    "效益": "效益指标",
+    "满意度": "满意度指标",
+    "服务对象满意度": "服务对象满意度指标",
+    "公众满意度": "服务对象满意度指标",
+    "公众满意度指标": "服务对象满意度指标",
+    "社会公众满意度": "服务对象满意度指标",
+    "利益相关者满意度": "服务对象满意度指标",
+    "利益相关者满意度指标": "服务对象满意度指标",
+    "满意度指标(二级)": "服务对象满意度指标",
+    "数量": "数量指标",
+    "产出数量": "数量指标",
+    "质量": "质量指标",
+    "产出质量": "质量指标",
+    "时效": "时效指标",
+    "产出时效": "时效指标",
+    "成本": "成本指标",
+    "产出成本": "成本指标",
+    "经济效益": "经济效益指标",
+    "社会效益": "社会效益指标",
+    "生态效益": "生态效益指标",
+    "文化效益": "文化效益指标",
+    "可持续影响": "可持续影响指标",
+    "可持续发展影响": "可持续影响指标",
+    "可持续影响力": "可持续影响指标",
+}
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Drop the spaces PDF extraction and Excel wrapping put inside Chinese words."""
+    return _SPACE.sub("", text).strip()
+
+
+class Synonyms:
+    """A variant → canonical table; packs and rule files add to a copy of the default."""
+
+    def __init__(self, table: Mapping[str, str] | None = None):
+        self._table: dict[str, str] = dict(SYNONYMS if table is None else table)
+
+    def extended(self, pairs: Iterable[tuple[str, str]]) -> "Synonyms":
+        table = dict(self._table)
+        for variant, canonical in pairs:
+            table[clean(variant)] = clean(canonical)
+        return Synonyms(table)
+
+    def canonical(self, text: str | None) -> str | None:
+        """The canonical name of a category, or the cleaned text when it is unknown."""
+        if text is None:
+            return None
+        t = clean(text)
+        if not t:
+            return None
+        seen = set()
+        while t in self._table and t not in seen:  # chains: 公众满意度 → … → canonical
+            seen.add(t)
+            t = self._table[t]
+        return t
+
+    def variants(self, canonical: str) -> set[str]:
+        c = self.canonical(canonical)
+        return {v for v in self._table if self.canonical(v) == c} | {c}
+
+    def items(self):
+        return self._table.items()
+
+
+DEFAULT_SYNONYMS = Synonyms()
+
+
+def level1_of(level2: str | None, synonyms: Synonyms = DEFAULT_SYNONYMS) -> str | None:
+    """The 一级 that a canonical 二级 belongs to, if it is a known one."""
+    return LEVEL2.get(synonyms.canonical(level2) or "")

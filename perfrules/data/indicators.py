@@ -1,0 +1,115 @@
+"""The indicator-set model: what a 绩效目标申报表 / 绩效自评表 loads into.
+
+Names in code are English; the Chinese field name of each attribute is in its
+metadata (``zh``) and in :data:`INDICATOR_FIELDS`, which loaders and the rule
+language both read. Amounts are 万元 as :class:`decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from ..errors import Location
+
+STAGES = ("申报", "自评", "评价")
+NATURES = ("经常性", "一次性")
+
+
+def _tuple(x):
+    return tuple(x) if x is not None else ()
+
+
+@attrs.frozen
+class Project:
+    """项目: the project an indicator set belongs to."""
+
+    name: str | None = attrs.field(default=None, metadata={"zh": "名称"})
+    department: str | None = attrs.field(default=None, metadata={"zh": "主管部门"})
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_tuple,
+                                              metadata={"zh": "类别"})
+    nature: str | None = attrs.field(default=None, metadata={"zh": "性质"})
+    year: int | None = attrs.field(default=None, metadata={"zh": "年度"})
+
+
+@attrs.frozen
+class Budget:
+    """预算: the project's budget figures in 万元."""
+
+    initial: Decimal | None = attrs.field(default=None, metadata={"zh": "年初预算"})
+    adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_tuple,
+                                                   metadata={"zh": "调整"})
+    carryover: Decimal | None = attrs.field(default=None, metadata={"zh": "上年结转"})
+    annual: Decimal | None = attrs.field(default=None, metadata={"zh": "年度预算"})
+    spent: Decimal | None = attrs.field(default=None, metadata={"zh": "支出"})
+    # A stated execution rate (执行率) to reconcile against spent ÷ annual.
+    stated_rate: Decimal | None = attrs.field(default=None, metadata={"zh": "执行率"})
+    location: Location | None = attrs.field(default=None, eq=False)
+
+    @property
+    def adjusted(self) -> Decimal | None:
+        """上年结转 + 年初预算 ± 调整, when 年初预算 is known."""
+        if self.initial is None:
+            return None
+        return (self.carryover or Decimal(0)) + self.initial + sum(self.adjustments, Decimal(0))
+
+    @property
+    def denominator(self) -> Decimal | None:
+        """年度预算 if stated, else the adjusted budget."""
+        return self.annual if self.annual is not None else self.adjusted
+
+
+@attrs.frozen
+class Indicator:
+    """三级指标: one row of the indicator table, with where it came from."""
+
+    level1: str | None = attrs.field(default=None, metadata={"zh": "一级指标"})
+    level2: str | None = attrs.field(default=None, metadata={"zh": "二级指标"})
+    name: str | None = attrs.field(default=None, metadata={"zh": "三级指标"})
+    target: str | None = attrs.field(default=None, metadata={"zh": "指标值"})
+    actual: str | None = attrs.field(default=None, metadata={"zh": "实际完成值"})
+    method: str | None = attrs.field(default=None, metadata={"zh": "计算方法"})
+    basis: str | None = attrs.field(default=None, metadata={"zh": "赋值依据"})
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_tuple,
+                                            metadata={"zh": "佐证材料"})
+    weight: Decimal | None = attrs.field(default=None, metadata={"zh": "分值"})
+    score: Decimal | None = attrs.field(default=None, metadata={"zh": "得分"})
+    # What the form said before synonyms were normalised (产出数量 → 数量指标).
+    level1_raw: str | None = attrs.field(default=None, metadata={"zh": "一级指标原文"})
+    level2_raw: str | None = attrs.field(default=None, metadata={"zh": "二级指标原文"})
+    # Extra columns of the form that perfrules does not interpret, kept, never dropped.
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
+    location: Location | None = attrs.field(default=None, eq=False)
+
+    def label(self, index: int) -> str:
+        """How a finding names this row: 绩效指标[3] 资金拨付率 (1-based)."""
+        named = self.name and self.name.strip() not in ("/", "-", "—", "无")
+        return f"绩效指标[{index}] {self.name.strip()}" if named else f"绩效指标[{index}] (未命名)"
+
+
+@attrs.frozen
+class ScoreEntry:
+    """评分: one line of an evaluator's score sheet."""
+
+    path: str = attrs.field(metadata={"zh": "路径"})
+    weight: Decimal | None = attrs.field(default=None, metadata={"zh": "分值"})
+    score: Decimal | None = attrs.field(default=None, metadata={"zh": "得分"})
+    comment: str | None = attrs.field(default=None, metadata={"zh": "评价情况"})
+    location: Location | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class IndicatorSet:
+    """One project's indicators at one stage, with whatever else the form gave."""
+
+    indicators: tuple[Indicator, ...] = attrs.field(converter=_tuple)
+    project: Project | None = None
+    stage: str | None = attrs.field(default=None, metadata={"zh": "阶段"})
+    budget: Budget | None = None
+    goal: str | None = attrs.field(default=None, metadata={"zh": "绩效目标"})
+    scores: tuple[ScoreEntry, ...] = attrs.field(default=(), converter=_tuple,
+                                                 metadata={"zh": "评分"})
+    source: str = "<memory>"
+    # Non-fatal remarks from loading, e.g. unknown keys (contract: a warning).
+    warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple)

@@ -1,0 +1,102 @@
+"""Indicator-set inputs (YAML, JSON, CSV, XLSX) → :class:`~perfrules.data.indicators.IndicatorSet`.
+
+:func:`load` picks the reader by extension and checks that the content agrees (a text
+file named .xlsx, a workbook named .csv and an .xls binary are refused with a reason);
+a file with another extension is sniffed. :func:`load_mapping` builds a set from an
+already parsed mapping (a JSON Lines record). Every user mistake is a
+:class:`~perfrules.errors.DataError` (several at once: an
+:class:`~perfrules.errors.ErrorGroup`); unknown keys and columns are warnings in
+``IndicatorSet.warnings``. Inputs are only ever read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ...errors import DataError, Location
+from ..categories import DEFAULT_SYNONYMS, Synonyms
+from ..indicators import IndicatorSet
+from . import fields
+from .mapping import Ctx, build
+from .tabular import load_csv
+from .xlsx import OLE_MAGIC, ZIP_MAGIC, load_xlsx
+from .yaml_json import load_json, load_yaml
+
+__all__ = ["EXTENSIONS", "SIDE_KINDS", "is_side_file", "load", "load_mapping"]
+
+EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
+              ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+SIDE_KINDS = ("项目信息", "评分")  # CSV side files, see tabular
+
+
+def is_side_file(path: str | os.PathLike) -> bool:
+    """Whether a CSV is a 项目信息/评分 side file of a table, not an indicator set itself."""
+    p = Path(path)
+    return p.suffix.lower() == ".csv" and any(
+        p.stem == kind or p.stem.endswith("." + kind) for kind in SIDE_KINDS)
+
+
+def _sniff(data: bytes) -> str:
+    """The format of a file whose extension says nothing."""
+    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+        return "xlsx"  # the XLSX reader explains an .xls or a zip that is no workbook
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "json"
+    first = head.split(b"\n", 1)[0]
+    return "yaml" if b":" in first and b"," not in first else "csv"
+
+
+def _format(path: Path, data: bytes, source: str) -> str:
+    ext = path.suffix.lower()
+    if ext == ".xls":
+        return "xlsx"  # the XLSX reader's check names the old binary format
+    kind = EXTENSIONS.get(ext) or _sniff(data)
+    binary = data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC)
+    if kind != "xlsx" and binary:
+        raise DataError(f"扩展名为 {ext or '(无)'}，但内容是 Excel 工作簿",
+                        f"the file is named {ext or '(no extension)'} but holds an Excel workbook",
+                        where=Location(source), hint="请把扩展名改为 .xlsx (rename it to .xlsx)")
+    return kind
+
+
+def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+    """Read one indicator set from a file; raise DataError/ErrorGroup for bad input."""
+    source = os.fspath(path)
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DataError("文件不存在", "no such file", where=Location(source)) from None
+    except IsADirectoryError:
+        raise DataError("这是文件夹，不是文件", "this is a folder, not a file",
+                        where=Location(source)) from None
+    except OSError as e:
+        raise DataError("无法读取文件", f"cannot read the file: {e.strerror}",
+                        where=Location(source)) from None
+    if is_side_file(p):
+        raise DataError("这是附属文件（项目信息/评分），不是指标表",
+                        "this is a side file (项目信息/评分), not an indicator table",
+                        where=Location(source),
+                        hint="请载入与它同名的指标表 CSV (load the indicator CSV next to it)")
+    kind = _format(p, data, source)
+    if kind == "xlsx":
+        return load_xlsx(data, source, synonyms)
+    if kind == "csv":
+        return load_csv(p, data, source, synonyms)
+    text = fields.decode(data, source) if data.strip() else ""
+    if not text:
+        raise DataError("文件为空", "the file is empty", where=Location(source))
+    return (load_json if kind == "json" else load_yaml)(text, source, synonyms)
+
+
+def load_mapping(obj: Mapping, source: str, *,
+                 synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+    """An indicator set from a parsed mapping (e.g. one JSON Lines record).
+
+    Numbers should already be Decimal or int (``json.loads(parse_float=Decimal)``);
+    errors name ``source`` and the key path, e.g. ``$.绩效指标[2].分值``.
+    """
+    return build(obj, Ctx(source, synonyms))

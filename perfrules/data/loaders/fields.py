@@ -1,0 +1,281 @@
+"""The keys every input format shares, and how one value of each kind is read.
+
+Keys and column headers are matched after :func:`norm_key` (full-width folded, spaces
+dropped, English lower-cased with ``-``/space as ``_``), so "执行 率", "Execution-Rate"
+and "execution_rate" are one key. Values are read exactly: numbers become
+:class:`~decimal.Decimal` from their text, never through a binary float.
+
+A converter raises :class:`Bad` with a bilingual message; the caller knows where the
+value was and turns it into a :class:`~perfrules.errors.DataError` with a location.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from ...errors import DataError, Location
+from ..categories import clean
+
+
+class Bad(Exception):
+    """A value that cannot be read as its field requires (located by the caller)."""
+
+    def __init__(self, zh: str, en: str, hint: str | None = None):
+        super().__init__(en)
+        self.zh, self.en, self.hint = zh, en, hint
+
+
+def norm_key(key: object) -> str:
+    text = unicodedata.normalize("NFKC", str(key))
+    return re.sub(r"[\s\-]+", "_", text.strip()).lower() if text.isascii() else clean(text)
+
+
+class Table:
+    """Canonical (Chinese) key → its aliases; lookup by any spelling."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]]):
+        self.canon = tuple(entries)
+        self._by = {norm_key(a): c for c, aliases in entries.items() for a in (c, *aliases)}
+
+    def __contains__(self, key: object) -> bool:
+        return self.lookup(key) is not None
+
+    def lookup(self, key: object) -> str | None:
+        return self._by.get(norm_key(key))
+
+
+TOP = Table({
+    "项目": ("project",), "阶段": ("stage",), "预算": ("budget",),
+    "绩效目标": ("goal",), "绩效指标": ("indicators",), "评分": ("scores",),
+})
+PROJECT = Table({
+    "名称": ("name", "项目名称"), "主管部门": ("department", "主管单位"),
+    "类别": ("category", "categories"), "性质": ("nature", "项目性质"),
+    "年度": ("year",),
+})
+BUDGET = Table({
+    "年初预算": ("initial",), "调整": ("adjustments", "adjustment"),
+    "上年结转": ("carryover",), "年度预算": ("annual",),
+    "支出": ("spent", "expenditure"), "执行率": ("execution_rate",),
+})
+INDICATOR = Table({
+    "一级指标": ("level1",), "二级指标": ("level2",),
+    "三级指标": ("name", "level3", "指标名称"),
+    "指标值": ("target", "年度指标值", "预期值", "预期指标值", "标准"),
+    "实际完成值": ("actual", "指标完成情况", "完成情况", "实际完成指标值", "全年实际值"),
+    # The seeds write the explanation of a value as 指标解释 where others say 计算方法.
+    "计算方法": ("method", "指标解释", "计算公式"),
+    "赋值依据": ("basis",), "佐证材料": ("evidence",),
+    "分值": ("weight",), "得分": ("score",),
+})
+SCORE = Table({
+    "路径": ("path",), "分值": ("weight",), "得分": ("score", "评价得分"),
+    "评价情况": ("comment", "评价意见"),
+    # An evaluator's sheet (seed 002 附件) names items by level instead of a path.
+    "一级指标": ("level1",), "二级指标": ("level2",), "三级指标": ("level3",),
+})
+
+STAGE_ALIASES = {
+    "申报": ("declare", "declared", "declaration", "目标申报", "绩效目标申报"),
+    "自评": ("self_evaluation", "selfeval", "self_eval", "绩效自评"),
+    "评价": ("evaluation", "绩效评价", "重点评价", "重点绩效评价"),
+}
+_STAGES = Table(STAGE_ALIASES)
+NATURE_ALIASES = Table({"经常性": ("recurring",), "一次性": ("one_off", "one_time")})
+
+
+# --------------------------------------------------------------------- values
+
+def _is_listlike(v: object) -> bool:
+    return isinstance(v, (list, tuple, dict))
+
+
+def text(v: object) -> str | None:
+    """A free-text field: kept as written (only outer blanks trimmed)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):  # only XLSX gives bools (YAML ones stay text)
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        v = Decimal(repr(v))
+    if isinstance(v, _dt.datetime) and v.time() == _dt.time():
+        v = v.date()
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, (str, int, Decimal)):
+        return str(v).strip() or None
+    raise Bad("应为文本", "expected text", got(v))
+
+
+def kept(v: object) -> str:
+    """An unknown key's value as text for Indicator.extra (lists as JSON, not repr)."""
+    if _is_listlike(v):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    try:
+        return text(v) or ""
+    except Bad:
+        return str(v)
+
+
+def texts(v: object, split: str | None = None) -> tuple[str, ...]:
+    """A string or list of strings; ``split`` is a regex to cut one string into items."""
+    if v is None:
+        return ()
+    items = v if isinstance(v, (list, tuple)) else [v]
+    out: list[str] = []
+    for item in items:
+        t = text(item)
+        if t is None:
+            continue
+        out.extend(p.strip() for p in (re.split(split, t) if split else [t]) if p.strip())
+    return tuple(out)
+
+
+def got(v: object) -> str:
+    """What a value of the wrong type is, for a hint: 得到列表 (got a list)."""
+    if isinstance(v, dict):
+        return "得到映射 (got a mapping)"
+    if isinstance(v, (list, tuple)):
+        return "得到列表 (got a list)"
+    return f"得到 {type(v).__name__} (got {type(v).__name__})"
+
+
+def _finite(d: Decimal, raw: object) -> Decimal:
+    if not d.is_finite():
+        raise Bad(f"「{raw}」不是数字", f"{raw!r} is not a number")
+    return d
+
+
+def _numeric(v: object) -> Decimal | str | None:
+    """A Decimal for numbers, the normalised string for text, None for blanks."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or _is_listlike(v) or not isinstance(v, (int, float, Decimal, str)):
+        raise Bad("应为数字", "expected a number", got(v))
+    if isinstance(v, float):
+        return _finite(Decimal(repr(v)), v)  # repr is the shortest text that round-trips
+    if isinstance(v, (int, Decimal)):
+        return _finite(Decimal(v), v)
+    s = unicodedata.normalize("NFKC", v).replace("−", "-")
+    s = re.sub(r"[\s,]", "", s)
+    return s or None
+
+
+def _parse(s: str, raw: object, hint: str) -> Decimal:
+    try:
+        return _finite(Decimal(s), raw)
+    except InvalidOperation:
+        raise Bad(f"「{raw}」不是数字", f"{raw!r} is not a number", hint) from None
+
+
+def number(v: object) -> Decimal | None:
+    """分值 / 得分: a decimal number, optionally followed by 分."""
+    s = _numeric(v)
+    if not isinstance(s, str):
+        return s
+    return _parse(s.removesuffix("分"), v, "应为数字，如 4 或 3.5 (write a number such as 4 or 3.5)")
+
+
+def _trim(d: Decimal) -> Decimal:
+    """Drop the zeros a unit conversion adds (4285400元 → 428.54, not 428.5400)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+_UNITS = (("亿元", 4), ("万元", 0), ("元", -4), ("亿", 4), ("万", 0))
+
+
+def amount(v: object) -> Decimal | None:
+    """An amount in 万元: a number, or text with a unit (428.54万元, 4285400元, 1.2亿元)."""
+    s = _numeric(v)
+    if not isinstance(s, str):
+        return s
+    for unit, shift in _UNITS:
+        if s.endswith(unit):
+            d = _parse(s[: -len(unit)], v, "金额应为数字，可带单位元/万元/亿元 "
+                       "(an amount: a number in 万元 or with a unit 元/万元/亿元)")
+            return _trim(d.scaleb(shift)) if shift else d
+    return _parse(s, v, "金额应为数字，可带单位元/万元/亿元 "
+                  "(an amount: a number in 万元 or with a unit 元/万元/亿元)")
+
+
+# 调整 written in one cell: "-30.01、-626.68" or "-30.01, -626.68". A bare comma is a
+# thousands separator (1,164.43), so only a comma followed by a space or sign splits.
+AMOUNT_SPLIT = r"[、；;，\n]|,(?=\s|[-+])"
+
+
+def amounts(v: object) -> tuple[Decimal, ...]:
+    items = v if isinstance(v, (list, tuple)) else [v]
+    out: list[Decimal] = []
+    for item in items:
+        parts = re.split(AMOUNT_SPLIT, item) if isinstance(item, str) else [item]
+        out.extend(d for d in (amount(p) for p in parts) if d is not None)
+    return tuple(out)
+
+
+def rate(v: object) -> Decimal | None:
+    """执行率 as a fraction: "84.40%" → 0.8440; a bare number is already a fraction."""
+    s = _numeric(v)
+    hint = "写作百分数如 84.40% 或小数如 0.844 (write 84.40% or 0.844)"
+    if isinstance(s, str):
+        if s.endswith("%"):
+            return _parse(s[:-1], v, hint).scaleb(-2)
+        s = _parse(s, v, hint)
+    if s is not None and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
+        raise Bad(f"执行率「{v}」不明确", f"execution rate {v!r} is ambiguous", hint)
+    return s
+
+
+def year(v: object) -> int | None:
+    s = _numeric(v)
+    if isinstance(s, str):
+        m = re.fullmatch(r"(\d{4})年?度?", s)
+        if not m:
+            raise Bad(f"年度「{v}」不是年份", f"year {v!r} is not a year", "如 2023 (e.g. 2023)")
+        s = Decimal(m.group(1))
+    if s is None:
+        return None
+    if s != s.to_integral_value() or not 1900 <= s <= 2200:
+        raise Bad(f"年度「{v}」不是年份", f"year {v!r} is not a year", "如 2023 (e.g. 2023)")
+    return int(s)
+
+
+def stage(v: object) -> str | None:
+    t = text(v)
+    if t is None:
+        return None
+    canon = _STAGES.lookup(t)
+    if canon is None:
+        raise Bad(f"未知阶段「{t}」", f"unknown stage {t!r}",
+                  "阶段应为 申报、自评 或 评价 (stage must be 申报, 自评 or 评价)")
+    return canon
+
+
+def nature(v: object) -> str | None:
+    t = text(v)
+    return None if t is None else (NATURE_ALIASES.lookup(t) or t)
+
+
+# ----------------------------------------------------------------- bytes → text
+
+def decode(data: bytes, source: str) -> str:
+    """A text file's content: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030.
+
+    WPS and Excel in China save CSV as GB18030 (GBK); "Unicode text" exports are
+    UTF-16. UTF-8 is tried first because GB18030 accepts many UTF-8 byte strings.
+    """
+    codecs = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for codec in codecs:
+        try:
+            content = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not content.strip():
+            raise DataError("文件为空", "the file is empty", where=Location(source))
+        return content
+    raise DataError("无法识别文件编码（既不是 UTF-8 也不是 GB18030）",
+                    "cannot decode the file: it is neither UTF-8 nor GB18030",
+                    where=Location(source), hint="请另存为 UTF-8 编码 (save it as UTF-8)")

@@ -1,0 +1,161 @@
+"""XLSX workbooks → :class:`~.tabular.Sheet` grids, read from bytes, never written.
+
+openpyxl is given the file's bytes (the file itself is never opened for writing), with
+``read_only=False`` because only the full reader knows merged ranges,
+``data_only=True`` so formulas give the values Excel last computed, and
+``keep_vba=False``. With defusedxml installed openpyxl parses the XML through it
+(``openpyxl.DEFUSEDXML``), so entity tricks in a hostile file are refused.
+
+A cell's number becomes a Decimal from its shortest round-tripping text (what Excel
+wrote); a number formatted as a percentage reads as Excel shows it ("84.40%"), since
+a 指标值 of 0.844 means nothing to the person who typed 84.40%.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+
+import openpyxl
+
+from ...errors import DataError, Location
+from ..categories import Synonyms
+from ..indicators import IndicatorSet
+from .mapping import Ctx
+from .tabular import Sheet, assemble, blank, find_header, header_text
+from . import fields as F
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also an encrypted .xlsx
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+MAX_UNCOMPRESSED = 256 * 2**20  # a zip bomb is refused before openpyxl inflates it
+INFO_SHEETS = {"项目信息", "project"}
+SCORE_SHEETS = {"评分", "评分表", "scores"}
+TABLE_SHEETS = {"绩效指标", "指标", "indicators"}
+
+
+def _fail(source: str, zh: str, en: str, hint: str | None = None) -> DataError:
+    return DataError(zh, en, where=Location(source), hint=hint)
+
+
+def check(data: bytes, source: str) -> None:
+    """Refuse, with a reason, anything that is not a readable XLSX workbook."""
+    if not data:
+        raise _fail(source, "文件为空", "the file is empty")
+    if data.startswith(OLE_MAGIC):
+        if _ENCRYPTED in data:
+            raise _fail(source, "工作簿设有密码，无法读取", "the workbook is password-protected",
+                        "请去掉密码后另存 (remove the password and save again)")
+        raise _fail(source, "这是旧版 Excel 97-2003 (.xls) 文件，不是 XLSX",
+                    "this is an old Excel 97-2003 (.xls) file, not XLSX",
+                    "请在 Excel/WPS 中另存为 .xlsx (save it as .xlsx in Excel or WPS)")
+    if not data.startswith(ZIP_MAGIC):
+        looks = "文本文件 (a text file)" if _is_text(data) else "未知格式 (an unknown format)"
+        raise _fail(source, "文件内容不是 XLSX 工作簿", "the file's content is not an XLSX workbook",
+                    f"内容看起来是{looks}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _fail(source, "XLSX 文件已损坏", "the XLSX file is damaged (not a valid zip)") from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        kind = ("Word 文档 (a Word document)" if "word/document.xml" in names else
+                "OpenDocument 文件 (an OpenDocument file)" if "mimetype" in names else
+                "普通 zip 压缩包 (a plain zip archive)")
+        raise _fail(source, "文件内容不是 XLSX 工作簿", "the file's content is not an XLSX workbook",
+                    f"内容看起来是{kind}")
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        raise _fail(source, "XLSX 文件解压后过大", "the XLSX file is too large once unpacked")
+
+
+def _is_text(data: bytes) -> bool:
+    head = data[:512]
+    try:
+        head.decode("utf-8")
+        return b"\x00" not in head
+    except UnicodeDecodeError:
+        return False
+
+
+def _percent(v: Decimal, fmt: str) -> str:
+    m = re.search(r"0(?:\.(0+))?\s*%", fmt)
+    places = len(m.group(1) or "") if m else 0
+    return f"{(v * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
+
+
+def _value(cell) -> object:
+    v = cell.value
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+        if not d.is_finite():
+            return str(v)
+        return _percent(d, cell.number_format) if "%" in (cell.number_format or "") else d
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v
+    return str(v)  # a timedelta or an object openpyxl could not resolve: keep its text
+
+
+def read_workbook(data: bytes, source: str) -> list[Sheet]:
+    check(data, source)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True,
+                                    keep_vba=False, keep_links=False)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises anything (KeyError, XML,
+        # zlib, TypeError ...) on a damaged part; each means the same to the user.
+        raise _fail(source, "XLSX 文件已损坏或无法读取",
+                    f"the XLSX file is damaged or cannot be read ({type(e).__name__})") from None
+    sheets = []
+    for ws in wb.worksheets:
+        # ws._cells holds only the cells the file defines; iter_rows would create every
+        # cell of the used rectangle, which formatting alone can stretch to a million rows.
+        cells = {k: c for k, c in ws._cells.items() if c.value is not None}
+        height = max((r for r, _ in cells), default=0)
+        width = max((c for _, c in cells), default=0)
+        rows: list[list[object]] = [[None] * width for _ in range(height)]
+        for (r, c), cell in cells.items():
+            rows[r - 1][c - 1] = _value(cell)
+        covered = {}
+        for rng in ws.merged_cells.ranges:
+            for r in range(rng.min_row, min(rng.max_row, height) + 1):
+                for c in range(rng.min_col, min(rng.max_col, width) + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        covered[(r - 1, c - 1)] = (rng.min_row - 1, rng.min_col - 1)
+        sheets.append(Sheet(source, ws.title, rows, covered))
+    return sheets
+
+
+def _has_header(sheet: Sheet) -> bool:
+    try:
+        find_header(sheet, F.INDICATOR, {"三级指标", "指标值"}, Ctx(sheet.file))
+        return True
+    except DataError:
+        return False
+
+
+def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> IndicatorSet:
+    """One workbook: the indicator sheet, plus the optional 项目信息 and 评分 sheets.
+
+    The indicator sheet is the one named 绩效指标 (or 指标), else the first other sheet
+    with an indicator header. Other sheets with content are reported, not read.
+    """
+    sheets = read_workbook(data, source)
+
+    def named(names: set[str]) -> Sheet | None:
+        return next((s for s in sheets if header_text(s.name).lower() in names), None)
+
+    info, scores = named(INFO_SHEETS), named(SCORE_SHEETS)
+    rest = [s for s in sheets if s is not info and s is not scores]
+    if not rest:
+        raise _fail(source, "工作簿中没有指标表", "the workbook has no indicator sheet",
+                    "除「项目信息」「评分」外，应有一张绩效指标表 (add a sheet with the indicators)")
+    table = named(TABLE_SHEETS) or next((s for s in rest if _has_header(s)), rest[0])
+    warnings = [f"{Location(source, s.name)}: 警告 工作表未读取（每个文件只读一张指标表） "
+                f"(sheet not read: one indicator table per file)"
+                for s in rest if s is not table and any(not blank(v) for row in s.rows for v in row)]
+    return assemble(source, table, info, scores, synonyms, warnings)

@@ -1,0 +1,207 @@
+"""Check objects: statements compiled once, run on each project or indicator.
+
+Running a statement yields events, structured evidence that the runner turns into
+findings, "not applicable" outcomes and score effects:
+
+- ``Fail(i, message, severity)``: the statement is broken on target ``i``;
+- ``NA(i, reason)``: it cannot be judged there (missing data, a ``当`` that is false);
+- ``Effect(i, kind, points, reason)``: a score consequence (deduct, cap, halve, set,
+  veto, grade cap) for the score sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..data.values import Value
+from .context import Context, Unknown
+from .expr import Expr, render, substituted
+from .explain import show
+
+
+@attrs.frozen
+class Fail:
+    i: int | None
+    message: str
+    severity: str | None = None  # None: the rule's own severity
+
+
+@attrs.frozen
+class NA:
+    i: int | None
+    reason: str
+
+
+@attrs.frozen
+class Effect:
+    i: int | None
+    kind: str  # deduct | cap | halve | set | veto | grade_cap
+    amount: Decimal | None
+    reason: str
+    item: str | None = None  # the score item it applies to (None: the enclosing item)
+    grade: str | None = None
+
+
+Events = Iterator[Fail | NA | Effect]
+
+
+class Stmt:
+    """A compiled statement. ``scope`` says whether it runs per indicator or once."""
+
+    scope = "project"
+    text = ""
+
+    def run(self, ctx: Context, i) -> Events:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _shown(v) -> str:
+    if isinstance(v, Value):
+        return v.text if v.text else "（空）"
+    s = show(v)
+    return s if s else "（空）"
+
+
+class Requirement(Stmt):
+    """subject 须|不得|应|不应 pred [除非 cond]."""
+
+    def __init__(self, subject: Expr | None, positive: bool, test: Callable[[Context, Any, Any], Any],
+                 severity: str | None, unless: Expr | None, text: str, scope: str, label: str):
+        self.subject, self.positive, self.test = subject, positive, test
+        self.severity, self.unless, self.text, self.scope, self.label = severity, unless, text, scope, label
+
+    def check(self, ctx: Context, i) -> tuple[bool | None, str]:
+        """(violated?, detail); None when it cannot be judged (detail is then the reason)."""
+        value = self.subject.fn(ctx, i) if self.subject is not None else i
+        if isinstance(value, Unknown):
+            return None, value.reason
+        r = self.test(ctx, i, value)
+        if isinstance(r, Unknown):
+            return None, r.reason
+        violated = (not r) if self.positive else bool(r)
+        if violated and self.unless is not None and self.unless.fn(ctx, i) is True:
+            violated = False
+        if not violated:
+            return False, ""
+        detail = f"「{self.text}」"
+        if self.subject is not None:
+            detail = f"{self.label}「{_shown(value)}」不符合{detail}"
+        else:  # the indicator itself: show what it says
+            ind = ctx.indicators[i] if isinstance(i, int) else None
+            shown = f"「{ind.name or ''}」指标值「{ind.target or ''}」" if ind is not None else ""
+            detail = f"指标{shown}不符合{detail}"
+        if isinstance(value, Value) and value.reason:
+            detail += f"：{value.reason}"
+        return True, detail
+
+    def run(self, ctx, i):
+        violated, detail = self.check(ctx, i)
+        if violated is None:
+            yield NA(i, detail)
+        elif violated:
+            yield Fail(i, detail, self.severity)
+
+
+class Applicability(Stmt):
+    """A 不适用于 B: an indicator of category A is a finding in a project whose 类别 has B."""
+
+    scope = "indicator"
+
+    def __init__(self, category: str, project_category: str, unless: Expr | None, text: str):
+        self.category, self.project_category, self.unless, self.text = category, project_category, unless, text
+
+    def project_na(self, ctx: Context) -> str | None:
+        p = ctx.iset.project
+        if p is None or not p.categories:
+            return "未填写项目类别 (project categories not given)"
+        if ctx.env.canonical(self.project_category) not in ctx.categories:
+            return f"项目类别不含「{self.project_category}」 (project is not {self.project_category})"
+        return None
+
+    def run(self, ctx, i):
+        cat = ctx.env.canonical(self.category)
+        if cat not in (ctx.level1(i), ctx.level2(i)):
+            return
+        if self.unless is not None and self.unless.fn(ctx, i) is True:
+            return
+        raw = ctx.indicators[i].level2_raw or ctx.indicators[i].level2 or self.category
+        yield Fail(i, f"「{raw}」类指标不适用于「{self.project_category}」类项目（{self.text}）")
+
+
+class Assertion(Stmt):
+    """A condition that must hold; a finding (with the values) when it does not."""
+
+    def __init__(self, cond: Expr, unless: Expr | None, text: str):
+        self.cond, self.unless, self.text, self.scope = cond, unless, text, cond.scope
+
+    def run(self, ctx, i):
+        r = self.cond.fn(ctx, i)
+        if isinstance(r, Unknown):
+            yield NA(i, r.reason)
+        elif r is False:
+            if self.unless is not None and self.unless.fn(ctx, i) is True:
+                return
+            yield Fail(i, f"不满足「{self.text}」：{substituted(self.cond, ctx, i)}")
+
+
+class Implication(Stmt):
+    """若 cond 则 consequence / cond ⇒ consequence."""
+
+    def __init__(self, cond: Expr, consequence: "Consequence", text: str, scope: str):
+        self.cond, self.consequence, self.text, self.scope = cond, consequence, text, scope
+
+    def run(self, ctx, i):
+        r = self.cond.fn(ctx, i)
+        if isinstance(r, Unknown):
+            yield NA(i, r.reason)
+        elif r is True:
+            yield from self.consequence.fire(ctx, i, self.cond)
+
+
+class Each(Stmt):
+    """每个指标 [其中 filter]: stmt — the statement per indicator that passes the filter."""
+
+    scope = "indicator"
+
+    def __init__(self, where: Expr | None, stmt: Stmt, text: str):
+        self.where, self.stmt, self.text = where, stmt, text
+
+    def run(self, ctx, i):
+        if self.where is not None:
+            r = self.where.fn(ctx, i)
+            if isinstance(r, Unknown):
+                yield NA(i, r.reason)
+                return
+            if r is not True:
+                return
+        yield from self.stmt.run(ctx, i)
+
+
+class Consequence:
+    """What follows when an implication's condition holds."""
+
+    def __init__(self, kind: str, *, severity: str | None = None, message: str | None = None,
+                 amount: Decimal | None = None, item: str | None = None, grade: str | None = None,
+                 requirement: Requirement | None = None):
+        self.kind, self.severity, self.message = kind, severity, message
+        self.amount, self.item, self.grade, self.requirement = amount, item, grade, requirement
+
+    def fire(self, ctx: Context, i, cond: Expr) -> Events:
+        why = f"{cond.text}（{substituted(cond, ctx, i)}）" if cond.parts else cond.text
+        if self.kind == "requirement":
+            assert self.requirement is not None
+            yield from self.requirement.run(ctx, i)
+        elif self.kind == "flag":
+            yield Fail(i, self.message or f"{why}", self.severity)
+            if self.severity == "veto":
+                yield Effect(i, "veto", None, why)
+        else:
+            yield Effect(i, self.kind, self.amount, why, self.item, self.grade)
+
+
+def explain_value(e: Expr, ctx: Context, i) -> str:
+    return f"{e.text} = {render(e, ctx, i)}"

@@ -1,0 +1,39 @@
+"""How numbers and values appear in messages and deductions: 84.40%, 428.54, 4.88."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..data.values import Value
+
+_CENT = Decimal("0.01")
+
+
+def fmt_num(x: Decimal, unit: str = "") -> str:
+    """A Decimal as an evaluator writes it: rates as percentages with two decimals."""
+    if unit == "%":
+        return f"{(x * 100).quantize(_CENT, ROUND_HALF_UP)}%"
+    if unit in ("万元", "元", "亿元"):
+        unit = "万元"  # amounts are held in 万元 whatever the literal said
+    if x == x.to_integral_value():
+        s = str(x.quantize(Decimal(1)))
+    elif x.as_tuple().exponent >= -2:
+        s = format(x.normalize(), "f")
+    else:
+        s = str(x.quantize(_CENT, ROUND_HALF_UP))
+    return s + (unit if unit not in ("%",) else "")
+
+
+def show(v) -> str:
+    """Any evaluated value as text for a message."""
+    if isinstance(v, Value):
+        return v.text
+    if isinstance(v, Decimal):
+        return fmt_num(v)
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, (tuple, list, set, frozenset)):
+        return "、".join(sorted(str(x) for x in v))
+    if v is None:
+        return ""
+    return str(v)

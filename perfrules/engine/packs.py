@@ -1,0 +1,184 @@
+"""Policy packs: a folder with a manifest (pack.yaml) and rule files, or a single rule file.
+
+Manifest keys (all optional but ``name``)::
+
+    name: national
+    version: "1.0"
+    description: 指标设置通用规则
+    extends: []                 # packs whose rules this one includes
+    years: [2020, 2030]         # budget years it applies to (inclusive)
+    default: true               # used by `check` when no -p is given
+    rounding: {places: 2, mode: ROUND_HALF_UP}
+    grades: {优: "[90,100]", 良: "[80,90)", 中: "[60,80)", 差: "[0,60)"}
+    veto_cap: 中                # a vetoed project is graded at most this
+    severity: {N-03: warning}   # override a rule's severity by id
+    disable: [N-07]             # switch rules off by id
+"""
+
+from __future__ import annotations
+
+import decimal
+import os
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import attrs
+import yaml
+
+from ..errors import ErrorGroup, PackError, PerfrulesError, Location
+from ..language.parser import SEVERITIES, parse_file
+from .compiler import Compiled, compile_files
+from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
+
+MANIFEST = "pack.yaml"
+
+
+@attrs.frozen
+class Pack:
+    """A compiled pack and what its manifest states."""
+
+    name: str
+    version: str
+    description: str
+    path: str
+    compiled: Compiled
+    scoring: ScoringRules
+    years: tuple[int, int] | None
+    default: bool
+    rule_files: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def covers(self, year: int | None) -> bool:
+        return self.years is None or year is None or self.years[0] <= year <= self.years[1]
+
+
+def bundled_root() -> Path:
+    return Path(str(resources.files("perfrules.policies")))
+
+
+def bundled_names() -> list[str]:
+    root = bundled_root()
+    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def resolve(spec: str) -> Path:
+    """A pack given by bundled name or by path."""
+    p = Path(spec)
+    if p.exists():
+        return p
+    b = bundled_root() / spec
+    if (b / MANIFEST).is_file():
+        return b
+    names = ", ".join(bundled_names()) or "（无）"
+    raise PackError(f"找不到规则包「{spec}」；内置规则包：{names}",
+                    f"no pack or file named {spec}; bundled packs: {names}")
+
+
+def _manifest(folder: Path) -> dict:
+    f = folder / MANIFEST
+    if not f.is_file():
+        return {"name": folder.name}
+    try:
+        with open(f, encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise PackError("规则包清单无法解析", f"pack manifest does not parse: {e}",
+                        where=Location(str(f))) from None
+    if not isinstance(data, dict):
+        raise PackError("规则包清单须为键值表", "pack manifest must be a mapping", where=Location(str(f)))
+    return data
+
+
+def _scoring(m: dict, where: str) -> ScoringRules:
+    kw = {}
+    r = m.get("rounding") or {}
+    if r:
+        kw["places"] = int(r.get("places", 2))
+        mode = str(r.get("mode", "ROUND_HALF_UP"))
+        if not hasattr(decimal, mode) or not mode.startswith("ROUND_"):
+            raise PackError(f"未知的舍入方式「{mode}」", f"unknown rounding mode {mode}",
+                            where=Location(where, key="rounding.mode"))
+        kw["rounding"] = getattr(decimal, mode)
+    grades = m.get("grades")
+    if grades:
+        bands = []
+        for g, text in grades.items():
+            b = parse_band(str(g), str(text))
+            if b is None:
+                raise PackError(f"等级「{g}」的区间「{text}」无法识别，应写作 [80,90)",
+                                f"grade band {text!r} of {g} is not an interval like [80,90)",
+                                where=Location(where, key=f"grades.{g}"))
+            bands.append(b)
+        kw["bands"] = tuple(bands)
+    else:
+        kw["bands"] = DEFAULT_BANDS
+    if m.get("veto_cap"):
+        kw["veto_cap"] = str(m["veto_cap"])
+    return ScoringRules(**kw)
+
+
+def rule_files_of(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*.rules") if p.is_file())
+
+
+def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
+    """Parse and compile a pack (and the packs it extends); every error of every file is reported."""
+    path = resolve(spec)
+    folder = path if path.is_dir() else path.parent
+    m = _manifest(path) if path.is_dir() else {"name": path.stem}
+    where = str(folder / MANIFEST)
+    files = []
+    for parent in m.get("extends") or []:
+        if str(parent) in _seen:
+            raise PackError(f"规则包循环继承：{' → '.join(_seen + (str(parent),))}",
+                            "packs extend each other in a cycle", where=Location(where, key="extends"))
+        base = load_pack(str(parent) if not (folder / str(parent)).exists() else str(folder / str(parent)),
+                         _seen + (str(m.get("name")),))
+        files += list(base.compiled.files)
+    errors: list[PerfrulesError] = []
+    for f in rule_files_of(path):
+        try:
+            files.append(parse_file(os.path.relpath(f) if not os.path.isabs(str(f)) else str(f)))
+        except ErrorGroup as e:
+            errors += e.errors
+        except PerfrulesError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    severity = {str(k): str(v) for k, v in (m.get("severity") or {}).items()}
+    for rid, sev in severity.items():
+        if sev.lower() not in SEVERITIES:
+            raise PackError(f"规则「{rid}」的严重程度「{sev}」无效", f"invalid severity {sev} for {rid}",
+                            where=Location(where, key=f"severity.{rid}"))
+    compiled = compile_files(files)
+    disabled = {str(x) for x in m.get("disable") or []}
+    known = {r.id for r in compiled.rules}
+    for rid in sorted((disabled | set(severity)) - known):
+        raise PackError(f"清单提到的规则「{rid}」不存在", f"manifest names unknown rule {rid}",
+                        where=Location(where))
+    rules = tuple(attrs.evolve(r, severity=SEVERITIES[severity[r.id].lower()]) if r.id in severity else r
+                  for r in compiled.rules if r.id not in disabled)
+    compiled = attrs.evolve(compiled, rules=rules)
+    years = m.get("years")
+    yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
+    return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
+                str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
+                tuple(str(f) for f in rule_files_of(path)))
+
+
+def default_packs() -> list[str]:
+    out = []
+    for name in bundled_names():
+        if _manifest(bundled_root() / name).get("default"):
+            out.append(name)
+    return out
+
+
+def weight_total(pack: Pack) -> Decimal:
+    return sum((i.weight for i in pack.compiled.items if "/" not in i.path), Decimal(0))

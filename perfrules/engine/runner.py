@@ -1,0 +1,115 @@
+"""Applies compiled packs to indicator sets: findings, "not applicable", score sheet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..data.indicators import IndicatorSet
+from . import checks as c
+from .compiler import CompiledRule, run_rule
+from .context import Context, Unknown
+from .explain import show
+from .packs import Pack
+from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
+from .scoring import make_sheet, score_item
+from .vocab import FIELDS
+
+_PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")
+
+
+def _target(ctx: Context, i) -> tuple[str, object]:
+    if isinstance(i, int):
+        ind = ctx.indicators[i]
+        return ind.label(i + 1), ind.location
+    return "项目", None
+
+
+def _message(rule: CompiledRule, fail: c.Fail, ctx: Context) -> str:
+    """The rule's 消息 with {字段} filled in from the target, else the check's own words."""
+    if not rule.message:
+        return fail.message
+
+    def fill(m: re.Match) -> str:
+        f = FIELDS.get(m.group(1))
+        if f is None:
+            return m.group(0)
+        if f.scope == "indicator" and not isinstance(fail.i, int):
+            return m.group(0)
+        v = f.get(ctx, fail.i)
+        return "?" if isinstance(v, Unknown) else show(v)
+    return _PLACEHOLDER.sub(fill, rule.message) + f"（{fail.message}）"
+
+
+def _sort_key(x):
+    i = x[0]
+    return (-1 if i is None else i, x[1])
+
+
+def run(packs: Sequence[Pack], iset: IndicatorSet) -> Result:
+    findings: list[tuple] = []
+    nas: list[tuple] = []
+    effects: dict[str, list] = {}
+    grade_caps: list[tuple[str, str]] = []
+    vetoed = False
+    sheet_items = []
+    for pack in packs:
+        ctx = Context(iset, pack.compiled.env)
+        for rule in pack.compiled.rules:
+            for ev in run_rule(rule, ctx):
+                if isinstance(ev, c.Fail):
+                    target, loc = _target(ctx, ev.i)
+                    sev = ev.severity or rule.severity
+                    findings.append((ev.i, (rule.id, ev.message), Finding(
+                        rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
+                        rule.basis, rule.source, loc)))
+                    vetoed |= sev == "veto"
+                elif isinstance(ev, c.NA):
+                    nas.append((ev.i, (rule.id, ev.reason),
+                                NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
+                elif isinstance(ev, c.Effect):
+                    if ev.kind == "veto":
+                        vetoed = True
+                    elif ev.kind == "grade_cap" and ev.grade:
+                        grade_caps.append((ev.grade, ev.reason))
+                    elif ev.item:
+                        effects.setdefault(ev.item, []).append((rule.id, ev))
+        items = pack.compiled.items
+        if not items:
+            continue
+        paths = [it.path for it in items]
+        leaves = [it for it in items if not any(p.startswith(it.path + "/") for p in paths)]
+        for it in leaves:
+            item_effects = list(effects.get(it.path, []))
+            for s in it.stmts:
+                for ev in (s.run(ctx, None) if s.scope == "project" else
+                           (e for k in range(len(ctx.indicators)) for e in s.run(ctx, k))):
+                    if isinstance(ev, c.Effect):
+                        if ev.kind == "veto":
+                            vetoed = True
+                        if ev.kind == "grade_cap" and ev.grade:
+                            grade_caps.append((ev.grade, ev.reason))
+                        else:
+                            item_effects.append((it.path, ev))
+                    elif isinstance(ev, c.Fail):
+                        sev = ev.severity or "error"
+                        vetoed |= sev == "veto"
+                        findings.append((None, (it.path, ev.message), Finding(
+                            it.path, it.title or it.path, sev, it.path, ev.message, None, it.basis,
+                            it.source, None)))
+                    elif isinstance(ev, c.NA):
+                        nas.append((None, (it.path, ev.reason), NotApplicable(it.path, it.path, ev.reason)))
+            score, problems = score_item(it, ctx, item_effects, pack.scoring)
+            sheet_items.append(score)
+            for p in problems:
+                findings.append((None, (it.path, p), Finding(
+                    it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
+    sheet = None
+    if sheet_items:
+        scoring = next(p.scoring for p in packs if p.compiled.items)
+        sheet = make_sheet(sheet_items, scoring, vetoed, grade_caps)
+    findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
+    nas.sort(key=_sort_key)
+    project = iset.project.name if iset.project else None
+    return Result(iset.source, project, tuple(p.label for p in packs),
+                  tuple(f for *_, f in findings), tuple(x for *_, x in nas), sheet)

@@ -1,0 +1,220 @@
+"""Score sheets: each item's score from its formula, ladder or the evaluator, every lost
+point a deduction with its rule and arithmetic; then the total and the grade.
+
+Invariant kept by construction: for every item, max − score = Σ deductions exactly.
+Each step works on numbers already rounded by the pack's rule, and each deduction is
+the exact difference between two such numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import attrs
+
+from .checks import Effect
+from .compiler import CompiledItem
+from .context import Context, Unknown
+from .explain import fmt_num
+from .expr import Expr, leaf_names, render, substituted
+from .results import Deduction, ItemScore, ScoreSheet
+
+ZERO = Decimal(0)
+
+
+@attrs.frozen
+class Band:
+    """A grade's half-open (or closed) interval of totals: 良 = [80, 90)."""
+
+    grade: str
+    low: Decimal
+    high: Decimal
+    low_closed: bool = True
+    high_closed: bool = False
+
+    def holds(self, x: Decimal) -> bool:
+        lo = x >= self.low if self.low_closed else x > self.low
+        hi = x <= self.high if self.high_closed else x < self.high
+        return lo and hi
+
+    def __str__(self) -> str:
+        return (f"{self.grade}={'[' if self.low_closed else '('}{fmt_num(self.low)},"
+                f"{fmt_num(self.high)}{']' if self.high_closed else ')'}")
+
+
+_BAND = re.compile(r"^\s*([\[(])\s*(-?\d+(?:\.\d+)?)\s*[,，]\s*(-?\d+(?:\.\d+)?)\s*([\])])\s*$")
+
+
+def parse_band(grade: str, text: str) -> Band | None:
+    m = _BAND.match(text)
+    if not m:
+        return None
+    return Band(grade, Decimal(m.group(2)), Decimal(m.group(3)), m.group(1) == "[", m.group(4) == "]")
+
+
+# National four bands (R1), half-open as a pack must state them.
+DEFAULT_BANDS = (Band("优", Decimal(90), Decimal(100), True, True), Band("良", Decimal(80), Decimal(90)),
+                 Band("中", Decimal(60), Decimal(80)), Band("差", Decimal(0), Decimal(60)))
+
+
+@attrs.frozen
+class ScoringRules:
+    """What a pack states about scoring: rounding, grade bands, what a veto caps."""
+
+    places: int = 2
+    rounding: str = ROUND_HALF_UP
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+    veto_cap: str = "中"  # a vetoed project may be graded at most this
+
+    def round(self, x: Decimal) -> Decimal:
+        return x.quantize(Decimal(1).scaleb(-self.places), rounding=self.rounding)
+
+    def grade(self, total: Decimal) -> str | None:
+        hits = [b.grade for b in self.bands if b.holds(total)]
+        return hits[0] if hits else None
+
+    def cap(self, grade: str | None, at_most: str) -> str | None:
+        order = [b.grade for b in self.bands]
+        if grade is None or at_most not in order or grade not in order:
+            return grade
+        return order[max(order.index(grade), order.index(at_most))]
+
+
+def _derivations(e: Expr, ctx: Context) -> list[str]:
+    """Lines that show where derived names come from: 执行率 = 支出 428.54 ÷ 年度预算 507.74 = 84.40%."""
+    out = []
+    for leaf in leaf_names(e):
+        if leaf.label == "执行率":
+            b = ctx.iset.budget
+            v = leaf.fn(ctx, None)
+            if b is not None and not isinstance(v, Unknown):
+                out.append(f"执行率 = 支出 {fmt_num(b.spent)} ÷ 年度预算 {fmt_num(b.denominator)} = "
+                           f"{fmt_num(v, '%')}")
+    return out
+
+
+def _stated(ctx: Context, path: str):
+    """The evaluator's line for an item: same path, or the same last part of the path."""
+    last = path.rsplit("/", 1)[-1]
+    exact = [s for s in ctx.iset.scores if s.path.replace(" ", "") == path]
+    if exact:
+        return exact[0]
+    tail = [s for s in ctx.iset.scores if s.path.replace(" ", "").rsplit("/", 1)[-1] == last]
+    return tail[0] if len(tail) == 1 else None
+
+
+def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect]],
+               rules: ScoringRules) -> tuple[ItemScore, list[str]]:
+    """One item's score and deductions; also the problems found on the way (messages)."""
+    w = item.weight
+    problems: list[str] = []
+    deductions: list[Deduction] = []
+    stated_entry = _stated(ctx, item.path)
+    stated = stated_entry.score if stated_entry else None
+    rule_id = item.path
+
+    def fallback(reason: str) -> Decimal:
+        if stated is not None:
+            base = min(max(stated, ZERO), w)
+            if base < w:
+                deductions.append(Deduction(w - base, rule_id,
+                                            f"无法计算（{reason}），采用评价人给分 {fmt_num(base)}"))
+            return base
+        deductions.append(Deduction(w, rule_id, f"无法计算：{reason}"))
+        return ZERO
+
+    if item.formula is not None:
+        v = item.formula.fn(ctx, None)
+        if isinstance(v, Unknown):
+            current = fallback(v.reason)
+        else:
+            clamped = min(max(v, ZERO), w)
+            current = rules.round(clamped)
+            if current < w:
+                lines = _derivations(item.formula, ctx)
+                calc = f"得分 = {substituted(item.formula, ctx, None)} = {fmt_num(rules.round(v))}"
+                if clamped != v:
+                    calc += f"，限于 [0, {fmt_num(w)}] 得 {fmt_num(current)}"
+                deductions.append(Deduction(w - current, rule_id, "；".join(lines + [calc])))
+    elif item.kind == "ladder":
+        current = None
+        for cond, points in item.ladder:
+            r = cond.fn(ctx, None)
+            if isinstance(r, Unknown):
+                current = fallback(r.reason)
+                break
+            if r is True:
+                current = points
+                if points < w:
+                    deductions.append(Deduction(w - points, rule_id,
+                                                f"{cond.text}（{substituted(cond, ctx, None)}）⇒ {fmt_num(points)}分"))
+                break
+        if current is None:
+            current = item.otherwise if item.otherwise is not None else ZERO
+            if current < w:
+                deductions.append(Deduction(w - current, rule_id,
+                                            f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
+    else:  # judgement: the evaluator's score, the evaluator's reason
+        if stated is None:
+            current = ZERO
+            deductions.append(Deduction(w, rule_id, "输入未给出该项评价得分 (no evaluator score given)"))
+            problems.append(f"评分项「{item.path}」为评价人判断项，输入未给出得分")
+        else:
+            current = rules.round(min(max(stated, ZERO), w))
+            if stated > w:
+                problems.append(f"评分项「{item.path}」得分 {fmt_num(stated)} 超过分值 {fmt_num(w)}")
+            if current < w:
+                comment = (stated_entry.comment or "").strip()
+                if not comment:
+                    problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
+                deductions.append(Deduction(w - current, "评价人",
+                                            comment or "评价人未说明扣分理由 (no reason stated)"))
+
+    vetoed = False
+    for rid, e in effects:
+        before = current
+        if e.kind == "deduct" and e.amount is not None:
+            current = max(ZERO, current - e.amount)
+            label = f"{e.reason} ⇒ 扣{fmt_num(e.amount)}分"
+        elif e.kind == "cap" and e.amount is not None:
+            current = min(current, e.amount)
+            label = f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
+        elif e.kind == "halve":
+            current = rules.round(current / 2)
+            label = f"{e.reason} ⇒ 得分减半"
+        elif e.kind == "set" and e.amount is not None:
+            current = min(current, e.amount)
+            label = f"{e.reason} ⇒ {fmt_num(e.amount)}分"
+        elif e.kind == "veto":
+            vetoed = True
+            if current > 0:
+                current = ZERO
+            label = f"{e.reason} ⇒ 否决，本项不得分"
+        else:
+            continue
+        if current < before:
+            deductions.append(Deduction(before - current, rid, label))
+    kind = item.kind
+    result = ItemScore(item.path, w, current, tuple(deductions), stated, kind)
+    del vetoed
+    return result, problems
+
+
+def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
+               grade_caps: list[tuple[str, str]]) -> ScoreSheet:
+    total = sum((i.score for i in items), ZERO)
+    top = sum((i.max for i in items), ZERO)
+    grade = rules.grade(total)
+    notes = []
+    if vetoed:
+        capped = rules.cap(grade, rules.veto_cap)
+        if capped != grade:
+            notes.append(f"存在否决项，等级由「{grade}」降为「{capped}」")
+        grade = capped
+    for at_most, why in grade_caps:
+        capped = rules.cap(grade, at_most)
+        if capped != grade:
+            notes.append(f"{why} ⇒ 等级不高于「{at_most}」")
+        grade = capped
+    return ScoreSheet(total, top, grade, vetoed, tuple(items), "；".join(notes) or None)

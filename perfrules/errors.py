@@ -1,0 +1,129 @@
+"""Errors a user can cause: every one has a code, a bilingual message and a position.
+
+A user's mistake (a rule file that does not parse, a form with a bad cell) is never
+shown as a Python traceback: the CLI catches :class:`PerfrulesError` and prints
+:meth:`PerfrulesError.render`, then exits with code 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    """Where something is in a text file: 1-based line and column, end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@attrs.frozen
+class Location:
+    """Where a datum is in an input: file, and where known sheet, row and column."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None  # a path such as $.绩效指标[2].指标值 for YAML/JSON
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.column:
+            parts.append(f"列「{self.column}」")
+        if self.key:
+            parts.append(self.key)
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+
+
+class PerfrulesError(Exception):
+    """Base of every error caused by user input; rendered without a traceback."""
+
+    code = "E000"
+
+    def __init__(self, zh: str, en: str, *, where: Span | Location | None = None,
+                 hint: str | None = None, excerpt: str | None = None):
+        self.zh = zh
+        self.en = en
+        self.where = where
+        self.hint = hint
+        self.excerpt = excerpt
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        head = f"{self.where}: " if self.where is not None else ""
+        lines = [f"{head}错误 {self.zh} ({self.en})"]
+        if self.excerpt:
+            lines.append(self.excerpt)
+        if self.hint:
+            lines.append(f"  {self.hint}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        where: dict[str, Any] | None = None
+        if isinstance(self.where, (Span, Location)):
+            where = attrs.asdict(self.where)
+        return {"code": self.code, "message": self.zh, "message_en": self.en,
+                "where": where, "hint": self.hint}
+
+
+class RuleSyntaxError(PerfrulesError):
+    """A rule file that does not parse."""
+
+    code = "E100"
+
+
+class RuleCompileError(PerfrulesError):
+    """A rule file that parses but names something unknown or mixes types."""
+
+    code = "E200"
+
+
+class DataError(PerfrulesError):
+    """An indicator-set input that cannot be read as the contract says."""
+
+    code = "E300"
+
+
+class PackError(PerfrulesError):
+    """A policy pack whose manifest or layout is wrong."""
+
+    code = "E400"
+
+
+class UsageError(PerfrulesError):
+    """A command-line call that cannot be carried out."""
+
+    code = "E500"
+
+
+class ErrorGroup(PerfrulesError):
+    """Several errors of one run (all errors of a file are reported, not only the first)."""
+
+    code = "E001"
+
+    def __init__(self, errors: list[PerfrulesError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.zh, first.en, where=first.where)
+
+    def render(self) -> str:
+        body = "\n\n".join(e.render() for e in self.errors)
+        n = len(self.errors)
+        return f"{body}\n\n共 {n} 个错误 ({n} error{'s' if n != 1 else ''})"

@@ -1,0 +1,414 @@
+"""Rule text → syntax tree: builds the Lark parser once, parses each logical line, groups clauses."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from decimal import Decimal
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
+from . import nodes as n
+from .source import Source
+
+# Canonical meaning of each spelling, Chinese and English.
+MODALS = {"必须": "must", "须": "must", "must": "must", "不得": "must_not", "must not": "must_not",
+          "应": "should", "应当": "should", "should": "should", "不应": "should_not",
+          "should not": "should_not"}
+SEVERITIES = {"否决": "veto", "veto": "veto", "错误": "error", "error": "error",
+              "警告": "warning", "warning": "warning", "提示": "info", "info": "info"}
+SEVERITY_ZH = {"veto": "否决", "error": "错误", "warning": "警告", "info": "提示"}
+METAS = {"依据": "basis", "basis": "basis", "说明": "explain", "explain": "explain",
+         "建议": "fix", "fix": "fix", "消息": "message", "message": "message",
+         "来源": "source", "source": "source"}
+FUNCS = {"计数": "count", "count": "count", "合计": "sum", "sum": "sum", "平均": "avg",
+         "avg": "avg", "最小": "min", "min": "min", "最大": "max", "max": "max"}
+CMPS = {">=": "≥", "≥": "≥", "不低于": "≥", "不少于": "≥", "<=": "≤", "≤": "≤", "不高于": "≤",
+        "不超过": "≤", ">": ">", "大于": ">", "高于": ">", "超过": ">", "<": "<", "小于": "<",
+        "低于": "<", "少于": "<", "=": "=", "==": "=", "等于": "=", "!=": "≠", "≠": "≠"}
+ARITH = {"+": "+", "＋": "+", "-": "−", "−": "−", "－": "−", "*": "×", "×": "×",
+         "÷": "÷", "/": "÷", "／": "÷"}
+
+# What a policy officer reads instead of a terminal's name.
+EXPECTED_WORDS = {
+    "NAME": ("名称", "a name"), "WORD": ("词语", "a word"), "STRING": ("引号中的文字「…」", "a quoted text"),
+    "NUMBER": ("数字", "a number"), "RULE_ID": ("规则编号（如 N-01）", "a rule id such as N-01"),
+    "MODAL": ("「须/不得/应」", "must / must not / should"), "SEVERITY": ("「否决/错误/警告/提示」", "a severity"),
+    "CMP": ("比较符号（≥ ≤ > < =）", "a comparison"), "NOT_APPLICABLE": ("「不适用于」", "not applicable to"),
+    "_IMPLIES": ("「⇒」", "⇒"), "_THEN": ("「则」", "then"), "_COLON": ("冒号「:」", "a colon"),
+    "_SEP": ("分隔符「,」", "a separator"), "WEIGHT": ("「分值」", "weight"), "SLASH": ("「/」", "/"),
+    "_POINTS": ("「分」", "points"), "RPAR": ("右括号「)」", "a closing bracket"),
+    "RSQB": ("右方括号「]」", "a closing bracket"), "LPAR": ("左括号「(」", "an opening bracket"),
+    "LSQB": ("方括号「[」", "a list"), "_IS": ("「是」", "is"), "_IN": ("「属于」", "in"),
+    "_CONTAINS": ("「包含」", "contains"), "EMPTY": ("「为空」", "empty"), "_AND": ("「且」", "and"),
+    "_OR": ("「或」", "or"), "_UNLESS": ("「除非」", "unless"), "$END": ("行尾", "end of line"),
+    "PLUS": ("运算符", "an operator"), "MINUS": ("运算符", "an operator"),
+    "TIMES": ("运算符", "an operator"), "FUNC": ("函数（计数、合计…）", "a function"),
+    "DEDUCT": ("「扣N分」", "deduct"), "HALVE": ("「得分减半」", "halve"),
+}
+
+KEYWORDS = ["规则", "评分项", "词表", "同义", "依据", "说明", "建议", "消息", "来源", "每个指标", "其中",
+            "若", "则", "否则", "除非", "当", "须", "必须", "不得", "应", "不应", "是", "不是", "属于",
+            "不属于", "包含", "不包含", "为空", "非空", "不适用于", "否决", "错误", "警告", "提示",
+            "扣", "得分减半", "等级不高于", "最高", "计数", "合计", "平均", "最小", "最大", "分值",
+            "rule", "item", "wordlist", "synonym", "basis", "explain", "fix", "message", "each",
+            "where", "if", "then", "otherwise", "unless", "when", "must", "should", "is", "in",
+            "contains", "empty", "veto", "error", "warning", "info", "deduct", "halve", "count",
+            "sum", "weight"]
+
+
+@functools.lru_cache(maxsize=1)
+def lark_parser() -> Lark:
+    """The LALR parser, built once per process (and cached on disk by Lark)."""
+    text = resources.files("perfrules.grammar").joinpath("perfrules.lark").read_text("utf-8")
+    return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, cache=True)
+
+
+def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
+    """Parse a whole rule file; raise one error listing every bad line."""
+    source = Source(path, text)
+    lines, comments = source.logical_lines()
+    statements: list[n.Node] = []
+    errors: list[PerfrulesError] = []
+    parser = lark_parser()
+    for ll in lines:
+        try:
+            tree = parser.parse(ll.text)
+            statements.append(_Build(source, ll.line).transform(tree))
+        except UnexpectedInput as e:
+            errors.append(_syntax_error(source, ll.line, ll.text, e))
+        except VisitError as e:  # errors raised in the transformer arrive wrapped
+            if isinstance(e.orig_exc, PerfrulesError):
+                errors.append(e.orig_exc)
+            else:
+                raise
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return _group(source, statements, comments)
+
+
+def parse_file(path: str) -> n.RuleFile:
+    from ..errors import UsageError
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise RuleSyntaxError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text",
+                              where=Span(path, 1, 1)) from None
+    except OSError as e:
+        raise UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
+                         where=Span(path, 1, 1)) from None
+    return parse_text(text, path)
+
+
+# ---- errors -----------------------------------------------------------------------
+
+def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput) -> RuleSyntaxError:
+    line = first_line + (e.line - 1 if getattr(e, "line", -1) and e.line > 0 else 0)
+    col = e.column if getattr(e, "column", -1) and e.column > 0 else 1
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        lines = text.splitlines() or [""]
+        line, col = first_line + len(lines) - 1, len(lines[-1].rstrip()) + 1
+    span = source.span(line, col, line, col + 1)
+    expected = sorted(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
+    words_zh = _unique(EXPECTED_WORDS.get(t, (None,))[0] for t in expected)
+    words_en = _unique(EXPECTED_WORDS.get(t, (None, None))[1] for t in expected)
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        got_zh, got_en = "语句不完整", "incomplete statement"
+    elif isinstance(e, UnexpectedToken):
+        tok = str(e.token)
+        got_zh, got_en = f"此处不能出现「{tok}」", f"unexpected '{tok}'"
+        span = source.span(line, col, line, col + len(tok))
+    elif isinstance(e, UnexpectedCharacters):
+        ch = text.splitlines()[e.line - 1][e.column - 1] if e.line > 0 else "?"
+        got_zh, got_en = f"无法识别的字符「{ch}」", f"unexpected character '{ch}'"
+    else:  # UnexpectedEOF
+        got_zh, got_en = "语句不完整", "incomplete statement"
+    zh, en = got_zh, got_en
+    if words_zh:
+        zh += "，此处应为：" + "、".join(words_zh[:6])
+        en += "; expected " + ", ".join(words_en[:6])
+    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span),
+                           hint=_keyword_hint(text))
+
+
+def _keyword_hint(text: str) -> str | None:
+    """A did-you-mean for a misspelt keyword at the start of the line (规侧 → 规则)."""
+    m = re.match(r"\s*([\u3400-\u9fff]{1,4}|[A-Za-z]+)", text)
+    if not m:
+        return None
+    word = m.group(1)
+    if word in KEYWORDS:
+        return None
+    close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.5)
+    if close and len(word) <= 4 and close[0][0] == word[0] or close and word.isascii():
+        return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
+    return None
+
+
+def _unique(items) -> list[str]:
+    out: list[str] = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
+
+
+# ---- tree → nodes -------------------------------------------------------------------
+
+def _number(tok: Token) -> tuple[Decimal, str]:
+    m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(.*)", str(tok))
+    assert m is not None
+    value = Decimal(m.group(1).replace(",", ""))
+    unit = m.group(2).replace("％", "%")
+    if unit == "%":
+        value /= 100
+    elif unit == "‰":
+        value /= 1000
+    elif unit == "元":  # amounts are 万元 throughout
+        value /= 10000
+    elif unit == "亿元":
+        value *= 10000
+    return value, unit
+
+
+@v_args(meta=True)
+class _Build(Transformer):
+    """Lark tree → frozen nodes with spans in file coordinates."""
+
+    def __init__(self, source: Source, first_line: int):
+        super().__init__()
+        self.source = source
+        self.offset = first_line - 1
+
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return self.source.span(self.offset + 1, 1)
+        return self.source.span(meta.line + self.offset, meta.column,
+                                meta.end_line + self.offset, meta.end_column)
+
+    def _tok_span(self, tok: Token) -> Span:
+        return self.source.span(tok.line + self.offset, tok.column,
+                                tok.end_line + self.offset, tok.end_column)
+
+    def start(self, meta, c):
+        return c[0]
+
+    # literals
+    def number(self, meta, c):
+        value, unit = _number(c[0])
+        return n.Number(span=self._span(meta), value=value, unit=unit, text=str(c[0]))
+
+    def string(self, meta, c):
+        return n.String(span=self._span(meta), text=str(c[0])[1:-1])
+
+    def name(self, meta, c):
+        return n.Name(span=self._span(meta), text=str(c[0]))
+
+    def items(self, meta, c):
+        return tuple(x.text if isinstance(x, n.String) else str(x) for x in c)
+
+    def list(self, meta, c):
+        items = next(x for x in c if isinstance(x, tuple))
+        return n.ListLit(span=self._span(meta), items=items)
+
+    def path(self, meta, c):
+        return "/".join(x.text for x in c if isinstance(x, n.Name))
+
+    # expressions
+    def binop(self, meta, c):
+        return n.BinOp(span=self._span(meta), op=ARITH[str(c[1])], left=c[0], right=c[2])
+
+    def neg(self, meta, c):
+        return n.Neg(span=self._span(meta), operand=c[1])
+
+    def compare(self, meta, c):
+        return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
+
+    def or_(self, meta, c):
+        return n.BoolOp(span=self._span(meta), op="or", left=c[0], right=c[1])
+
+    def and_(self, meta, c):
+        return n.BoolOp(span=self._span(meta), op="and", left=c[0], right=c[1])
+
+    def not_(self, meta, c):
+        return n.Not(span=self._span(meta), operand=c[0])
+
+    def _test(self, meta, subject, pred, negated=False):
+        return n.Test(span=self._span(meta), subject=subject, pred=pred, negated=negated)
+
+    def is_(self, meta, c):
+        return self._test(meta, c[0], c[1])
+
+    def is_not(self, meta, c):
+        return self._test(meta, c[0], c[1], True)
+
+    def in_(self, meta, c):
+        return self._test(meta, c[0], n.PredIn(span=c[1].span, target=c[1]))
+
+    def not_in(self, meta, c):
+        return self._test(meta, c[0], n.PredIn(span=c[1].span, target=c[1]), True)
+
+    def contains(self, meta, c):
+        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]))
+
+    def not_contains(self, meta, c):
+        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]), True)
+
+    def empty(self, meta, c):
+        return self._test(meta, c[0], n.PredEmpty(span=self._tok_span(c[1])))
+
+    def nonempty(self, meta, c):
+        return self._test(meta, c[0], n.PredEmpty(span=self._tok_span(c[1]), negated=True))
+
+    def call(self, meta, c):
+        func = FUNCS[str(c[0]).lower()]
+        rest = [x for x in c[1:]]
+        where = rest.pop() if rest else None  # the [_WHERE expr] placeholder comes last
+        args = tuple(x for x in rest if x is not None)
+        return n.Call(span=self._span(meta), func=func, args=args, where=where)
+
+    # predicates
+    def pred_named(self, meta, c):
+        return n.PredNamed(span=self._span(meta), name=c[0].text)
+
+    def pred_empty(self, meta, c):
+        return n.PredEmpty(span=self._span(meta))
+
+    def pred_nonempty(self, meta, c):
+        return n.PredEmpty(span=self._span(meta), negated=True)
+
+    def pred_in(self, meta, c):
+        return n.PredIn(span=self._span(meta), target=c[0])
+
+    def pred_contains(self, meta, c):
+        return n.PredContains(span=self._span(meta), target=c[0])
+
+    def pred_compare(self, meta, c):
+        return n.PredCompare(span=self._span(meta), op=CMPS[str(c[0])], right=c[1])
+
+    # consequences
+    def flag(self, meta, c):
+        msg = c[1].text if c[1] is not None else None
+        return n.Flag(span=self._span(meta), severity=SEVERITIES[str(c[0]).lower()], message=msg)
+
+    def deduct(self, meta, c):
+        item = c[2]
+        return n.Deduct(span=self._span(meta), points=c[1].value, item=item)
+
+    def from_item(self, meta, c):
+        return c[0]
+
+    def set_score(self, meta, c):
+        num = c[-1]
+        return n.SetScore(span=self._span(meta), points=num.value)
+
+    def cap(self, meta, c):
+        return n.Cap(span=self._span(meta), points=c[1].value)
+
+    def halve(self, meta, c):
+        return n.Halve(span=self._span(meta))
+
+    def grade_cap(self, meta, c):
+        return n.GradeCap(span=self._span(meta), grade=c[1].text)
+
+    # clauses
+    def requirement(self, meta, c):
+        subject, modal, pred, unless = c
+        return n.Requirement(span=self._span(meta), subject=subject,
+                             modal=MODALS[re.sub(r"\s+", " ", str(modal).lower())],
+                             pred=pred, unless=unless)
+
+    def unless(self, meta, c):
+        return c[0]
+
+    def applicability(self, meta, c):
+        return n.Applicability(span=self._span(meta), category=c[0].text,
+                               project_category=c[2].text, unless=c[3])
+
+    def implication(self, meta, c):
+        return n.Implication(span=self._span(meta), cond=c[0], consequence=c[-1])
+
+    def assertion(self, meta, c):
+        return n.Assertion(span=self._span(meta), cond=c[0], unless=c[1])
+
+    def otherwise(self, meta, c):
+        return n.Otherwise(span=self._span(meta), consequence=c[-1])
+
+    def each(self, meta, c):
+        where = c[1] if len(c) == 3 else None  # the filter is there only with 其中
+        return n.Each(span=self._span(meta), where=where, stmt=c[-1])
+
+    def when(self, meta, c):
+        return n.When(span=self._span(meta), cond=c[1])
+
+    def meta(self, meta, c):
+        return n.Meta(span=self._span(meta), key=METAS[str(c[0]).lower()], text=c[1].text)
+
+    # headers and definitions
+    def wordlist(self, meta, c):
+        return n.WordList(span=self._span(meta), name=str(c[1]), words=c[2])
+
+    def synonym(self, meta, c):
+        return n.Synonym(span=self._span(meta), canonical=str(c[1]), variants=c[2])
+
+    def rule_header(self, meta, c):
+        _kw, rid, title, sev = c
+        return _Header("rule", self._span(meta), str(rid), title.text if title else None,
+                       SEVERITIES[str(sev).lower()] if sev else None, None)
+
+    def item_header(self, meta, c):
+        _kw, path, _w, weight, title = c
+        return _Header("item", self._span(meta), path, title.text if title else None, None,
+                       weight.value)
+
+
+class _Header:
+    __slots__ = ("kind", "span", "id", "title", "severity", "weight")
+
+    def __init__(self, kind, span, id, title, severity, weight):
+        self.kind, self.span, self.id, self.title = kind, span, id, title
+        self.severity, self.weight = severity, weight
+
+
+def _group(source: Source, statements: list, comments) -> n.RuleFile:
+    """Attach each clause to the header above it; clauses before any header are anonymous rules."""
+    wordlists, synonyms, rules, items = [], [], [], []
+    current: _Header | None = None
+    clauses: list[n.Node] = []
+
+    def close():
+        if current is None:
+            return
+        end = clauses[-1].span if clauses else current.span
+        span = Span(source.path, current.span.line, current.span.column, end.end_line, end.end_column)
+        if current.kind == "rule":
+            rules.append(n.Rule(span=span, id=current.id, title=current.title,
+                                severity=current.severity, clauses=tuple(clauses)))
+        else:
+            items.append(n.ScoreItem(span=span, path=current.id, weight=current.weight,
+                                     title=current.title, clauses=tuple(clauses)))
+
+    stem = re.sub(r"\.rules$", "", source.path.replace("\\", "/").rsplit("/", 1)[-1])
+    for st in statements:
+        if isinstance(st, n.WordList):
+            wordlists.append(st)
+        elif isinstance(st, n.Synonym):
+            synonyms.append(st)
+        elif isinstance(st, _Header):
+            close()
+            current, clauses = st, []
+        elif current is None:
+            rules.append(n.Rule(span=st.span, id=f"{stem}:{st.span.line}", title=None, severity=None,
+                                clauses=(st,), anonymous=True))
+        else:
+            clauses.append(st)
+    close()
+    return n.RuleFile(span=Span(source.path, 1, 1), path=source.path, wordlists=tuple(wordlists),
+                      synonyms=tuple(synonyms), rules=tuple(rules), items=tuple(items),
+                      comments=tuple(comments), text=source.text)

@@ -1,0 +1,105 @@
+"""Rule-file text: logical lines, spans, and excerpts with a caret under the mistake."""
+
+from __future__ import annotations
+
+import attrs
+from wcwidth import wcswidth
+
+from ..errors import Span
+
+_OPEN = "[［(（"
+_CLOSE = "]］)）"
+_QUOTES = {"「": "」", '"': '"', "“": "”", "『": "』"}
+_CONTINUE = ",，、"
+
+
+@attrs.frozen
+class LogicalLine:
+    """One statement of a rule file: it may span physical lines (open bracket, trailing comma)."""
+
+    line: int  # 1-based number of its first physical line
+    text: str  # the physical lines, newlines kept, comments blanked out
+
+
+@attrs.frozen
+class Source:
+    """A rule file's text and name."""
+
+    path: str
+    text: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def span(self, line: int, column: int, end_line: int | None = None,
+             end_column: int | None = None) -> Span:
+        return Span(self.path, line, column, end_line, end_column)
+
+    def excerpt(self, span: Span) -> str:
+        """The source line with a caret under the span, aligned for wide Chinese characters."""
+        lines = self.lines
+        if not 1 <= span.line <= len(lines):
+            return ""
+        src = lines[span.line - 1]
+        col = max(1, min(span.column, len(src) + 1))
+        end = span.end_column if span.end_line in (None, span.line) and span.end_column else col + 1
+        end = max(col + 1, min(end, len(src) + 1))
+        pad = _width(src[: col - 1])
+        marks = max(1, _width(src[col - 1: end - 1]))
+        gutter = f"{span.line:>5} | "
+        return f"{gutter}{src}\n{' ' * (len(gutter) - 2)}| {' ' * pad}{'^' * marks}"
+
+    def logical_lines(self) -> tuple[list[LogicalLine], list[tuple[int, str]]]:
+        """Split into statements, and collect comments as (line, text) for the formatter."""
+        out: list[LogicalLine] = []
+        comments: list[tuple[int, str]] = []
+        buf: list[str] = []
+        start = 0
+        depth = 0
+        for no, raw in enumerate(self.text.splitlines(), start=1):
+            code, comment, depth = _strip_comment(raw, depth)
+            if comment is not None:
+                comments.append((no, comment))
+            if not buf and not code.strip():
+                continue
+            if not buf:
+                start = no
+            buf.append(code)
+            tail = code.rstrip()
+            if depth > 0 or (tail and tail[-1] in _CONTINUE):
+                continue
+            out.append(LogicalLine(start, "\n".join(buf)))
+            buf = []
+        if buf:
+            out.append(LogicalLine(start, "\n".join(buf)))
+        return out, comments
+
+
+def _strip_comment(raw: str, depth: int) -> tuple[str, str | None, int]:
+    """Blank a trailing ``# comment`` (outside quotes) and track bracket depth."""
+    close = None
+    nest = 0  # 「…「…」…」: Chinese quotes nest
+    for i, ch in enumerate(raw):
+        if close is not None:
+            if close == "」" and ch == "「":
+                nest += 1
+            elif ch == close:
+                if nest:
+                    nest -= 1
+                else:
+                    close = None
+        elif ch in _QUOTES:
+            close = _QUOTES[ch]
+        elif ch == "#":
+            return raw[:i], raw[i:], depth
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+    return raw, None, depth
+
+
+def _width(s: str) -> int:
+    w = wcswidth(s)
+    return w if w >= 0 else len(s)

@@ -1,0 +1,1 @@
+"""Bundled policy packs (installed as perfrules.policies)."""
