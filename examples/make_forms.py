@@ -85,8 +85,10 @@ def _info_sheet(ws, s: IndicatorSet) -> None:
         rows += [("年初预算", b.initial),
                  ("调整", "、".join(str(a) for a in b.adjustments) or None),
                  ("上年结转", b.carryover), ("年度预算", b.annual), ("支出", b.spent),
-                 ("执行率", b.stated_rate)]
-    rows += [("绩效目标", s.goal)]
+                 ("执行率", b.stated_rate), ("支出合计", b.spent_total),
+                 ("支出明细", "、".join(str(a) for a in b.spent_parts) or None)]
+    rows += [("绩效目标", s.goal), ("总分", s.stated_total), ("等级", s.stated_grade),
+             ("调整文件", "\n".join(s.adjustment_docs) or None)]
     for r, (k, v) in enumerate((row for row in rows if row[1] is not None), 1):
         ws.cell(r, 1, k)
         ws.cell(r, 2, v).alignment = WRAP
@@ -96,11 +98,14 @@ def _info_sheet(ws, s: IndicatorSet) -> None:
 def _score_sheet(ws, s: IndicatorSet) -> None:
     by_level = all(len(e.path.split("/")) == 3 for e in s.scores)
     heads = (["一级指标", "二级指标", "三级指标"] if by_level else ["路径"]) + ["分值", "得分", "评价情况"]
+    deducted = any(e.deductions for e in s.scores)
+    heads += ["扣分"] if deducted else []
     for c, h in enumerate(heads, 1):
         ws.cell(1, c, h).font = Font(bold=True)
     for r, e in enumerate(s.scores, 2):
         parts = e.path.split("/") if by_level else [e.path]
-        for c, v in enumerate(parts + [e.weight, e.score, e.comment], 1):
+        cut = "\n".join(f"{why}：{pts}" for why, pts in e.deductions) or None
+        for c, v in enumerate(parts + [e.weight, e.score, e.comment] + ([cut] if deducted else []), 1):
             ws.cell(r, c, v).alignment = WRAP
     if by_level:  # the evaluator's annex merges 一级 and 二级 down, as the indicator form does
         paths = [e.path.split("/") for e in s.scores]

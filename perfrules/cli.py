@@ -90,30 +90,67 @@ def main() -> None:
 @click.option("--show-na", is_flag=True, help="表格中列出不适用项 (list not-applicable outcomes)")
 def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
     """检查指标表 (validate indicator sets against packs)."""
-    from .data.loaders import load
-    from .engine.runner import run
     from .engine.results import SEVERITY_ORDER
     from .report import render
     try:
         files = expand_inputs(inputs)
         compiled = load_packs(packs)
-        results = []
-        for f in files:
-            iset = load(str(f))
-            results.append(run(compiled, iset))
     except PerfrulesError as e:
         _die(e)
         return
+    results, errors = run_inputs(files, compiled, chosen=bool(packs))
+    for e in errors:
+        click.echo(e.render(), err=True)
     text = {"table": lambda: render.to_table(results, show_na), "json": lambda: render.to_json(results),
             "md": lambda: render.to_markdown(results), "jsonl": lambda: render.to_jsonl(results)}[fmt]()
+    if fmt == "jsonl":
+        text += "".join(render.error_line(e) for e in errors)
     if output:
         write_atomic(output, text)
-    else:
+    elif results or fmt == "jsonl":
         click.echo(text, nl=False)
+    if errors:
+        sys.exit(2)
     threshold = FAIL_ON[fail_on]
     worst = max((SEVERITY_ORDER[f.severity] for r in results for f in r.findings if f.waived is None),
                 default=-1)
     sys.exit(1 if worst >= threshold else 0)
+
+
+def run_inputs(files: list[Path], packs, chosen: bool):
+    """Load every input (reporting the broken ones), link a project's stages, run the packs.
+
+    Files of one folder with different 阶段 (申报.yaml beside 自评.yaml) are one project's
+    stages: each is checked with the others at hand, so rules can compare them.
+    """
+    from .data.loaders import load
+    from .engine.runner import run
+    loaded, errors = [], []
+    for f in files:
+        try:
+            loaded.append(load(str(f)))
+        except PerfrulesError as e:
+            errors.append(e)
+    by_dir: dict[str, dict[str, object]] = {}
+    for f, iset in zip([Path(x.source) for x in loaded], loaded):
+        if iset.stage:
+            by_dir.setdefault(str(f.parent), {}).setdefault(iset.stage, iset)
+    results = []
+    warned: set[int] = set()
+    for iset in loaded:
+        use = packs
+        year = iset.project.year if iset.project else None
+        if not chosen:
+            use = [p for p in packs if p.covers(year)]
+            if not use:
+                if year not in warned:
+                    click.echo(f"提示: 没有覆盖 {year} 年度的内置规则包，仍使用默认规则包 "
+                               f"(no bundled pack covers {year}; using the default packs)", err=True)
+                    warned.add(year)
+                use = packs
+        related = by_dir.get(str(Path(iset.source).parent), {})
+        results.append(run(use, iset, related))
+    return results, errors
 
 
 @main.command("compile")

@@ -45,6 +45,11 @@ class Budget:
     spent: Decimal | None = attrs.field(default=None, metadata={"zh": "支出"})
     # A stated execution rate (执行率) to reconcile against spent ÷ annual.
     stated_rate: Decimal | None = attrs.field(default=None, metadata={"zh": "执行率"})
+    # The same expenditure stated again elsewhere in a report, and its stated parts:
+    # reports contradict themselves (seed 001: 49,644.69 vs 49,664.69).
+    spent_total: Decimal | None = attrs.field(default=None, metadata={"zh": "支出合计"})
+    spent_parts: tuple[Decimal, ...] = attrs.field(default=(), converter=_tuple,
+                                                   metadata={"zh": "支出明细"})
     location: Location | None = attrs.field(default=None, eq=False)
 
     @property
@@ -96,6 +101,9 @@ class ScoreEntry:
     weight: Decimal | None = attrs.field(default=None, metadata={"zh": "分值"})
     score: Decimal | None = attrs.field(default=None, metadata={"zh": "得分"})
     comment: str | None = attrs.field(default=None, metadata={"zh": "评价情况"})
+    # Deductions the report states for this line: (reason, points).
+    deductions: tuple[tuple[str, Decimal], ...] = attrs.field(default=(), converter=_tuple,
+                                                              metadata={"zh": "扣分"})
     location: Location | None = attrs.field(default=None, eq=False)
 
 
@@ -110,6 +118,12 @@ class IndicatorSet:
     goal: str | None = attrs.field(default=None, metadata={"zh": "绩效目标"})
     scores: tuple[ScoreEntry, ...] = attrs.field(default=(), converter=_tuple,
                                                  metadata={"zh": "评分"})
+    # Stated results to reconcile with computed ones (总分, 等级 as the report states them).
+    stated_total: Decimal | None = attrs.field(default=None, metadata={"zh": "总分"})
+    stated_grade: str | None = attrs.field(default=None, metadata={"zh": "等级"})
+    # Documents that approve changes between 申报 and 自评 (调整文件).
+    adjustment_docs: tuple[str, ...] = attrs.field(default=(), converter=_tuple,
+                                                   metadata={"zh": "调整文件"})
     source: str = "<memory>"
     # Non-fatal remarks from loading, e.g. unknown keys (contract: a warning).
     warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple)

@@ -27,6 +27,7 @@ from .context import Context, Env, Unknown
 from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES, STATE_LIST, VAGUE_LIST
 
+DECLARED_ROWS = ("申报指标", "declared_indicators")
 MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
 
 
@@ -61,6 +62,7 @@ class CompiledItem:
     basis: str | None
     source: str
     node: n.ScoreItem = attrs.field(eq=False, repr=False)
+    discretionary: bool = False
 
     @property
     def kind(self) -> str:
@@ -291,7 +293,8 @@ class _Compiler:
         if len(self.errors) > before:
             return None
         return CompiledItem(it.path, it.weight, it.title, formula, tuple(ladder), otherwise,
-                            tuple(stmts), meta.get("basis"), f"{it.span.file}:{it.span.line}", it)
+                            tuple(stmts), meta.get("basis"), f"{it.span.file}:{it.span.line}", it,
+                            it.discretionary)
 
     def within_weight(self, points: Decimal, it: n.ScoreItem, span: Span) -> None:
         if points > it.weight:
@@ -482,10 +485,26 @@ class _Compiler:
         return Expr(fn, "bool", scope, self.text_of(node), "", (subj,))
 
     def x_Call(self, node: n.Call):
-        args = [self.expr(a) for a in node.args]
+        # 计数(申报指标 其中 …): count the rows of the same project's declared (申报) set.
+        declared = bool(node.args) and isinstance(node.args[0], n.Name) and \
+            node.args[0].text in DECLARED_ROWS
+        if declared and node.func != "count":
+            self.fail(node.args[0].span, "「申报指标」只能用于计数", "declared rows can only be counted")
+            return None
+        args = [self.expr(a) for a in (node.args[1:] if declared else node.args)]
         if any(a is None for a in args):
             return None
         where = self.opt_bool(node.where)
+        if declared:
+            fw = where.fn if where is not None else None
+
+            def count_declared(ctx, i):
+                d = ctx.declared_context()
+                if isinstance(d, Unknown):
+                    return d
+                return Decimal(sum(1 for k in range(len(d.indicators)) if fw is None or fw(d, k) is True))
+            text = self.text_of(node)
+            return Expr(count_declared, "num", "project", text, "", (), text)
         if node.func == "count":
             if len(args) > 1:
                 self.fail(node.span, "计数只接受一个条件", "count takes one condition")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..data.categories import Synonyms
+from ..data.categories import LEVEL1, LEVEL2, Synonyms
 from ..data.indicators import IndicatorSet
 from ..data.values import Value, completion_rate, read_value
 
@@ -38,8 +38,11 @@ class Env:
 class Context:
     """One indicator set under one pack's meaning; per-indicator readings are memoised."""
 
-    def __init__(self, iset: IndicatorSet, env: Env):
+    def __init__(self, iset: IndicatorSet, env: Env,
+                 related: dict[str, IndicatorSet] | None = None):
         self.iset = iset
+        # The same project's sets at other stages (申报 beside 自评), for rules that compare.
+        self.related = related or {}
         self.env = env
         self.indicators = iset.indicators
         n = len(self.indicators)
@@ -48,7 +51,8 @@ class Context:
         self._level1: list[str | None | bool] = [False] * n
         self._level2: list[str | None | bool] = [False] * n
         self._categories: frozenset[str] | None = None
-        self.score_item = None  # set while a score item is evaluated (分值 / 得分 there)
+        self._declared_ctx: Context | None = None
+        self._entries: dict[str, object] | None = None
 
     def _read(self, text: str | None) -> Value:
         return read_value(text, vague_words=self.env.vague_words, state_words=self.env.state_words)
@@ -69,7 +73,10 @@ class Context:
         v = self._level1[i]
         if v is False:
             ind = self.indicators[i]
-            v = self._level1[i] = self.env.canonical(ind.level1_raw or ind.level1)
+            v = self.env.canonical(ind.level1_raw or ind.level1)
+            # Forms write a 二级 name in the 一级 column (服务对象满意度指标 as 一级 on the
+            # national 自评表): read it as the 一级 it belongs to.
+            v = self._level1[i] = LEVEL2.get(v, v) if v not in LEVEL1 else v
         return v  # type: ignore[return-value]
 
     def level2(self, i: int) -> str | None:
@@ -79,11 +86,44 @@ class Context:
             v = self._level2[i] = self.env.canonical(ind.level2_raw or ind.level2)
         return v  # type: ignore[return-value]
 
+    def entry_for(self, i: int):
+        """The score-sheet line that scores this indicator (its path ends in the indicator's name)."""
+        if self._entries is None:
+            table: dict[str, object] = {}
+            for e in self.iset.scores:
+                key = e.path.replace(" ", "").rsplit("/", 1)[-1]
+                table[key] = None if key in table else e  # ambiguous names match nothing
+            self._entries = table
+        name = (self.indicators[i].name or "").replace(" ", "")
+        return self._entries.get(name) if name else None
+
+    def number(self, i: int, attr: str) -> Decimal | None:
+        """分值/得分 of a row, or of its line in the score sheet when the row has none."""
+        v = getattr(self.indicators[i], attr)
+        if v is None:
+            e = self.entry_for(i)
+            v = getattr(e, attr) if e is not None else None
+        return v
+
     def completion(self, i: int) -> Decimal | Unknown:
         rate = completion_rate(self.target(i), self.actual(i))
         if rate is None:
             return Unknown("指标值或实际完成值不是可比较的数值 (target or actual is not a comparable number)")
         return rate
+
+    def declared(self) -> IndicatorSet | Unknown:
+        d = self.related.get("申报")
+        if d is None or d is self.iset:
+            return Unknown("未同时提供申报阶段的指标表 (no declared set given alongside)")
+        return d
+
+    def declared_context(self) -> "Context | Unknown":
+        d = self.declared()
+        if isinstance(d, Unknown):
+            return d
+        if self._declared_ctx is None:
+            self._declared_ctx = Context(d, self.env)
+        return self._declared_ctx
 
     @property
     def categories(self) -> frozenset[str]:

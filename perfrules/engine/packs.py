@@ -47,6 +47,7 @@ class Pack:
     years: tuple[int, int] | None
     default: bool
     rule_files: tuple[str, ...]
+    disabled: frozenset[str] = frozenset()  # built-in checks (RC-nn) switched off
 
     @property
     def label(self) -> str:
@@ -121,6 +122,20 @@ def _scoring(m: dict, where: str) -> ScoringRules:
     return ScoringRules(**kw)
 
 
+def display_path(f: Path) -> str:
+    """How findings cite a rule file: policies/<pack>/<file> for bundled packs, else as given
+    relative to the working folder, so results do not depend on where perfrules is installed."""
+    f = Path(f)
+    try:
+        return "policies/" + f.resolve().relative_to(bundled_root().resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return os.path.relpath(f).replace(os.sep, "/") if not str(os.path.relpath(f)).startswith("..") else str(f)
+    except ValueError:  # another drive on Windows
+        return str(f)
+
+
 def rule_files_of(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
@@ -144,7 +159,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     errors: list[PerfrulesError] = []
     for f in rule_files_of(path):
         try:
-            files.append(parse_file(os.path.relpath(f) if not os.path.isabs(str(f)) else str(f)))
+            files.append(parse_file(str(f), display_path(f)))
         except ErrorGroup as e:
             errors += e.errors
         except PerfrulesError as e:
@@ -158,7 +173,8 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
                             where=Location(where, key=f"severity.{rid}"))
     compiled = compile_files(files)
     disabled = {str(x) for x in m.get("disable") or []}
-    known = {r.id for r in compiled.rules}
+    from .reconcile import TITLES
+    known = {r.id for r in compiled.rules} | set(TITLES)
     for rid in sorted((disabled | set(severity)) - known):
         raise PackError(f"清单提到的规则「{rid}」不存在", f"manifest names unknown rule {rid}",
                         where=Location(where))
@@ -169,7 +185,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
     return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
                 str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
-                tuple(str(f) for f in rule_files_of(path)))
+                tuple(str(f) for f in rule_files_of(path)), frozenset(disabled))
 
 
 def default_packs() -> list[str]:

@@ -11,6 +11,7 @@ from .compiler import CompiledRule, run_rule
 from .context import Context, Unknown
 from .explain import show
 from .packs import Pack
+from .reconcile import reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
 from .scoring import make_sheet, score_item
 from .vocab import FIELDS
@@ -46,7 +47,9 @@ def _sort_key(x):
     return (-1 if i is None else i, x[1])
 
 
-def run(packs: Sequence[Pack], iset: IndicatorSet) -> Result:
+def run(packs: Sequence[Pack], iset: IndicatorSet,
+        related: dict[str, IndicatorSet] | None = None) -> Result:
+    """Apply packs to one indicator set; ``related`` holds the same project's other stages."""
     findings: list[tuple] = []
     nas: list[tuple] = []
     effects: dict[str, list] = {}
@@ -54,7 +57,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet) -> Result:
     vetoed = False
     sheet_items = []
     for pack in packs:
-        ctx = Context(iset, pack.compiled.env)
+        ctx = Context(iset, pack.compiled.env, related)
         for rule in pack.compiled.rules:
             for ev in run_rule(rule, ctx):
                 if isinstance(ev, c.Fail):
@@ -79,6 +82,11 @@ def run(packs: Sequence[Pack], iset: IndicatorSet) -> Result:
             continue
         paths = [it.path for it in items]
         leaves = [it for it in items if not any(p.startswith(it.path + "/") for p in paths)]
+        if not iset.scores and any(it.kind == "judgement" for it in leaves):
+            # Judgement items need the evaluator's scores; an indicator table alone has none.
+            nas.append((None, (pack.name, ""), NotApplicable(
+                pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
+            continue
         for it in leaves:
             item_effects = list(effects.get(it.path, []))
             for s in it.stmts:
@@ -105,9 +113,13 @@ def run(packs: Sequence[Pack], iset: IndicatorSet) -> Result:
                 findings.append((None, (it.path, p), Finding(
                     it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
     sheet = None
+    scoring = next((p.scoring for p in packs if p.compiled.items), packs[0].scoring if packs else None)
     if sheet_items:
-        scoring = next(p.scoring for p in packs if p.compiled.items)
         sheet = make_sheet(sheet_items, scoring, vetoed, grade_caps)
+    disabled = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
+    for f in reconcile(iset, sheet, scoring):
+        if f.rule not in disabled:
+            findings.append((None, (f.rule, f.message), f))
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
     nas.sort(key=_sort_key)
     project = iset.project.name if iset.project else None

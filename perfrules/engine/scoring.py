@@ -104,6 +104,51 @@ def _stated(ctx: Context, path: str):
     return tail[0] if len(tail) == 1 else None
 
 
+def _children(ctx: Context, path: str) -> list:
+    """The evaluator's lines directly under a judgement item the pack does not itemise
+    (a project's own 三级 indicators under 项目绩效/项目产出)."""
+    prefix = path + "/"
+    out = []
+    for e in ctx.iset.scores:
+        p = e.path.replace(" ", "")
+        if p.startswith(prefix) and "/" not in p[len(prefix):]:
+            out.append(e)
+    return out
+
+
+def _judged_group(item: CompiledItem, children: list, deductions: list, problems: list,
+                  rules: ScoringRules) -> tuple[Decimal, Decimal]:
+    """Score a judgement item as the sum of the evaluator's lines under it."""
+    w = item.weight
+    total = ZERO
+    weights = ZERO
+    losses: list[Deduction] = []
+    for e in children:
+        name = e.path.replace(" ", "").rsplit("/", 1)[-1]
+        sc = rules.round(e.score) if e.score is not None else ZERO
+        wt = e.weight if e.weight is not None else sc
+        got = min(max(sc, ZERO), wt)
+        total += got
+        weights += wt
+        if e.score is None:
+            problems.append(f"评分项「{item.path}/{name}」未给出得分")
+        if got < wt:
+            comment = (e.comment or "").strip()
+            if not comment:
+                problems.append(f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由")
+            losses.append(Deduction(wt - got, "评价人", f"{name}（{fmt_num(got)}/{fmt_num(wt)}）："
+                                    + (comment or "评价人未说明扣分理由 (no reason stated)")))
+    current = rules.round(min(total, w))
+    if weights == w:
+        deductions.extend(losses)
+    else:
+        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}")
+        if current < w:
+            deductions.append(Deduction(w - current, "评价人",
+                                        f"所列各项得分合计 {fmt_num(total)}，各项分值合计 {fmt_num(weights)}"))
+    return current, total
+
+
 def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect]],
                rules: ScoringRules) -> tuple[ItemScore, list[str]]:
     """One item's score and deductions; also the problems found on the way (messages)."""
@@ -156,20 +201,30 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
                 deductions.append(Deduction(w - current, rule_id,
                                             f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
     else:  # judgement: the evaluator's score, the evaluator's reason
-        if stated is None:
+        children = _children(ctx, item.path) if stated_entry is None else []
+        if children:
+            current, stated = _judged_group(item, children, deductions, problems, rules)
+        elif stated is None:
             current = ZERO
             deductions.append(Deduction(w, rule_id, "输入未给出该项评价得分 (no evaluator score given)"))
             problems.append(f"评分项「{item.path}」为评价人判断项，输入未给出得分")
         else:
             current = rules.round(min(max(stated, ZERO), w))
-            if stated > w:
-                problems.append(f"评分项「{item.path}」得分 {fmt_num(stated)} 超过分值 {fmt_num(w)}")
             if current < w:
                 comment = (stated_entry.comment or "").strip()
                 if not comment:
                     problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
                 deductions.append(Deduction(w - current, "评价人",
                                             comment or "评价人未说明扣分理由 (no reason stated)"))
+    if item.discretionary and stated is not None and item.kind != "judgement" and stated < current:
+        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason.
+        lowered = rules.round(max(stated, ZERO))
+        comment = ((stated_entry.comment if stated_entry else "") or "").strip()
+        if not comment:
+            problems.append(f"评分项「{item.path}」酌情扣分但未说明理由")
+        deductions.append(Deduction(current - lowered, "评价人",
+                                    f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
+        current = lowered
 
     vetoed = False
     for rid, e in effects:
@@ -196,6 +251,10 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
         if current < before:
             deductions.append(Deduction(before - current, rid, label))
     kind = item.kind
+    # Every step above works on rounded numbers, so quantizing only fixes how they print.
+    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
+    current = rules.round(current)
+    assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
     result = ItemScore(item.path, w, current, tuple(deductions), stated, kind)
     del vetoed
     return result, problems

@@ -73,7 +73,7 @@ def _ind(attr: str):
 
 def _num(attr: str, label: str):
     def get(ctx: Context, i):
-        v = getattr(ctx.indicators[i], attr)
+        v = ctx.number(i, attr)
         return Unknown(f"未填写{label} ({attr} not given)") if v is None else v
     return get
 
@@ -116,6 +116,9 @@ _add("年度预算|annual_budget", Field("年度预算", "project", "num",
 _add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转")))
 _add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整")))
 _add("支出|执行数|spent", Field("支出", "project", "num", _budget("spent", "支出")))
+_add("调整文件|adjustment_docs", Field("调整文件", "project", "set", lambda c, i: c.iset.adjustment_docs))
+_add("申报指标数|declared_count", Field("申报指标数", "project", "num", lambda c, i: (
+    lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
 _add("执行率|预算执行率|execution_rate",
      Field("执行率", "project", "num", lambda c, i: c.execution_rate()))
 
@@ -184,6 +187,28 @@ def _evidenced(ctx: Context, i, v):
     return bool(ctx.indicators[i].evidence) if isinstance(i, int) else Unknown("not an indicator")
 
 
+_UNNAMED = {"", "/", "-", "—", "无"}
+
+
+def _key(ind) -> tuple[str, str, str]:
+    """How a row is recognised across stages: its name, or for an unnamed row its 二级 and value."""
+    name = re.sub(r"\s+", "", ind.name or "")
+    target = re.sub(r"[\s。.；;]+$", "", re.sub(r"\s+", "", ind.target or ""))
+    if name in _UNNAMED:
+        return ("", re.sub(r"\s+", "", ind.level2_raw or ind.level2 or ""), target)
+    return (name, "", target)
+
+
+def _declared(ctx: Context, i, v):
+    """与申报一致: the row appears, with the same value, in the declared (申报) set."""
+    if not isinstance(i, int):
+        return Unknown("与申报一致只能用于指标 (applies to indicators)")
+    d = ctx.declared()
+    if isinstance(d, Unknown):
+        return d
+    return _key(ctx.indicators[i]) in {_key(x) for x in d.indicators}
+
+
 PREDICATES: dict[str, Predicate] = {}
 
 
@@ -202,6 +227,8 @@ _pred("百分数|percentage", Predicate("百分数", ("value",),
 _pred("名实相符|name_matches_value",
       Predicate("名实相符", ("indicator",), _name_match, "名称与指标值不相符"))
 _pred("达标|达成|met", Predicate("达标", ("indicator",), _met, "未达到指标值"))
+_pred("与申报一致|matches_declared",
+      Predicate("与申报一致", ("indicator",), _declared, "与申报阶段的指标不一致"))
 _pred("有佐证|evidenced", Predicate("有佐证", ("indicator",), _evidenced, "没有佐证材料"))
 
 # Word lists with a meaning of their own: they tune the measurability test.

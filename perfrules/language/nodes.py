@@ -300,6 +300,8 @@ class ScoreItem(Node):
     weight: Decimal
     title: str | None
     clauses: tuple[Node, ...]
+    # 酌情: the computed score is a ceiling; the evaluator may score lower, with a reason.
+    discretionary: bool = False
 
 
 @_node

@@ -92,18 +92,19 @@ def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
     return _group(source, statements, comments)
 
 
-def parse_file(path: str) -> n.RuleFile:
+def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
+    """Parse a rule file; ``shown`` is the name used in messages and findings."""
     from ..errors import UsageError
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except UnicodeDecodeError:
         raise RuleSyntaxError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text",
-                              where=Span(path, 1, 1)) from None
+                              where=Span(shown or path, 1, 1)) from None
     except OSError as e:
         raise UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
-                         where=Span(path, 1, 1)) from None
-    return parse_text(text, path)
+                         where=Span(shown or path, 1, 1)) from None
+    return parse_text(text, shown or path)
 
 
 # ---- errors -----------------------------------------------------------------------
@@ -218,7 +219,7 @@ class _Build(Transformer):
         return n.ListLit(span=self._span(meta), items=items)
 
     def path(self, meta, c):
-        return "/".join(x.text for x in c if isinstance(x, n.Name))
+        return str(c[0]).replace("／", "/").strip("/")
 
     # expressions
     def binop(self, meta, c):
@@ -363,17 +364,19 @@ class _Build(Transformer):
                        SEVERITIES[str(sev).lower()] if sev else None, None)
 
     def item_header(self, meta, c):
-        _kw, path, _w, weight, title = c
-        return _Header("item", self._span(meta), path, title.text if title else None, None,
-                       weight.value)
+        _kw, path, _w, weight, title, discretion = c
+        h = _Header("item", self._span(meta), path, title.text if title else None, None, weight.value)
+        h.discretionary = discretion is not None
+        return h
 
 
 class _Header:
-    __slots__ = ("kind", "span", "id", "title", "severity", "weight")
+    __slots__ = ("kind", "span", "id", "title", "severity", "weight", "discretionary")
 
     def __init__(self, kind, span, id, title, severity, weight):
         self.kind, self.span, self.id, self.title = kind, span, id, title
         self.severity, self.weight = severity, weight
+        self.discretionary = False
 
 
 def _group(source: Source, statements: list, comments) -> n.RuleFile:
@@ -392,7 +395,8 @@ def _group(source: Source, statements: list, comments) -> n.RuleFile:
                                 severity=current.severity, clauses=tuple(clauses)))
         else:
             items.append(n.ScoreItem(span=span, path=current.id, weight=current.weight,
-                                     title=current.title, clauses=tuple(clauses)))
+                                     title=current.title, clauses=tuple(clauses),
+                                     discretionary=current.discretionary))
 
     stem = re.sub(r"\.rules$", "", source.path.replace("\\", "/").rsplit("/", 1)[-1])
     for st in statements:

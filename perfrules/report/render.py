@@ -24,6 +24,12 @@ def to_jsonl(results: Sequence[Result]) -> str:
     return "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
 
 
+def error_line(e) -> str:
+    """A JSON Lines record for an input that could not be read (the rest go on)."""
+    where = getattr(e, "where", None)
+    return json.dumps({"input": getattr(where, "file", None), "error": e.to_dict()}, ensure_ascii=False) + "\n"
+
+
 def _by_target(r: Result):
     groups: dict[str, list] = {}
     for f in r.findings:

@@ -51,6 +51,9 @@ class Table:
 TOP = Table({
     "项目": ("project",), "阶段": ("stage",), "预算": ("budget",),
     "绩效目标": ("goal",), "绩效指标": ("indicators",), "评分": ("scores",),
+    # Stated results a report gives, to reconcile with computed ones.
+    "总分": ("stated_total", "total"), "等级": ("stated_grade", "grade"),
+    "调整文件": ("adjustment_docs",),
 })
 PROJECT = Table({
     "名称": ("name", "项目名称"), "主管部门": ("department", "主管单位"),
@@ -61,6 +64,7 @@ BUDGET = Table({
     "年初预算": ("initial",), "调整": ("adjustments", "adjustment"),
     "上年结转": ("carryover",), "年度预算": ("annual",),
     "支出": ("spent", "expenditure"), "执行率": ("execution_rate",),
+    "支出合计": ("spent_total",), "支出明细": ("spent_parts",),
 })
 INDICATOR = Table({
     "一级指标": ("level1",), "二级指标": ("level2",),
@@ -74,7 +78,7 @@ INDICATOR = Table({
 })
 SCORE = Table({
     "路径": ("path",), "分值": ("weight",), "得分": ("score", "评价得分"),
-    "评价情况": ("comment", "评价意见"),
+    "评价情况": ("comment", "评价意见"), "扣分": ("deductions",),
     # An evaluator's sheet (seed 002 附件) names items by level instead of a path.
     "一级指标": ("level1",), "二级指标": ("level2",), "三级指标": ("level3",),
 })
@@ -141,12 +145,20 @@ def got(v: object) -> str:
         return "得到映射 (got a mapping)"
     if isinstance(v, (list, tuple)):
         return "得到列表 (got a list)"
+    if v is None:
+        return "得到空值 (got nothing)"
+    if isinstance(v, bool):
+        return "得到布尔值 (got true/false)"
+    if isinstance(v, (int, float, Decimal)):
+        return f"得到数字 {v} (got the number {v})"
+    if isinstance(v, str):
+        return f"得到文本「{v}」 (got the text {v!r})" if len(v) <= 40 else "得到文本 (got text)"
     return f"得到 {type(v).__name__} (got {type(v).__name__})"
 
 
 def _finite(d: Decimal, raw: object) -> Decimal:
     if not d.is_finite():
-        raise Bad(f"「{raw}」不是数字", f"{raw!r} is not a number")
+        raise Bad(f"「{raw}」不是数字", f"'{raw}' is not a number")
     return d
 
 
@@ -169,7 +181,7 @@ def _parse(s: str, raw: object, hint: str) -> Decimal:
     try:
         return _finite(Decimal(s), raw)
     except InvalidOperation:
-        raise Bad(f"「{raw}」不是数字", f"{raw!r} is not a number", hint) from None
+        raise Bad(f"「{raw}」不是数字", f"'{raw}' is not a number", hint) from None
 
 
 def number(v: object) -> Decimal | None:
@@ -216,6 +228,32 @@ def amounts(v: object) -> tuple[Decimal, ...]:
     return tuple(out)
 
 
+def deductions(v: object) -> tuple[tuple[str, Decimal], ...]:
+    """扣分: stated deductions (reason, points). Items are {原因, 扣分} mappings,
+    [reason, points] pairs, or text "合同未按时备案：0.5" (one per line or ；-separated)."""
+    items = v if isinstance(v, (list, tuple)) else [] if v is None else [v]
+    out: list[tuple[str, Decimal]] = []
+    for item in items:
+        if isinstance(item, str):
+            for part in (p.strip() for p in re.split(r"[；;\n]", item) if p.strip()):
+                reason, _, points = part.rpartition("：" if "：" in part else ":")
+                out.append((reason.strip(), number(points)))
+            continue
+        if isinstance(item, dict):
+            reason = next((item[k] for k in item if norm_key(k) in ("原因", "reason")), "")
+            pts = [item[k] for k in item if norm_key(k) in ("扣分", "分值", "points")]
+            item = [reason, pts[0] if pts else None]
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            out.append((text(item[0]) or "", number(item[1])))
+        elif isinstance(item, (int, float, Decimal)) and not isinstance(item, bool):
+            out.append(("", number(item)))
+        else:
+            raise Bad("扣分应为「原因：分数」", "a deduction is written as reason: points", got(item))
+    if any(p is None for _, p in out):
+        raise Bad("扣分缺少分数", "a deduction without points", "如 合同未按时备案：0.5")
+    return tuple(out)
+
+
 def rate(v: object) -> Decimal | None:
     """执行率 as a fraction: "84.40%" → 0.8440; a bare number is already a fraction."""
     s = _numeric(v)
@@ -225,7 +263,7 @@ def rate(v: object) -> Decimal | None:
             return _parse(s[:-1], v, hint).scaleb(-2)
         s = _parse(s, v, hint)
     if s is not None and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
-        raise Bad(f"执行率「{v}」不明确", f"execution rate {v!r} is ambiguous", hint)
+        raise Bad(f"执行率「{v}」不明确", f"execution rate '{v}' is ambiguous", hint)
     return s
 
 
@@ -234,12 +272,12 @@ def year(v: object) -> int | None:
     if isinstance(s, str):
         m = re.fullmatch(r"(\d{4})年?度?", s)
         if not m:
-            raise Bad(f"年度「{v}」不是年份", f"year {v!r} is not a year", "如 2023 (e.g. 2023)")
+            raise Bad(f"年度「{v}」不是年份", f"year '{v}' is not a year", "如 2023 (e.g. 2023)")
         s = Decimal(m.group(1))
     if s is None:
         return None
     if s != s.to_integral_value() or not 1900 <= s <= 2200:
-        raise Bad(f"年度「{v}」不是年份", f"year {v!r} is not a year", "如 2023 (e.g. 2023)")
+        raise Bad(f"年度「{v}」不是年份", f"year '{v}' is not a year", "如 2023 (e.g. 2023)")
     return int(s)
 
 
@@ -249,7 +287,7 @@ def stage(v: object) -> str | None:
         return None
     canon = _STAGES.lookup(t)
     if canon is None:
-        raise Bad(f"未知阶段「{t}」", f"unknown stage {t!r}",
+        raise Bad(f"未知阶段「{t}」", f"unknown stage '{t}'",
                   "阶段应为 申报、自评 或 评价 (stage must be 申报, 自评 or 评价)")
     return canon
 

@@ -20,7 +20,8 @@ from .fields import Bad
 Path = tuple  # of keys (str) and list indices (int, 0-based)
 
 CATEGORY_SPLIT = r"[,，、;；\n]"
-EVIDENCE_SPLIT = r"\n"  # one item per line, so a cell and a YAML list read alike
+EVIDENCE_SPLIT = r"\n"
+INFO_TOP = ("阶段", "绩效目标", "总分", "等级", "调整文件")  # top-level keys a 项目信息 sheet may hold  # one item per line, so a cell and a YAML list read alike
 
 
 def key_path(path: Path) -> str | None:
@@ -39,6 +40,8 @@ class Ctx:
         self._where = where
         self.errors: list[DataError] = []
         self.warnings: list[str] = []
+        # Unknown indicator keys → the paths that use them: one warning per key, not per row.
+        self.kept_keys: dict[str, list[Path]] = {}
 
     def at(self, path: Path) -> Location:
         if self._where is not None:
@@ -81,6 +84,14 @@ class Ctx:
                 found[canon] = (p, value)
         return found, others
 
+    def flush(self) -> None:
+        for key, paths in self.kept_keys.items():
+            n = len(paths)
+            self.warn(paths[0], f"指标中的未知键「{key}」" + (f"（共{n}处）" if n > 1 else "") + "，其值原样保留",
+                      f"unknown indicator key {key!r}" + (f" in {n} indicators" if n > 1 else "")
+                      + ", value kept")
+        self.kept_keys.clear()
+
     def raise_errors(self) -> None:
         if len(self.errors) == 1:
             raise self.errors[0]
@@ -88,11 +99,10 @@ class Ctx:
             raise ErrorGroup(self.errors)
 
 
-def _is_map(ctx: Ctx, path: Path, v: object, name: str) -> bool:
+def _is_map(ctx: Ctx, path: Path, v: object, zh: str, en: str) -> bool:
     if isinstance(v, Mapping):
         return True
-    ctx.error(path, f"「{name}」应为映射（键: 值）", f"{name} must be a mapping of keys to values",
-              F.got(v))
+    ctx.error(path, f"{zh}应为映射（键: 值）", f"{en} must be a mapping of keys to values", F.got(v))
     return False
 
 
@@ -108,20 +118,24 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
                         where=Location(ctx.source),
                         hint=f"{F.got(tree)}；指标表请写在「绩效指标:」之下 "
                              "(put the indicator list under 绩效指标:)")
-    top, others = ctx.fields(tree, (), F.TOP, what=("顶层", "the top level"))
-    indicators: tuple[Indicator, ...] = ()
-    if "绩效指标" in top:
-        indicators = indicators_of(*top["绩效指标"], ctx)
-    else:
+    top, _ = ctx.fields(tree, (), F.TOP, what=("顶层", "the top level"))
+    readers = {"绩效指标": indicators_of, "项目": project_of, "预算": budget_of,
+               "评分": scores_of, "阶段": lambda p, v, c: c.read(p, F.stage, v),
+               "绩效目标": lambda p, v, c: c.read(p, goal, v),
+               "总分": lambda p, v, c: c.read(p, F.number, v),
+               "等级": lambda p, v, c: c.read(p, F.text, v),
+               "调整文件": lambda p, v, c: c.read(p, F.texts, v, EVIDENCE_SPLIT)}
+    # In document order, so that errors are listed as the user reads the file.
+    part = {canon: readers[canon](p, v, ctx) for canon, (p, v) in top.items()}
+    ctx.flush()
+    if "绩效指标" not in top:
         ctx.error((), "缺少「绩效指标」", "missing 绩效指标 (indicators), the one required key",
                   "只有「绩效指标」是必需的 (only 绩效指标 is required)")
-    project = project_of(*top["项目"], ctx) if "项目" in top else None
-    budget = budget_of(*top["预算"], ctx) if "预算" in top else None
-    scores = scores_of(*top["评分"], ctx) if "评分" in top else ()
     result = IndicatorSet(
-        indicators=indicators, project=project, budget=budget, scores=scores,
-        stage=_get(ctx, top, "阶段", F.stage), goal=_get(ctx, top, "绩效目标", goal),
-        source=ctx.source, warnings=ctx.warnings)
+        indicators=part.get("绩效指标") or (), project=part.get("项目"), budget=part.get("预算"),
+        scores=part.get("评分") or (), stage=part.get("阶段"), goal=part.get("绩效目标"),
+        stated_total=part.get("总分"), stated_grade=part.get("等级"),
+        adjustment_docs=part.get("调整文件") or (), source=ctx.source, warnings=ctx.warnings)
     ctx.raise_errors()
     return result
 
@@ -142,7 +156,7 @@ def indicators_of(path: Path, v: object, ctx: Ctx) -> tuple[Indicator, ...]:
     if not v:
         ctx.warn(path, "「绩效指标」为空", "绩效指标 (indicators) is empty")
     return tuple(ind for i, item in enumerate(v)
-                 if _is_map(ctx, path + (i,), item, key_path(path + (i,)) or "")
+                 if _is_map(ctx, path + (i,), item, "每个指标", "each indicator")
                  and (ind := indicator_of(item, path + (i,), ctx)) is not None)
 
 
@@ -153,7 +167,7 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
     l1 = _get(ctx, f, "一级指标", F.text)
     l2 = _get(ctx, f, "二级指标", F.text)
     for k, p, _ in others:
-        ctx.warn(p, f"指标中的未知键「{k}」，其值原样保留", f"unknown indicator key {k!r}, value kept")
+        ctx.kept_keys.setdefault(k, []).append(p)
     kept = [(k, F.kept(v)) for k, v in extra] + [(k, F.kept(v)) for k, _, v in others]
     return Indicator(
         level1=ctx.synonyms.canonical(l1), level1_raw=l1,
@@ -167,7 +181,9 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
 
 
 def project_of(path: Path, v: object, ctx: Ctx) -> Project | None:
-    if not _is_map(ctx, path, v, "项目"):
+    if v is None:  # an empty section: as if absent
+        return None
+    if not _is_map(ctx, path, v, "「项目」", "项目 (project)"):
         return None
     f, _ = ctx.fields(v, path, F.PROJECT, what=("项目", "项目 (project)"))
     nature = _get(ctx, f, "性质", F.nature)
@@ -180,14 +196,18 @@ def project_of(path: Path, v: object, ctx: Ctx) -> Project | None:
 
 
 def budget_of(path: Path, v: object, ctx: Ctx) -> Budget | None:
-    if not _is_map(ctx, path, v, "预算"):
+    if v is None:  # an empty section: as if absent
+        return None
+    if not _is_map(ctx, path, v, "「预算」", "预算 (budget)"):
         return None
     f, _ = ctx.fields(v, path, F.BUDGET, what=("预算", "预算 (budget)"))
     return Budget(initial=_get(ctx, f, "年初预算", F.amount),
                   adjustments=_get(ctx, f, "调整", F.amounts) or (),
                   carryover=_get(ctx, f, "上年结转", F.amount),
                   annual=_get(ctx, f, "年度预算", F.amount), spent=_get(ctx, f, "支出", F.amount),
-                  stated_rate=_get(ctx, f, "执行率", F.rate), location=ctx.at(path))
+                  stated_rate=_get(ctx, f, "执行率", F.rate),
+                  spent_total=_get(ctx, f, "支出合计", F.amount),
+                  spent_parts=_get(ctx, f, "支出明细", F.amounts) or (), location=ctx.at(path))
 
 
 def scores_of(path: Path, v: object, ctx: Ctx) -> tuple[ScoreEntry, ...]:
@@ -199,7 +219,7 @@ def scores_of(path: Path, v: object, ctx: Ctx) -> tuple[ScoreEntry, ...]:
         return ()
     out = []
     for i, item in enumerate(v):
-        if _is_map(ctx, path + (i,), item, key_path(path + (i,)) or ""):
+        if _is_map(ctx, path + (i,), item, "每个评分条目", "each score line"):
             entry = score_of(item, path + (i,), ctx)
             if entry is not None:
                 out.append(entry)
@@ -221,11 +241,12 @@ def score_of(m: Mapping, path: Path, ctx: Ctx) -> ScoreEntry | None:
                   "如 项目管理/财务管理/支出完成率 (e.g. 项目管理/财务管理/支出完成率)")
         return None
     return ScoreEntry(path=where, weight=weight, score=score,
-                      comment=_get(ctx, f, "评价情况", F.text), location=ctx.at(path))
+                      comment=_get(ctx, f, "评价情况", F.text),
+                      deductions=_get(ctx, f, "扣分", F.deductions) or (), location=ctx.at(path))
 
 
 def info_of(pairs: list[tuple[str, Path, object]], path: Path, ctx: Ctx):
-    """A flat 项目信息 table (key, value rows) → (project, budget, stage, goal)."""
+    """A flat 项目信息 table (key, value rows) → (project, budget, {top-level field: value})."""
     project: dict[str, object] = {}
     budget: dict[str, object] = {}
     top: dict[str, object] = {}
@@ -233,7 +254,7 @@ def info_of(pairs: list[tuple[str, Path, object]], path: Path, ctx: Ctx):
     for key, p, value in pairs:
         for table, into in ((F.PROJECT, project), (F.BUDGET, budget), (F.TOP, top)):
             canon = table.lookup(key)
-            if canon is None or (table is F.TOP and canon not in ("阶段", "绩效目标")):
+            if canon is None or (table is F.TOP and canon not in INFO_TOP):
                 continue
             if canon in seen:
                 ctx.error(p, f"「{key}」与「{seen[canon]}」是同一字段，只能写一次",
@@ -248,5 +269,8 @@ def info_of(pairs: list[tuple[str, Path, object]], path: Path, ctx: Ctx):
     f, _ = ctx.fields(top, path, F.TOP, what=("项目信息", "项目信息"))
     return (project_of(path, project, ctx) if project else None,
             budget_of(path, budget, ctx) if budget else None,
-            _get(ctx, f, "阶段", F.stage), _get(ctx, f, "绩效目标", goal))
+            {"stage": _get(ctx, f, "阶段", F.stage), "goal": _get(ctx, f, "绩效目标", goal),
+             "stated_total": _get(ctx, f, "总分", F.number),
+             "stated_grade": _get(ctx, f, "等级", F.text),
+             "adjustment_docs": _get(ctx, f, "调整文件", F.texts, EVIDENCE_SPLIT) or ()})
 

@@ -17,11 +17,12 @@ Both formats arrive here as :class:`Sheet` grids, so they share every rule:
   ``Indicator.extra`` and reported once as a warning.
 - **Project data.** XLSX: a sheet 项目信息 with key/value rows (keys as in YAML:
   名称, 主管部门, 类别 "a、b", 性质, 年度, 阶段, 年初预算, 调整 "-30.01、-626.68", 年度预算,
-  支出, 执行率, 绩效目标; "项目名称：xxx" in one cell also works). CSV: a side file
+  支出, 执行率, 支出合计, 支出明细, 绩效目标, 总分, 等级, 调整文件; "项目名称：xxx" in one
+  cell also works; several values of one key may also fill the next cells). CSV: a side file
   ``<stem>.项目信息.csv`` next to the table, else ``项目信息.csv`` in the same folder
   (shared by the tables there). Score lines likewise: a sheet 评分, or
   ``<stem>.评分.csv`` / ``评分.csv``, with 路径 or 一级/二级/三级指标 columns,
-  分值, 得分, 评价情况.
+  分值, 得分, 评价情况 and 扣分 ("合同未按时备案：0.5；公开不规范：1").
 """
 
 from __future__ import annotations
@@ -152,9 +153,11 @@ def find_header(sheet: Sheet, table: F.Table, required: set[str], ctx: Ctx):
         elif text.lower() not in IGNORED and text:
             others[c] = text
             what = "重复的列" if canon else "未知列"
-            ctx.warn((tag(sheet), best), f"{what}「{text}」（{letter(c)}列），其内容原样保留",
+            kept = table is F.INDICATOR  # Indicator.extra keeps them; ScoreEntry has no room
+            ctx.warn((tag(sheet), best),
+                     f"{what}「{text}」（{letter(c)}列），" + ("其内容原样保留" if kept else "已忽略"),
                      f"{'duplicate' if canon else 'unknown'} column {text!r} ({letter(c)}), "
-                     f"its cells are kept as they are")
+                     + ("its cells are kept as they are" if kept else "ignored"))
     return best, columns, others, above
 
 
@@ -205,8 +208,9 @@ def read_table(sheet: Sheet, ctx: Ctx, where: Where, *, scores: bool = False) ->
                 continue
             if c not in others and c not in headless:
                 headless.add(c)
-                ctx.warn((t, r), f"{letter(c)}列没有表头，其内容原样保留",
-                         f"column {letter(c)} has no header; its cells are kept as they are")
+                ctx.warn((t, r), f"{letter(c)}列没有表头，" + ("已忽略" if scores else "其内容原样保留"),
+                         f"column {letter(c)} has no header; its cells are "
+                         + ("ignored" if scores else "kept as they are"))
             extra.append((others.get(c) or f"{letter(c)}列", v))
         if scores:
             entry = score_of(m, (t, r), ctx)
@@ -227,7 +231,7 @@ def _inherit(m: dict, prev: dict, synonyms: Synonyms) -> None:
 
 
 def read_info(sheet: Sheet, ctx: Ctx, where: Where):
-    """A key/value 项目信息 sheet → (project, budget, stage, goal)."""
+    """A key/value 项目信息 sheet → (project, budget, {top-level field: value})."""
     t = tag(sheet)
     pairs, cells = [], {}
     for r, row in enumerate(sheet.rows):
@@ -257,9 +261,10 @@ def assemble(source: str, table: Sheet, info: Sheet | None, scores: Sheet | None
     where = Where()
     ctx = Ctx(source, synonyms, where)
     ctx.warnings.extend(warnings)
-    project = budget = stage = goal = None
+    project = budget = None
+    top: dict = {}
     if info is not None:
-        project, budget, stage, goal = read_info(info, ctx, where)
+        project, budget, top = read_info(info, ctx, where)
     indicators, entries = [], []
     try:
         indicators = read_table(table, ctx, where)
@@ -271,8 +276,8 @@ def assemble(source: str, table: Sheet, info: Sheet | None, scores: Sheet | None
         except DataError as e:
             ctx.errors.append(e)
     ctx.raise_errors()
-    return IndicatorSet(indicators=indicators, project=project, stage=stage, budget=budget,
-                        goal=goal, scores=entries, source=source, warnings=ctx.warnings)
+    return IndicatorSet(indicators=indicators, project=project, budget=budget, scores=entries,
+                        source=source, warnings=ctx.warnings, **top)
 
 
 # ------------------------------------------------------------------------ CSV

@@ -55,6 +55,11 @@ class _Loader(_Base):
     """The safe loader with this schema's scalars and line-keeping containers."""
 
 
+class _PyLoader(yaml.SafeLoader):
+    """The same in pure Python, for input nested deeper than libyaml's C recursion
+    survives (50 000 "[" crash the C composer; Python raises RecursionError instead)."""
+
+
 def _line(node) -> int:
     return node.start_mark.line + 1
 
@@ -111,12 +116,30 @@ def _construct_text(loader, node):
     return loader.construct_scalar(node)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_number)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_number)
-_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_text)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+for _cls in (_Loader, _PyLoader):
+    _cls.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _cls.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+    _cls.add_constructor("tag:yaml.org,2002:int", _construct_number)
+    _cls.add_constructor("tag:yaml.org,2002:float", _construct_number)
+    _cls.add_constructor("tag:yaml.org,2002:bool", _construct_text)
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+
+_C_DEPTH = 500
+
+
+def _max_depth(text: str) -> int:
+    """An upper bound of the nesting depth: open brackets, plus indentation and
+    compact "- "/": "/"? " indicators on one line (each can open one level)."""
+    depth = peak = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            peak = max(peak, depth)
+        elif ch in "]}" and depth:
+            depth -= 1
+    lines = max((len(ln) - len(ln.lstrip()) + ln.count("- ") + ln.count(": ") + ln.count("? ")
+                 for ln in text.splitlines()), default=0)
+    return peak + lines
 
 
 def _excerpt(text: str, line: int, column: int) -> str | None:
@@ -128,7 +151,8 @@ def _excerpt(text: str, line: int, column: int) -> str | None:
 
 def parse_yaml(text: str, source: str):
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        loader = _Loader if _max_depth(text) < _C_DEPTH else _PyLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - both are SafeLoaders
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         detail = "; ".join(x for x in (e.context, e.problem) if x)
@@ -138,7 +162,10 @@ def parse_yaml(text: str, source: str):
     except yaml.YAMLError as e:  # e.g. a control character the reader refuses
         raise DataError("YAML 无法读取", f"YAML cannot be read: {e}",
                         where=Location(source)) from None
-    except (ValueError, RecursionError, OverflowError) as e:
+    except RecursionError:
+        raise DataError("YAML 嵌套过深", "the YAML is nested too deeply",
+                        where=Location(source)) from None
+    except (ValueError, OverflowError) as e:
         raise DataError("YAML 无法读取", f"YAML cannot be read: {type(e).__name__}",
                         where=Location(source)) from None
 
@@ -172,7 +199,10 @@ def parse_json(text: str, source: str):
     except _Constant as e:
         raise DataError(f"JSON 中不允许 {e}", f"{e} is not allowed in JSON input",
                         where=Location(source)) from None
-    except (ValueError, RecursionError) as e:
+    except RecursionError:
+        raise DataError("JSON 嵌套过深", "the JSON is nested too deeply",
+                        where=Location(source)) from None
+    except ValueError as e:
         raise DataError("JSON 无法读取", f"JSON cannot be read: {type(e).__name__}",
                         where=Location(source)) from None
 

@@ -1,0 +1,165 @@
+"""Reconciliation: figures an input states, checked against what follows from its own parts.
+
+Reports contradict themselves (see ``shared/domain.md``): a subtotal of 22 over items
+that add up to 23, 管理效能 48.95 after deductions of 0.5 and 1, an expenditure written
+once as 49,644.69 and once as 49,664.69, 428.54 元 where 万元 is meant. These checks
+need no rule file: they only compare a form with itself and, when a pack scores, with
+the computed score sheet. Each has a stable id (RC-nn) so a pack can switch it off.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..data.indicators import IndicatorSet
+from .explain import fmt_num
+from .results import Finding, ScoreSheet
+from .scoring import ScoringRules
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+TITLES = {
+    "RC-01": "评分项得分不得超过分值",
+    "RC-02": "小计应等于所含评分项之和",
+    "RC-03": "总分应等于各评分项之和",
+    "RC-04": "等级应与总分及否决项相符",
+    "RC-05": "执行率应等于支出除以年度预算",
+    "RC-06": "金额单位应一致",
+    "RC-07": "同一支出数的多处表述应一致",
+    "RC-08": "评分项得分应等于分值减去所列扣分",
+    "RC-09": "陈述得分应与计算得分一致",
+}
+BASIS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
+
+
+def _f(rule: str, target: str, message: str, location=None, severity: str = "error") -> Finding:
+    return Finding(rule, TITLES[rule], severity, target, message, None, BASIS, "perfrules/engine/reconcile.py",
+                   location)
+
+
+def _norm(path: str) -> str:
+    return path.replace(" ", "").strip("/")
+
+
+def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules | None) -> list[Finding]:
+    out: list[Finding] = []
+    out += _score_entries(iset)
+    out += _budget(iset)
+    if sheet is not None:
+        out += _against_sheet(iset, sheet)
+    if iset.stated_grade is not None:
+        out += _grade(iset, sheet, rules or ScoringRules())
+    return out
+
+
+def _score_entries(iset: IndicatorSet) -> list[Finding]:
+    out = []
+    entries = [(e, _norm(e.path)) for e in iset.scores]
+    paths = [p for _, p in entries]
+    leaves_sum = ZERO
+    leaves_all = True
+    for e, p in entries:
+        if e.score is not None and e.weight is not None and e.score > e.weight:
+            out.append(_f("RC-01", e.path, f"得分 {fmt_num(e.score)} 超过分值 {fmt_num(e.weight)}", e.location))
+        if e.deductions and e.weight is not None and e.score is not None:
+            total = sum((pts for _, pts in e.deductions), ZERO)
+            expect = e.weight - total
+            if expect != e.score:
+                items = " − ".join(fmt_num(pts) for _, pts in e.deductions)
+                out.append(_f("RC-08", e.path, f"陈述得分 {fmt_num(e.score)}，但 {fmt_num(e.weight)} − {items} = "
+                                                f"{fmt_num(expect)}", e.location))
+        kids = [(k, q) for k, q in entries if q.startswith(p + "/") and "/" not in q[len(p) + 1:]]
+        if kids:
+            if e.score is not None and all(k.score is not None for k, _ in kids):
+                s = sum((k.score for k, _ in kids), ZERO)
+                if s != e.score:
+                    parts = " + ".join(fmt_num(k.score) for k, _ in kids)
+                    out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，所含评分项合计 {parts} = {fmt_num(s)}",
+                                  e.location))
+            if e.weight is not None and all(k.weight is not None for k, _ in kids):
+                w = sum((k.weight for k, _ in kids), ZERO)
+                if w != e.weight:
+                    out.append(_f("RC-02", e.path, f"分值 {fmt_num(e.weight)} 与所含评分项分值合计 {fmt_num(w)} 不符",
+                                  e.location))
+        elif not any(q.startswith(p + "/") for q in paths):
+            if e.score is None:
+                leaves_all = False
+            else:
+                leaves_sum += e.score
+    if iset.stated_total is not None and entries and leaves_all:
+        if leaves_sum != iset.stated_total:
+            out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，各评分项得分合计 "
+                                             f"{fmt_num(leaves_sum)}"))
+    return out
+
+
+def _budget(iset: IndicatorSet) -> list[Finding]:
+    b = iset.budget
+    if b is None:
+        return []
+    out = []
+    where = b.location
+    den = b.denominator
+    if b.stated_rate is not None and b.spent is not None and den:
+        computed = b.spent / den
+        # The stated rate is compared at its own precision (84.40% → to 0.01%).
+        places = max(0, -b.stated_rate.as_tuple().exponent)
+        q = Decimal(1).scaleb(-places)
+        if computed.quantize(q) != b.stated_rate.quantize(q):
+            out.append(_f("RC-05", "预算", f"陈述执行率 {fmt_num(b.stated_rate, '%')}，但支出 {fmt_num(b.spent)} ÷ "
+                                         f"年度预算 {fmt_num(den)} = {fmt_num(computed, '%')}", where))
+    if b.spent is not None and den:
+        ratio = b.spent / den
+        if ratio < Decimal("0.001") or ratio > 100:
+            out.append(_f("RC-06", "预算", f"支出 {fmt_num(b.spent)} 万元与年度预算 {fmt_num(den)} 万元相差数千倍以上，"
+                                         "金额单位可能误写（元与万元）", where))
+    if b.annual is not None and b.initial is not None and (b.adjustments or b.carryover is not None):
+        adjusted = b.adjusted
+        if adjusted is not None and adjusted != b.annual:
+            parts = f"上年结转 {fmt_num(b.carryover or ZERO)} + 年初预算 {fmt_num(b.initial)}" + "".join(
+                f" {'−' if a < 0 else '+'} {fmt_num(abs(a))}" for a in b.adjustments)
+            out.append(_f("RC-07", "预算", f"年度预算 {fmt_num(b.annual)}，但 {parts} = {fmt_num(adjusted)}", where))
+    stated = [(label, v) for label, v in (("支出", b.spent), ("支出合计", b.spent_total)) if v is not None]
+    if len(stated) == 2 and stated[0][1] != stated[1][1]:
+        out.append(_f("RC-07", "预算", f"支出 {fmt_num(stated[0][1])} 与支出合计 {fmt_num(stated[1][1])} 不一致", where))
+    if b.spent_parts:
+        s = sum(b.spent_parts, ZERO)
+        for label, v in stated:
+            if v != s:
+                parts = " + ".join(fmt_num(x) for x in b.spent_parts)
+                out.append(_f("RC-07", "预算", f"{label} {fmt_num(v)}，但支出明细 {parts} = {fmt_num(s)}", where))
+    return out
+
+
+def _against_sheet(iset: IndicatorSet, sheet: ScoreSheet) -> list[Finding]:
+    out = []
+    for item in sheet.items:
+        if item.kind == "judgement" or item.stated is None:
+            continue
+        if item.stated != item.score:
+            out.append(_f("RC-09", item.path, f"陈述得分 {fmt_num(item.stated)}，按规则计算为 {fmt_num(item.score)}"))
+    # Stated subtotals against the computed leaves under them.
+    for e in iset.scores:
+        p = _norm(e.path)
+        under = [i for i in sheet.items if i.path.startswith(p + "/")]
+        if under and e.score is not None:
+            s = sum((i.score for i in under), ZERO)
+            if s != e.score:
+                out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，按评分表计算为 {fmt_num(s)}", e.location))
+    if iset.stated_total is not None and sheet.total != iset.stated_total:
+        out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，按评分表计算为 {fmt_num(sheet.total)}"))
+    return out
+
+
+def _grade(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules) -> list[Finding]:
+    total = sheet.total if sheet is not None else iset.stated_total
+    if total is None:
+        return []
+    expect = sheet.grade if sheet is not None else rules.grade(total)
+    if expect is not None and iset.stated_grade != expect:
+        why = "（存在否决项）" if sheet is not None and sheet.vetoed else ""
+        bands = "、".join(str(b) for b in rules.bands)
+        return [_f("RC-04", "评分表", f"陈述等级「{iset.stated_grade}」，总分 {fmt_num(total)} 按等级区间 {bands} "
+                                    f"应为「{expect}」{why}")]
+    return []
