@@ -12,7 +12,10 @@ against the layout of the real forms.
 
 from __future__ import annotations
 
+import io
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -30,6 +33,7 @@ COLUMNS = [("一级指标", "level1_raw", True), ("二级指标", "level2_raw", 
            ("赋值依据", "basis", False), ("佐证材料", "evidence", False),
            ("分值", "weight", False), ("得分", "score", False)]
 WRAP = Alignment(wrap_text=True, vertical="center")
+FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 
 
 def _cell(value):
@@ -113,13 +117,31 @@ def _score_sheet(ws, s: IndicatorSet) -> None:
         _merge_runs(ws, 2, [tuple(p[:2]) for p in paths], 2)
 
 
+def _reproducible(data: bytes) -> bytes:
+    """The same workbook bytes on every run: fixed zip times and document dates, so that
+    regenerating unchanged examples leaves git with nothing to commit."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", body)
+            info = zipfile.ZipInfo(item.filename, FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
 def write_form(s: IndicatorSet, path: Path) -> None:
     wb = openpyxl.Workbook()
     _indicator_sheet(wb.active, s)
     _info_sheet(wb.create_sheet("项目信息"), s)
     if s.scores:
         _score_sheet(wb.create_sheet("评分"), s)
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(_reproducible(buf.getvalue()))
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,6 @@ import click
 from .errors import ErrorGroup, PerfrulesError, UsageError
 
 FAIL_ON = {"veto": 3, "error": 2, "warning": 1, "info": 0}
-INPUT_SUFFIXES = {".yaml", ".yml", ".json", ".csv", ".xlsx"}
 
 
 def _die(e: PerfrulesError) -> None:
@@ -34,17 +33,16 @@ def write_atomic(path: str, text: str) -> None:
         raise
 
 
-def _is_side_file(p: Path) -> bool:
-    return p.stem == "项目信息" or p.stem.endswith(".项目信息") or p.name.startswith((".", "~$"))
-
-
 def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
+    """Files as given; folders expanded to the indicator sets in them (side files skipped)."""
+    from .data.loaders import EXTENSIONS, is_side_file
     out: list[Path] = []
     for spec in inputs:
         p = Path(spec)
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
-                          and not _is_side_file(f) and "pack.yaml" != f.name)
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in EXTENSIONS
+                          and not is_side_file(f) and not f.name.startswith((".", "~$"))
+                          and f.name != "pack.yaml")
         elif p.exists():
             out.append(p)
         else:

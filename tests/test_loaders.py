@@ -296,12 +296,30 @@ def _twins() -> list[Path]:
 
 @pytest.mark.parametrize("yaml_path", _twins(), ids=lambda p: str(p.relative_to(p.parents[1])))
 def test_yaml_and_its_xlsx_form_load_alike(yaml_path):
+    stale = f"{yaml_path.with_suffix('.xlsx')} is stale: run .venv/bin/python examples/make_forms.py"
     y, x = load(yaml_path), load(yaml_path.with_suffix(".xlsx"))
-    assert len(y.indicators) == len(x.indicators)
+    assert len(y.indicators) == len(x.indicators), stale
     for a, b in zip(y.indicators, x.indicators):
-        assert a == b  # Indicator equality ignores location
+        assert a == b, stale  # Indicator equality ignores location
     assert (y.project, y.budget, y.stage, y.goal, y.scores) == (
-        x.project, x.budget, x.stage, x.goal, x.scores)
+        x.project, x.budget, x.stage, x.goal, x.scores), stale
+    assert (y.stated_total, y.stated_grade, y.adjustment_docs) == (
+        x.stated_total, x.stated_grade, x.adjustment_docs), stale
+
+
+@pytest.mark.parametrize("yaml_path", sorted(EXAMPLES.glob("**/*.yaml")) + sorted(TWIN.glob("*.yaml")),
+                         ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_make_forms_round_trips_every_example(yaml_path, tmp_path):
+    """Independent of the committed twins: the form written now reads back the same."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_forms", EXAMPLES / "make_forms.py")
+    make_forms = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_forms)
+    y = load(yaml_path)
+    make_forms.write_form(y, tmp_path / "form.xlsx")
+    x = load(tmp_path / "form.xlsx")
+    assert x.indicators == y.indicators and x.scores == y.scores
+    assert (x.project, x.budget, x.stage, x.goal) == (y.project, y.budget, y.stage, y.goal)
 
 
 def test_own_twin_exists():
@@ -432,3 +450,26 @@ def test_yaml_merge_keys_may_be_overridden(tmp_path):
                  encoding="utf-8")
     (ind,) = load(p).indicators
     assert (ind.name, ind.target) == ("x", "z")
+
+
+def test_stated_results_and_deductions():
+    s = load_mapping({"总分": "87.38", "等级": "良", "调整文件": ["调整通知"],
+                      "预算": {"支出": 428.54, "支出合计": "428.54万元", "支出明细": "100.5、328.04"},
+                      "评分": [{"路径": "a/b", "扣分": ["合同未按时备案：0.5", {"原因": "公开", "扣分": 1}]}],
+                      "绩效指标": []}, "<t>")
+    assert (s.stated_total, s.stated_grade, s.adjustment_docs) == (D("87.38"), "良", ("调整通知",))
+    assert s.budget.spent_total == D("428.54") and s.budget.spent_parts == (D("100.5"), D("328.04"))
+    assert s.scores[0].deductions == (("合同未按时备案", D("0.5")), ("公开", D("1")))
+
+
+def test_numbered_rows_totals_and_headless_columns(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text("说明：本表由单位填报,,,,\n填表日期,2024-01-05,,,\n"
+                 "序号,三级指标,指标值,分值,\n1,线路数,≥20条,4,\n2,合格率,100%,4,见附件\n"
+                 "3,,,,\n合计,,,8,\n", encoding="utf-8")
+    s = load(p)
+    assert [i.name for i in s.indicators] == ["线路数", "合格率"]  # row 3 holds only its 序号
+    assert s.indicators[1].extra == (("E列", "见附件"),)
+    text = "\n".join(s.warnings)
+    assert "第2行" in text and "表头之上" in text      # a non-title row above the header
+    assert "E列没有表头" in text and "合计" in text

@@ -115,11 +115,16 @@ class _Compiler:
 
     def definitions(self) -> None:
         pairs = []
+        first: dict[str, Span] = {}
         for f in self.files:
             self.file = f
             for wl in f.wordlists:
                 if wl.name in self.wordlists:
-                    self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice")
+                    was = first[wl.name]
+                    self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
+                              f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
+                else:
+                    first[wl.name] = wl.span
                 self.wordlists[wl.name] = tuple(wl.words)
             for syn in f.synonyms:
                 pairs += [(v, syn.canonical) for v in syn.variants]
@@ -136,6 +141,12 @@ class _Compiler:
     def fail(self, span: Span, zh: str, en: str, hint: str | None = None) -> None:
         src = Source(span.file, self.file.text if self.file else "")
         self.errors.append(RuleCompileError(zh, en, where=span, excerpt=src.excerpt(span), hint=hint))
+
+    def header(self, span: Span) -> Span:
+        """A rule's or item's span cut to its header line, so the caret underlines the header."""
+        lines = self.file.text.splitlines() if self.file else []
+        end = len(lines[span.line - 1]) + 1 if 1 <= span.line <= len(lines) else span.column + 1
+        return Span(span.file, span.line, span.column, span.line, end)
 
     def suggest(self, word: str, candidates) -> str | None:
         close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.4)
@@ -164,8 +175,14 @@ class _Compiler:
                 if s is not None:
                     stmts.append(s)
         if not stmts and len(self.errors) == before:
-            self.fail(r.span, f"规则「{r.id}」没有可检查的语句", f"rule {r.id} has nothing to check",
-                      "在规则下写一行要求，例如：每个指标: 三级指标 不得为空")
+            if r.anonymous:  # a lone 当 / 依据 line before any header
+                self.fail(r.span, "这一行须写在「规则」标题之下，单独一行不构成规则",
+                          "this line belongs under a rule header; on its own it checks nothing",
+                          "例如：规则 S-01 「自评须有实际完成值」 后另起一行写：  当 阶段 是 自评")
+            else:
+                self.fail(self.header(r.span), f"规则「{r.id}」没有可检查的语句",
+                          f"rule {r.id} has nothing to check",
+                          "在规则下写一行要求，例如：每个指标: 三级指标 不得为空")
         if len(self.errors) > before:
             return None
         title = r.title or (self.text_of(r.clauses[0]) if r.anonymous and r.clauses else r.id)
@@ -178,7 +195,9 @@ class _Compiler:
         if isinstance(s, n.Requirement):
             return self.requirement(s, severity, text)
         if isinstance(s, n.Applicability):
-            self.category(s.category, s.span, "不适用于")
+            # The category is the statement's first word: point at it, not at the whole line.
+            at = Span(s.span.file, s.span.line, s.span.column, s.span.line, s.span.column + len(s.category))
+            self.category(s.category, at, "不适用于")
             unless = self.opt_bool(s.unless)
             return c.Applicability(s.category, s.project_category, unless, text)
         if isinstance(s, n.Assertion):
@@ -310,8 +329,10 @@ class _Compiler:
                 total = sum((k.weight for k in kids), Decimal(0))
                 if total != i.weight:
                     self.file = i.node and next((f for f in self.files if f.path == i.node.span.file), None)
-                    self.fail(i.node.span, f"评分项「{i.path}」分值 {i.weight} 与下级分值合计 {total} 不符",
-                              f"item {i.path} weighs {i.weight} but its parts add up to {total}")
+                    parts = " + ".join(f"{k.path[len(i.path) + 1:]} {k.weight}" for k in kids)
+                    self.fail(self.header(i.node.span), f"评分项「{i.path}」分值 {i.weight} 与下级分值合计 {total} 不符",
+                              f"item {i.path} weighs {i.weight} but its parts add up to {total}",
+                              f"下级评分项：{parts} = {total}")
         del paths
 
     # ---- names, predicates, expressions -------------------------------------------------
@@ -320,8 +341,9 @@ class _Compiler:
         known = set(LEVEL1) | set(LEVEL2) | set(SYNONYMS) | {v for v, _ in self.synonyms.items()}
         known |= {canon for _, canon in self.synonyms.items()}
         if clean(word) not in known:
-            self.fail(span, f"「{where}」前的「{word}」不是已知的指标类别",
-                      f"{word} is not a known indicator category", self.suggest(word, known))
+            zh = (f"「{where}」前的「{word}」不是已知的指标类别" if where == "不适用于"
+                  else f"「{word}」不是已知的{where}类别")
+            self.fail(span, zh, f"{word} is not a known indicator category", self.suggest(word, known))
 
     def want_bool(self, e: Expr, node: n.Node) -> None:
         if e.type != "bool":
@@ -351,9 +373,12 @@ class _Compiler:
             words = self.wordlists[t]
             return Expr(lambda ctx, i: words, "list", "project", t)
         candidates = [k for k in FIELDS if not k.isascii()] + list(self.wordlists)
+        close = difflib.get_close_matches(t, candidates, n=1, cutoff=0.4)
+        # Suggest a field by its own name (指标名 → 三级指标, not its alias 指标名称).
+        guess = (FIELDS[close[0]].label if close[0] in FIELDS else close[0]) if close else None
+        hint = f"是否指「{guess}」？ (did you mean {guess}?)\n  " if guess else ""
         self.fail(node.span, f"未知字段「{t}」", f"unknown field '{t}'",
-                  (self.suggest(t, candidates) or "")
-                  + "\n  可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …")
+                  hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …")
         return None
 
     def expr(self, node: n.Node) -> Expr | None:
@@ -615,9 +640,19 @@ class _Compiler:
                           f"'{p.name}' does not apply to a {stype}")
                 return None
             return pred.test
-        # Not a predicate: equality with a value (是 满意度指标, 是 自评).
+        # Not a predicate: equality with a value (是 满意度指标, 是 自评). Not for a 指标值,
+        # which no bare word can equal sensibly (指标值 须 可衡亮 is a misspelt predicate),
+        # nor for a word that looks like a misspelt predicate on a field with no vocabulary.
+        preds = [k for k in PREDICATES if not k.isascii()]
+        near = [k for k in difflib.get_close_matches(p.name, preds, n=3, cutoff=0.6) if len(k) == len(p.name)]
+        f = FIELDS.get(subject.text) if isinstance(subject, n.Name) else None
+        if stype == "value" or (near and not (f is not None and f.values)):
+            self.fail(p.span, f"未知谓词「{p.name}」", f"unknown predicate '{p.name}'",
+                      self.suggest(p.name, preds) or "可用: " + "、".join(preds)
+                      + "；比较文字请写成：指标值 = 「…」")
+            return None
         if stype in ("text", "value", "set"):
-            self.check_vocab(p.name, p.span, subject)
+            # words() checks the word against the field's vocabulary (阶段 是 自平 …).
             return self.pred(n.PredIn(span=p.span, target=n.ListLit(span=p.span, items=(p.name,))),
                              stype, subject)
         preds = [k for k in PREDICATES if not k.isascii()]

@@ -44,7 +44,7 @@ def _norm(path: str) -> str:
 
 def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules | None) -> list[Finding]:
     out: list[Finding] = []
-    out += _score_entries(iset)
+    out += _score_entries(iset, sheet)
     out += _budget(iset)
     if sheet is not None:
         out += _against_sheet(iset, sheet)
@@ -53,10 +53,11 @@ def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules 
     return out
 
 
-def _score_entries(iset: IndicatorSet) -> list[Finding]:
+def _score_entries(iset: IndicatorSet, sheet: ScoreSheet | None) -> list[Finding]:
     out = []
     entries = [(e, _norm(e.path)) for e in iset.scores]
     paths = [p for _, p in entries]
+    covered = {i.path for i in sheet.items} if sheet is not None else set()
     leaves_sum = ZERO
     leaves_all = True
     for e, p in entries:
@@ -69,20 +70,23 @@ def _score_entries(iset: IndicatorSet) -> list[Finding]:
                 items = " − ".join(fmt_num(pts) for _, pts in e.deductions)
                 out.append(_f("RC-08", e.path, f"陈述得分 {fmt_num(e.score)}，但 {fmt_num(e.weight)} − {items} = "
                                                 f"{fmt_num(expect)}", e.location))
-        kids = [(k, q) for k, q in entries if q.startswith(p + "/") and "/" not in q[len(p) + 1:]]
-        if kids:
-            if e.score is not None and all(k.score is not None for k, _ in kids):
-                s = sum((k.score for k, _ in kids), ZERO)
+        # A subtotal is checked against the most detailed lines under it.
+        leaves = [(k, q) for k, q in entries if q.startswith(p + "/")
+                  and not any(r.startswith(q + "/") for r in paths)]
+        if leaves:
+            computed_here = any(c == p or c.startswith(p + "/") for c in covered)
+            if e.score is not None and all(k.score is not None for k, _ in leaves) and not computed_here:
+                s = sum((k.score for k, _ in leaves), ZERO)
                 if s != e.score:
-                    parts = " + ".join(fmt_num(k.score) for k, _ in kids)
+                    parts = " + ".join(fmt_num(k.score) for k, _ in leaves)
                     out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，所含评分项合计 {parts} = {fmt_num(s)}",
                                   e.location))
-            if e.weight is not None and all(k.weight is not None for k, _ in kids):
-                w = sum((k.weight for k, _ in kids), ZERO)
+            if e.weight is not None and all(k.weight is not None for k, _ in leaves):
+                w = sum((k.weight for k, _ in leaves), ZERO)
                 if w != e.weight:
                     out.append(_f("RC-02", e.path, f"分值 {fmt_num(e.weight)} 与所含评分项分值合计 {fmt_num(w)} 不符",
                                   e.location))
-        elif not any(q.startswith(p + "/") for q in paths):
+        else:
             if e.score is None:
                 leaves_all = False
             else:
@@ -142,7 +146,7 @@ def _against_sheet(iset: IndicatorSet, sheet: ScoreSheet) -> list[Finding]:
     # Stated subtotals against the computed leaves under them.
     for e in iset.scores:
         p = _norm(e.path)
-        under = [i for i in sheet.items if i.path.startswith(p + "/")]
+        under = [i for i in sheet.items if i.path == p or i.path.startswith(p + "/")]
         if under and e.score is not None:
             s = sum((i.score for i in under), ZERO)
             if s != e.score:

@@ -201,7 +201,9 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
                 deductions.append(Deduction(w - current, rule_id,
                                             f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
     else:  # judgement: the evaluator's score, the evaluator's reason
-        children = _children(ctx, item.path) if stated_entry is None else []
+        # The evaluator's lines under the item are the detail; a subtotal the input also
+        # states for it is reconciled with them (RC-02), not used in their place.
+        children = _children(ctx, item.path)
         if children:
             current, stated = _judged_group(item, children, deductions, problems, rules)
         elif stated is None:

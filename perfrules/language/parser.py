@@ -49,7 +49,17 @@ EXPECTED_WORDS = {
     "PLUS": ("运算符", "an operator"), "MINUS": ("运算符", "an operator"),
     "TIMES": ("运算符", "an operator"), "FUNC": ("函数（计数、合计…）", "a function"),
     "DEDUCT": ("「扣N分」", "deduct"), "HALVE": ("「得分减半」", "halve"),
+    "GET": ("「得N分」", "score N"), "CAP": ("「最高N分」", "at most N"),
+    "GRADE_CAP": ("「等级不高于」", "grade at most"),
 }
+
+# The order in which expected things are listed: what a writer most likely left out first.
+_ORDER = ["_POINTS", "NAME", "NUMBER", "STRING", "WORD", "RULE_ID", "MODAL", "CMP", "SEVERITY",
+          "NOT_APPLICABLE", "_IMPLIES", "_THEN", "RSQB", "RPAR", "_SEP", "_COLON", "WEIGHT", "SLASH",
+          "_IS", "_IN", "_CONTAINS", "EMPTY", "_AND", "_OR", "_UNLESS", "LPAR", "LSQB", "FUNC",
+          "PLUS", "MINUS", "TIMES", "DEDUCT", "HALVE", "$END"]
+_CONSEQUENCE_ORDER = ["SEVERITY", "DEDUCT", "HALVE", "GET", "CAP", "GRADE_CAP"]
+_QUOTE_PAIRS = {"「": "」", '"': '"', "“": "”", "『": "』"}
 
 KEYWORDS = ["规则", "评分项", "词表", "同义", "依据", "说明", "建议", "消息", "来源", "每个指标", "其中",
             "若", "则", "否则", "除非", "当", "须", "必须", "不得", "应", "不应", "是", "不是", "属于",
@@ -116,9 +126,21 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         lines = text.splitlines() or [""]
         line, col = first_line + len(lines) - 1, len(lines[-1].rstrip()) + 1
     span = source.span(line, col, line, col + 1)
-    expected = sorted(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
-    words_zh = _unique(EXPECTED_WORDS.get(t, (None,))[0] for t in expected)
-    words_en = _unique(EXPECTED_WORDS.get(t, (None, None))[1] for t in expected)
+    expected = set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
+    hint = _keyword_hint(text)
+    first = re.match(r"(\s*)([\u3400-\u9fff]{1,4}|[A-Za-z]+)(\s*)", text)
+    misspelt_start = bool(hint and first and line == first_line and col == first.end() + 1)
+    if not hint:
+        hint = _unclosed_hint(text, first_line, line, col)
+        if hint:
+            # Inside an unclosed bracket the parser's list of what may follow is noise:
+            # only the closing bracket (or another list item) is worth naming.
+            expected &= {"RPAR", "RSQB", "_SEP"}
+    # After ⇒ / 则 a consequence is due: list those first, not the names a requirement may start with.
+    order = _CONSEQUENCE_ORDER + _ORDER if "DEDUCT" in expected and "SEVERITY" in expected else _ORDER
+    ordered = sorted(expected, key=lambda t: (order.index(t) if t in order else len(order), t))
+    words_zh = _unique(EXPECTED_WORDS.get(t, (None,))[0] for t in ordered)
+    words_en = _unique(EXPECTED_WORDS.get(t, (None, None))[1] for t in ordered)
     if isinstance(e, UnexpectedToken) and e.token.type == "$END":
         got_zh, got_en = "语句不完整", "incomplete statement"
     elif isinstance(e, UnexpectedToken):
@@ -128,14 +150,47 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
     elif isinstance(e, UnexpectedCharacters):
         ch = text.splitlines()[e.line - 1][e.column - 1] if e.line > 0 else "?"
         got_zh, got_en = f"无法识别的字符「{ch}」", f"unexpected character '{ch}'"
+        if ch in _QUOTE_PAIRS:  # an opening quote the STRING terminal could not close
+            close = _QUOTE_PAIRS[ch]
+            got_zh, got_en = f"引号 {ch} 没有闭合，缺少与之配对的 {close}", f"unclosed quote: {ch} has no matching {close}"
+            words_zh = words_en = []
     else:  # UnexpectedEOF
         got_zh, got_en = "语句不完整", "incomplete statement"
     zh, en = got_zh, got_en
     if words_zh:
         zh += "，此处应为：" + "、".join(words_zh[:6])
         en += "; expected " + ", ".join(words_en[:6])
-    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span),
-                           hint=_keyword_hint(text))
+    if misspelt_start:
+        # The parser read a misspelt keyword (规侧) as a name and stopped just after it:
+        # the word is the mistake, not what follows.
+        word = first.group(2)
+        span = source.span(first_line, first.start(2) + 1, first_line, first.end(2) + 1)
+        zh, en = f"无法识别行首的「{word}」", f"unknown word '{word}' at the start of the line"
+    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span), hint=hint)
+
+
+def _unclosed_hint(text: str, first_line: int, error_line: int, error_col: int) -> str | None:
+    """When a bracket left open made later lines part of this statement, say where it opened."""
+    stack: list[tuple[int, int, str]] = []
+    close = None
+    for ln, raw in enumerate(text.split("\n")):
+        for col, ch in enumerate(raw, start=1):
+            if close is not None:
+                if ch == close:
+                    close = None
+            elif ch in _QUOTE_PAIRS:
+                close = _QUOTE_PAIRS[ch]
+            elif ch in "[［(（":
+                stack.append((first_line + ln, col, ch))
+            elif ch in "]］)）" and stack:
+                stack.pop()
+    if not stack or stack[0][:2] >= (error_line, error_col):
+        return None
+    ln, col, ch = stack[0]
+    if ln < error_line:
+        return (f"第 {ln} 行第 {col} 列的「{ch}」没有闭合，之后的行被当作同一语句 "
+                f"(the '{ch}' opened on line {ln} is never closed)")
+    return f"第 {ln} 行第 {col} 列的「{ch}」没有闭合 (the '{ch}' at column {col} is never closed)"
 
 
 def _keyword_hint(text: str) -> str | None:

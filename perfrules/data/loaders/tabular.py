@@ -139,7 +139,7 @@ def find_header(sheet: Sheet, table: F.Table, required: set[str], ctx: Ctx):
     columns: dict[int, str] = {}
     others: dict[int, str] = {}
     above = False
-    width = max(len(row) for row in sheet.rows[best:best + 1] + [[]])
+    width = max(len(row) for row in sheet.rows[max(best - 1, 0):best + 1])
     for c in range(width):
         v = sheet.cell(best, c, merged=True)
         canon = header_key(v, table)
@@ -179,7 +179,8 @@ def read_table(sheet: Sheet, ctx: Ctx, where: Where, *, scores: bool = False) ->
     where.add(t, sheet, {})
     h, columns, others, above = find_header(sheet, table, required, ctx)
     labels = {canon: (c, header_text(sheet.cell(h, c, merged=True))
-                      or header_text(sheet.cell(h - 1, c, merged=True))) for c, canon in columns.items()}
+                      or header_text(sheet.cell(max(h - 1, 0), c, merged=True)))
+              for c, canon in columns.items()}
     where.add(t, sheet, labels)
     for r in range(h - 1 if above else h):
         if not _is_title(sheet, r):
@@ -189,15 +190,16 @@ def read_table(sheet: Sheet, ctx: Ctx, where: Where, *, scores: bool = False) ->
     prev: dict[str, str | None] = {"一级指标": None, "二级指标": None}
     for r in range(h + 1, len(sheet.rows)):
         row = sheet.rows[r]
-        if all(blank(v) for v in row):
-            continue
+        if all(blank(v) or header_text(sheet.cell(h, c)).lower() in IGNORED
+               for c, v in enumerate(row)):
+            continue  # blank, or only a 序号 left in an unused numbered row
         m = {}
         for c, canon in columns.items():
             v = sheet.cell(r, c, merged=canon in prev)  # merged 一级/二级: the top-left value
             m[canon] = None if blank(v) else v
-        first = next((header_text(v) for v in row if not blank(v)), "")
-        if first in TOTALS:
-            ctx.warn((t, r), f"合计行「{first}」未作为指标读取", f"total row {first!r}, not read")
+        total = next((header_text(v) for v in row if header_text(v) in TOTALS), None)
+        if total and header_text(m.get("三级指标")) in ("", total):
+            ctx.warn((t, r), f"合计行「{total}」未作为指标读取", f"total row {total!r}, not read")
             continue
         if sum(header_key(sheet.cell(r, c), table) == canon for c, canon in columns.items()) >= 2:
             continue  # the header repeated after a page break

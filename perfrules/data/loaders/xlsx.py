@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+import warnings
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -59,7 +60,8 @@ def check(data: bytes, source: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except Exception:  # noqa: BLE001 - a damaged directory raises BadZipFile, but also
+        # NotImplementedError (odd "version"), ValueError, EOFError ...: all mean "damaged".
         raise _fail(source, "XLSX 文件已损坏", "the XLSX file is damaged (not a valid zip)") from None
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
@@ -104,8 +106,10 @@ def _value(cell) -> object:
 def read_workbook(data: bytes, source: str) -> list[Sheet]:
     check(data, source)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True,
-                                    keep_vba=False, keep_links=False)
+        with warnings.catch_warnings():  # "extension is not supported" etc.: nothing to act on
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True,
+                                        keep_vba=False, keep_links=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises anything (KeyError, XML,
         # zlib, TypeError ...) on a damaged part; each means the same to the user.
         raise _fail(source, "XLSX 文件已损坏或无法读取",
