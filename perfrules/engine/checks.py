@@ -66,13 +66,24 @@ def _shown(v) -> str:
     return s if s else "（空）"
 
 
+def _blank(v) -> bool:
+    if isinstance(v, Value):
+        return v.empty or v.text.strip() in ("/", "-", "—", "无")
+    if isinstance(v, str):
+        return v.strip() in ("", "/", "-", "—", "无")
+    return v is None or v == ()
+
+
 class Requirement(Stmt):
     """subject 须|不得|应|不应 pred [除非 cond]."""
 
     def __init__(self, subject: Expr | None, positive: bool, test: Callable[[Context, Any, Any], Any],
-                 severity: str | None, unless: Expr | None, text: str, scope: str, label: str):
+                 severity: str | None, unless: Expr | None, text: str, scope: str, label: str,
+                 what: str = "", right: Expr | None = None):
         self.subject, self.positive, self.test = subject, positive, test
         self.severity, self.unless, self.text, self.scope, self.label = severity, unless, text, scope, label
+        self.what = what or f"不符合「{text}」"  # how a violation reads, from the compiler
+        self.right = right  # the compared-with expression, shown with its value
 
     def check(self, ctx: Context, i) -> tuple[bool | None, str]:
         """(violated?, detail); None when it cannot be judged (detail is then the reason)."""
@@ -87,13 +98,22 @@ class Requirement(Stmt):
             violated = False
         if not violated:
             return False, ""
-        detail = f"「{self.text}」"
-        if self.subject is not None:
-            detail = f"{self.label}「{_shown(value)}」不符合{detail}"
-        else:  # the indicator itself: show what it says
+        what = self.what
+        if self.right is not None:
+            what += f"（= {render(self.right, ctx, i)}）"
+        if self.subject is None or self.subject.type == "indicator":  # the row itself
             ind = ctx.indicators[i] if isinstance(i, int) else None
-            shown = f"「{ind.name or ''}」指标值「{ind.target or ''}」" if ind is not None else ""
-            detail = f"指标{shown}不符合{detail}"
+            if ind is None:
+                return True, f"指标{what}"
+            name = ind.name if not _blank(ind.name) else "未命名"
+            said = f"指标值「{ind.target or ''}」" + (f"，实际完成值「{ind.actual}」" if ind.actual else "")
+            return True, f"指标「{name}」（{said}）{what}"
+        if _blank(value):
+            detail = f"{self.label}{what}" if what in ("为空", "不为空") else f"{self.label}（空）{what}"
+            if not (value is None or value == "" or value == ()):
+                detail += f"（填写为「{_shown(value)}」）"
+            return True, detail
+        detail = f"{self.label}「{_shown(value)}」{what}"
         if isinstance(value, Value) and value.reason:
             detail += f"：{value.reason}"
         return True, detail

@@ -178,7 +178,7 @@ class _Compiler:
             if r.anonymous:  # a lone 当 / 依据 line before any header
                 self.fail(r.span, "这一行须写在「规则」标题之下，单独一行不构成规则",
                           "this line belongs under a rule header; on its own it checks nothing",
-                          "例如：规则 S-01 「自评须有实际完成值」 后另起一行写：  当 阶段 是 自评")
+                          "例如在「规则 S-01」这一行之下写：当 阶段 是 自评")
             else:
                 self.fail(self.header(r.span), f"规则「{r.id}」没有可检查的语句",
                           f"rule {r.id} has nothing to check",
@@ -239,8 +239,26 @@ class _Compiler:
         unless = self.opt_bool(s.unless)
         scope = subject.scope if subject is not None else "indicator"
         label = (subject.label or subject.text) if subject is not None else "指标"
-        return c.Requirement(subject, s.modal in ("must", "should"), test, severity, unless, text,
-                             scope, label)
+        positive = s.modal in ("must", "should")
+        what, right = self.violation(s.pred, positive)
+        return c.Requirement(subject, positive, test, severity, unless, text, scope, label, what, right)
+
+    def violation(self, p: n.Pred, positive: bool) -> tuple[str, Expr | None]:
+        """How a broken requirement reads: 为空, 不可衡量, 属于[…], 不满足 ≤ 分值 × 50% …"""
+        if isinstance(p, n.PredEmpty):
+            return ("为空" if positive == p.negated else "不为空"), None
+        if isinstance(p, n.PredCompare):
+            right = self.expr(p.right)
+            return (f"不满足 {p.op} {self.text_of(p.right)}" if positive
+                    else f"{p.op} {self.text_of(p.right)}"), right
+        if isinstance(p, (n.PredIn, n.PredContains)):
+            verb = "属于" if isinstance(p, n.PredIn) else "包含"
+            return (f"不{verb}{self.text_of(p.target)}" if positive else f"{verb}{self.text_of(p.target)}"), None
+        assert isinstance(p, n.PredNamed)
+        pred = PREDICATES.get(p.name) or PREDICATES.get(p.name.lower())
+        if pred is not None:
+            return (pred.explain if positive else f"为「{pred.label}」"), None
+        return (f"不是「{p.name}」" if positive else f"是「{p.name}」"), None
 
     def consequence(self, node: n.Node, severity: str | None) -> c.Consequence | None:
         if isinstance(node, n.Flag):
@@ -455,7 +473,8 @@ class _Compiler:
                 return u if u else ((canon(x) == canon(y)) == eq)
         else:
             self.fail(node.span, f"「{a.text}」与「{b.text}」不能比较大小",
-                      f"cannot compare {a.text} with {b.text}")
+                      f"cannot compare {a.text} with {b.text}",
+                      "只有数值（如 分值、执行率、计数(…)）能比较大小；文字请用「是」「属于」「包含」")
             return None
         return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
 

@@ -11,6 +11,8 @@ _CENT = Decimal("0.01")
 
 def fmt_num(x: Decimal, unit: str = "") -> str:
     """A Decimal as an evaluator writes it: rates as percentages with two decimals."""
+    if x.is_zero():
+        x = abs(x)  # -0.002 rounded is -0.00: never show "-0"
     if unit == "%":
         return f"{(x * 100).quantize(_CENT, ROUND_HALF_UP)}%"
     if unit in ("万元", "元", "亿元"):

@@ -142,7 +142,8 @@ def _v(f):
     return lambda ctx, i, v: f(v) if isinstance(v, Value) else Unknown("不是指标值 (not a value)")
 
 
-RATE_NAME = re.compile(r"(率|满意度|占比|比例|比率|覆盖面)$")
+# 频率 (how often) ends in 率 but is no percentage.
+RATE_NAME = re.compile(r"((?<!频)率|满意度|占比|比例|比率|覆盖面)$")
 TIME_NAME = re.compile(r"(时效|时间|时长|时限|周期|及时性)$")
 TIME_UNITS = {"秒", "分钟", "分", "小时", "天", "日", "个工作日", "工作日", "周", "月", "个月", "年"}
 _GENERIC = {"项目", "工作", "政务", "指标", "情况", "完成", "保障", "提升", "提高", "有效", "服务", "建设"}
