@@ -234,8 +234,9 @@ class _Compiler:
         test = self.pred(s.pred, stype, s.subject)
         if test is None:
             return None
-        if s.modal.startswith("should"):
-            severity = "warning" if severity in (None, "error", "veto") else severity
+        # The rule's severity is applied when it runs (a pack may override it); a 应 only
+        # marks the finding as at most a warning.
+        severity = "should" if s.modal.startswith("should") else None
         unless = self.opt_bool(s.unless)
         scope = subject.scope if subject is not None else "indicator"
         label = (subject.label or subject.text) if subject is not None else "指标"

@@ -42,6 +42,14 @@ def _message(rule: CompiledRule, fail: c.Fail, ctx: Context) -> str:
     return _PLACEHOLDER.sub(fill, rule.message) + f"（{fail.message}）"
 
 
+def _severity(stated: str | None, rule: str) -> str:
+    """A finding's severity: the statement's own (否决 after ⇒), else the rule's, and a
+    应 (should) requirement never above a warning."""
+    if stated == "should":
+        return rule if SEVERITY_ORDER[rule] <= SEVERITY_ORDER["warning"] else "warning"
+    return stated or rule
+
+
 def _sort_key(x):
     i = x[0]
     return (-1 if i is None else i, x[1])
@@ -62,7 +70,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
             for ev in run_rule(rule, ctx):
                 if isinstance(ev, c.Fail):
                     target, loc = _target(ctx, ev.i)
-                    sev = ev.severity or rule.severity
+                    sev = _severity(ev.severity, rule.severity)
                     findings.append((ev.i, (rule.id, ev.message), Finding(
                         rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
                         rule.basis, rule.source, loc)))
@@ -100,7 +108,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
                         else:
                             item_effects.append((it.path, ev))
                     elif isinstance(ev, c.Fail):
-                        sev = ev.severity or "error"
+                        sev = _severity(ev.severity, "error")
                         vetoed |= sev == "veto"
                         findings.append((None, (it.path, ev.message), Finding(
                             it.path, it.title or it.path, sev, it.path, ev.message, None, it.basis,

@@ -161,7 +161,7 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
 
     def fallback(reason: str) -> Decimal:
         if stated is not None:
-            base = min(max(stated, ZERO), w)
+            base = rules.round(min(max(stated, ZERO), w))
             if base < w:
                 deductions.append(Deduction(w - base, rule_id,
                                             f"无法计算（{reason}），采用评价人给分 {fmt_num(base)}"))
