@@ -312,9 +312,10 @@ def test_deduct_from_rule_into_item():
 def test_deduct_halve_cap_in_item():
     _, _, sheet = run_text(CONSEQUENCES, _scored([ind("a", "提升")]))
     quality = sheet.items[1]
-    # stated 3.5 → −1 → 2.5 → halved 1.25; one indicator: no cap.
-    assert quality.score == D("1.25")
-    assert [d.points for d in quality.deductions] == [D("0.5"), D(1), D("1.25")]
+    # stated 3.5 → −1 → 2.5 → 得分减半: at most half the weight (nodes.Halve) → 2; one indicator: no cap.
+    assert quality.score == D(2)
+    assert [d.points for d in quality.deductions] == [D("0.5"), D(1), D("0.5")]
+    assert "得分减半" in quality.deductions[2].reason
     assert quality.deductions[0].reason == "佐证不全"
     _, _, sheet = run_text(CONSEQUENCES, _scored([ind("a", "提升")] * 2))
     quality = sheet.items[1]

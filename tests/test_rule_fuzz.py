@@ -163,6 +163,24 @@ def test_grammar_generated_files(text):
 
 # ---- explicit regressions ------------------------------------------------------------------------
 
+def test_points_finer_than_the_sheet_are_rejected():
+    # Found by test_grammar_generated_files: a weight of 5‰ (0.005 points) compiled, then the
+    # score sheet could not hold it at two decimals (max − score ≠ Σ deductions: AssertionError);
+    # a weight of 10^29 made Decimal.quantize raise InvalidOperation.
+    for text in ["评分项0分值 5‰ ", "评分项 a 分值 0.005",
+                 "评分项 a 分值 99999999999999999999999999999.99\n  计数(指标) ≥ 1 ⇒ 扣0.01分",
+                 "评分项 a 分值 5\n  计数(指标) ≥ 1 ⇒ 扣0.005分",
+                 "评分项 a 分值 5\n  计数(指标) ≥ 1 ⇒ 最高0.005分",
+                 "评分项 a 分值 5\n  计数(指标) ≥ 1 ⇒ 0.005分\n  否则 ⇒ 0分"]:
+        try:
+            compile_files([parse_text(text, "fuzz.rules")])
+        except PerfrulesError as e:
+            assert "最多两位小数" in e.zh
+        else:  # pragma: no cover
+            raise AssertionError(f"compiled: {text!r}")
+        check(text)
+
+
 def test_regressions():
     for text in [
         "",                      # an empty file is no rules, not an error

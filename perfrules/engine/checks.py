@@ -20,7 +20,7 @@ import attrs
 from ..data.values import Value
 from .context import Context, Unknown
 from .expr import Expr, render, substituted
-from .explain import show
+from .explain import fmt_num, show
 
 
 @attrs.frozen
@@ -113,7 +113,8 @@ class Requirement(Stmt):
             if not (value is None or value == "" or value == ()):
                 detail += f"（填写为「{_shown(value)}」）"
             return True, detail
-        detail = f"{self.label}「{_shown(value)}」{what}"
+        shown = fmt_num(value, self.subject.unit) if isinstance(value, Decimal) else _shown(value)
+        detail = f"{self.label}「{shown}」{what}"
         if isinstance(value, Value) and value.reason:
             detail += f"：{value.reason}"
         return True, detail

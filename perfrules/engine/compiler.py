@@ -28,7 +28,19 @@ from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES, STATE_LIST, VAGUE_LIST
 
 DECLARED_ROWS = ("申报指标", "declared_indicators")
+MAX_POINTS = Decimal(1000)
 MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
+
+
+def suggestion(word: str, candidates) -> str | None:
+    """The closest candidate; a typo keeps its length, so same-length ones are preferred
+    (指标直 → 指标值, not 指标)."""
+    scored = []
+    for cand in set(candidates):
+        r = difflib.SequenceMatcher(None, word, cand).ratio()
+        if r >= 0.4:
+            scored.append((r + (0.2 if len(cand) == len(word) else 0), cand))
+    return max(scored)[1] if scored else None
 
 
 @attrs.frozen
@@ -149,10 +161,8 @@ class _Compiler:
         return Span(span.file, span.line, span.column, span.line, end)
 
     def suggest(self, word: str, candidates) -> str | None:
-        close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.4)
-        if close:
-            return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
-        return None
+        best = suggestion(word, candidates)
+        return f"是否指「{best}」？ (did you mean {best}?)" if best else None
 
     def text_of(self, node: n.Node) -> str:
         return self.file.excerpt(node.span).strip() if self.file else ""
@@ -269,6 +279,8 @@ class _Compiler:
                 self.fail(node.span, "扣分须指明评分项，如「扣3分 于 项目绩效/项目效益」",
                           "a deduction outside a score item must name the item")
                 return None
+            if not self.points_ok(node.points, node.span):
+                return None
             return c.Consequence("deduct", amount=node.points, item=node.item)
         if isinstance(node, n.SetScore):
             if self.item is None:
@@ -276,6 +288,8 @@ class _Compiler:
                 return None
             return c.Consequence("set", amount=node.points)
         if isinstance(node, n.Cap):
+            if not self.points_ok(node.points, node.span):
+                return None
             return c.Consequence("cap", amount=node.points)
         if isinstance(node, n.Halve):
             return c.Consequence("halve")
@@ -292,6 +306,7 @@ class _Compiler:
     def score_item(self, it: n.ScoreItem) -> CompiledItem | None:
         self.item = it
         before = len(self.errors)
+        self.points_ok(it.weight, self.header(it.span))
         formula, ladder, otherwise, stmts = None, [], None, []
         meta = {m.key: m.text for m in it.clauses if isinstance(m, n.Meta)}
         try:
@@ -334,7 +349,18 @@ class _Compiler:
                             tuple(stmts), meta.get("basis"), f"{it.span.file}:{it.span.line}", it,
                             it.discretionary)
 
+    def points_ok(self, x: Decimal, span: Span) -> bool:
+        """Points (a weight, a deduction, a cap) are what a score sheet can hold exactly:
+        at most two decimals and a sane size (5‰ or 10^30 points would break the sheet)."""
+        if x > MAX_POINTS or x.normalize().as_tuple().exponent < -2:
+            self.fail(span, f"分数 {x} 无效：分数须在 0 到 {MAX_POINTS} 之间，最多两位小数",
+                      f"points {x} invalid: points are between 0 and {MAX_POINTS} with at most two decimals")
+            return False
+        return True
+
     def within_weight(self, points: Decimal, it: n.ScoreItem, span: Span) -> None:
+        if not self.points_ok(points, span):
+            return
         if points > it.weight:
             self.fail(span, f"阶梯得分 {points} 超过分值 {it.weight}",
                       f"ladder score {points} exceeds the weight {it.weight}")
@@ -400,6 +426,9 @@ class _Compiler:
                   hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …")
         return None
 
+    def known_name(self, t: str) -> bool:
+        return t in FIELDS or t.lower() in FIELDS or t in self.wordlists or t in DECLARED_ROWS
+
     def expr(self, node: n.Node) -> Expr | None:
         m = getattr(self, "x_" + type(node).__name__, None)
         if m is None:
@@ -453,7 +482,13 @@ class _Compiler:
         return Expr(fn, "num", a.scope, self.text_of(node), a.unit, (a,))
 
     def x_Compare(self, node: n.Compare):
-        a, b = self.expr(node.left), self.expr(node.right)
+        a = self.expr(node.left)
+        if (a is not None and a.type == "text" and node.op in ("=", "≠") and isinstance(node.right, n.Name)
+                and not self.known_name(node.right.text)):
+            self.check_vocab(node.right.text, node.right.span, node.left)
+            b = self.x_String(n.String(span=node.right.span, text=node.right.text))
+        else:
+            b = self.expr(node.right)
         if a is None or b is None:
             return None
         cmp = CMP_FNS[node.op]
@@ -621,9 +656,10 @@ class _Compiler:
                 self.fail(p.span, "只能比较数值", "only numbers can be compared")
                 return None
             cmp, fr, lr = CMP_FNS[p.op], right.fn, right.label or right.text
+            ls = subject.text if isinstance(subject, n.Name) else "值"
 
             def compare(ctx, i, v):
-                x, y = as_num(v, "值"), as_num(fr(ctx, i), lr)
+                x, y = as_num(v, ls), as_num(fr(ctx, i), lr)
                 return first_unknown(x, y) or cmp(x, y)
             return compare
         if isinstance(p, (n.PredIn, n.PredContains)):
@@ -631,6 +667,7 @@ class _Compiler:
             if words is None:
                 return None
             canon = self.synonyms.canonical
+            label = subject.text if isinstance(subject, n.Name) else "值"
             if isinstance(p, n.PredIn):
                 cw = frozenset(canon(w) for w in words)
 
@@ -638,9 +675,14 @@ class _Compiler:
                     if isinstance(v, tuple):
                         return any(canon(x) in cw for x in v)
                     t = as_text(v)
-                    return t if isinstance(t, Unknown) else canon(t) in cw
+                    if isinstance(t, Unknown):
+                        return t
+                    if not t.strip():
+                        return Unknown(f"{label}为空，无法判断 ({label} is blank)")
+                    return canon(t) in cw
                 return member
             plain = tuple(clean(w) for w in words)
+            label = subject.text if isinstance(subject, n.Name) else "值"
 
             def contains(ctx, i, v):
                 if isinstance(v, tuple):

@@ -139,14 +139,14 @@ def _budget(iset: IndicatorSet) -> list[Finding]:
 def _against_sheet(iset: IndicatorSet, sheet: ScoreSheet) -> list[Finding]:
     out = []
     for item in sheet.items:
-        if item.kind == "judgement" or item.stated is None:
-            continue
+        if item.kind == "group" or item.stated is None or item.stated > item.max:
+            continue  # groups: RC-02 below; above the weight: RC-01
         if item.stated != item.score:
             out.append(_f("RC-09", item.path, f"陈述得分 {fmt_num(item.stated)}，按规则计算为 {fmt_num(item.score)}"))
     # Stated subtotals against the computed leaves under them.
     for e in iset.scores:
         p = _norm(e.path)
-        under = [i for i in sheet.items if i.path == p or i.path.startswith(p + "/")]
+        under = [i for i in sheet.items if (i.path == p and i.kind == "group") or i.path.startswith(p + "/")]
         if under and e.score is not None:
             s = sum((i.score for i in under), ZERO)
             if s != e.score:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
 from . import checks as c
 from .compiler import CompiledRule, run_rule
 from .context import Context, Unknown
-from .explain import show
+from .explain import fmt_num, show
 from .packs import Pack
 from .reconcile import reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
@@ -26,20 +27,27 @@ def _target(ctx: Context, i) -> tuple[str, object]:
     return "项目", None
 
 
-def _message(rule: CompiledRule, fail: c.Fail, ctx: Context) -> str:
-    """The rule's 消息 with {字段} filled in from the target, else the check's own words."""
-    if not rule.message:
-        return fail.message
-
+def _fill(text: str, ctx: Context, i) -> str:
+    """{字段} in a rule's message, filled in from the target (rates as percentages)."""
     def fill(m: re.Match) -> str:
         f = FIELDS.get(m.group(1))
-        if f is None:
+        if f is None or (f.scope == "indicator" and not isinstance(i, int)):
             return m.group(0)
-        if f.scope == "indicator" and not isinstance(fail.i, int):
-            return m.group(0)
-        v = f.get(ctx, fail.i)
-        return "?" if isinstance(v, Unknown) else show(v)
-    return _PLACEHOLDER.sub(fill, rule.message) + f"（{fail.message}）"
+        v = f.get(ctx, i)
+        if isinstance(v, Unknown):
+            return "?"
+        if isinstance(v, Decimal):
+            return fmt_num(v, "%" if f.label in ("执行率", "完成率") else "")
+        return show(v)
+    return _PLACEHOLDER.sub(fill, text) if "{" in text else text
+
+
+def _message(rule: CompiledRule, fail: c.Fail, ctx: Context) -> str:
+    """The rule's 消息 (filled in), followed by what the check saw; else the check's own words."""
+    own = _fill(fail.message, ctx, fail.i)
+    if not rule.message:
+        return own
+    return _fill(rule.message, ctx, fail.i) + f"（{own}）"
 
 
 def _severity(stated: str | None, rule: str) -> str:

@@ -238,8 +238,10 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
             current = min(current, e.amount)
             label = f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
         elif e.kind == "halve":
-            current = rules.round(current / 2)
-            label = f"{e.reason} ⇒ 得分减半"
+            # 得分减半: at most half the weight ("只得该指标权重分值的一半", seed 001); applying it
+            # twice changes nothing more.
+            current = min(current, rules.round(w / 2))
+            label = f"{e.reason} ⇒ 得分减半（最多得分值的一半 {fmt_num(rules.round(w / 2))}）"
         elif e.kind == "set" and e.amount is not None:
             current = min(current, e.amount)
             label = f"{e.reason} ⇒ {fmt_num(e.amount)}分"
@@ -257,6 +259,8 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
     deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
     current = rules.round(current)
     assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
+    if kind == "judgement" and _children(ctx, item.path):
+        kind = "group"  # scored as the sum of the evaluator's lines under it
     result = ItemScore(item.path, w, current, tuple(deductions), stated, kind)
     del vetoed
     return result, problems

@@ -127,9 +127,10 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         line, col = first_line + len(lines) - 1, len(lines[-1].rstrip()) + 1
     span = source.span(line, col, line, col + 1)
     expected = set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
-    hint = _keyword_hint(text)
     first = re.match(r"(\s*)([\u3400-\u9fff]{1,4}|[A-Za-z]+)(\s*)", text)
-    misspelt_start = bool(hint and first and line == first_line and col == first.end() + 1)
+    start_hint = _keyword_hint(first.group(2)) if first else None
+    misspelt_start = bool(start_hint and line == first_line and col == first.end() + 1)
+    hint = start_hint if misspelt_start else _keyword_hint(text)
     if not hint:
         hint = _unclosed_hint(text, first_line, line, col)
         if hint:
@@ -194,16 +195,22 @@ def _unclosed_hint(text: str, first_line: int, error_line: int, error_col: int) 
 
 
 def _keyword_hint(text: str) -> str | None:
-    """A did-you-mean for a misspelt keyword at the start of the line (规侧 → 规则)."""
+    """A did-you-mean for a misspelt keyword: 规侧 → 规则 at the start, 否诀 → 否决 anywhere."""
     m = re.match(r"\s*([\u3400-\u9fff]{1,4}|[A-Za-z]+)", text)
-    if not m:
-        return None
-    word = m.group(1)
-    if word in KEYWORDS:
-        return None
-    close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.5)
-    if close and len(word) <= 4 and close[0][0] == word[0] or close and word.isascii():
-        return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
+    if m and m.group(1) not in KEYWORDS:
+        word = m.group(1)
+        close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.5)
+        if close and (word.isascii() or close[0][0] == word[0]):
+            return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
+    # Elsewhere, a word of 2-4 characters one character away from a keyword of its length.
+    for word in re.findall(r"[\u3400-\u9fff]{2,4}", text):
+        if word in KEYWORDS:
+            continue
+        near = [kw for kw in KEYWORDS if len(kw) == len(word) and not kw.isascii()
+                and sum(a != b for a, b in zip(kw, word)) == 1]
+        if near:
+            zh = "或".join(f"「{k}」" for k in near[:3])
+            return f"「{word}」是否指{zh}？ (did you mean {' or '.join(near[:3])}?)"
     return None
 
 
