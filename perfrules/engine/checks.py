@@ -207,15 +207,23 @@ class Consequence:
 
     def __init__(self, kind: str, *, severity: str | None = None, message: str | None = None,
                  amount: Decimal | None = None, item: str | None = None, grade: str | None = None,
-                 requirement: Requirement | None = None):
+                 requirement: Requirement | None = None, check: Expr | None = None):
         self.kind, self.severity, self.message = kind, severity, message
         self.amount, self.item, self.grade, self.requirement = amount, item, grade, requirement
+        self.check = check  # 若 A 则 B: B a comparison that must then hold
 
     def fire(self, ctx: Context, i, cond: Expr) -> Events:
         why = f"{cond.text}（{substituted(cond, ctx, i)}）" if cond.parts else cond.text
         if self.kind == "requirement":
             assert self.requirement is not None
             yield from self.requirement.run(ctx, i)
+        elif self.kind == "assert":
+            assert self.check is not None
+            r = self.check.fn(ctx, i)
+            if isinstance(r, Unknown):
+                yield NA(i, r.reason)
+            elif r is False:
+                yield Fail(i, f"{why}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}")
         elif self.kind == "flag":
             yield Fail(i, self.message or f"{why}", self.severity)
             if self.severity == "veto":

@@ -75,9 +75,16 @@ class CompiledItem:
     source: str
     node: n.ScoreItem = attrs.field(eq=False, repr=False)
     discretionary: bool = False
+    # Row-by-row items (评分项 … 每个指标 [其中 …]): which rows, and the first matching
+    # step's formula gives each row's score, within [0, the row's 分值].
+    per_indicator: bool = False
+    rows: Expr | None = None
+    steps: tuple[tuple[Expr | None, Expr], ...] = ()
 
     @property
     def kind(self) -> str:
+        if self.per_indicator:
+            return "rows"
         if self.formula is not None:
             return "formula"
         if self.ladder or self.otherwise is not None:
@@ -95,19 +102,24 @@ class Compiled:
     files: tuple[n.RuleFile, ...] = attrs.field(eq=False, repr=False)
 
 
-def compile_files(files: Sequence[n.RuleFile], default_severity: str = "error") -> Compiled:
-    return _Compiler(files, default_severity).run()
+def compile_files(files: Sequence[n.RuleFile], default_severity: str = "error",
+                  inherited: int = 0) -> Compiled:
+    """Compile rule files together. The first ``inherited`` files come from packs this one
+    extends: its own files may redefine their word lists (a variant the child chooses)."""
+    return _Compiler(files, default_severity, inherited).run()
 
 
 class _Compiler:
-    def __init__(self, files: Sequence[n.RuleFile], default_severity: str):
+    def __init__(self, files: Sequence[n.RuleFile], default_severity: str, inherited: int = 0):
         self.files = list(files)
+        self.inherited = inherited
         self.default_severity = default_severity
         self.errors: list[PerfrulesError] = []
         self.wordlists: dict[str, tuple[str, ...]] = {}
         self.synonyms = Synonyms()
         self.file: n.RuleFile | None = None
         self.item: n.ScoreItem | None = None
+        self.rows_item = False
 
     # ---- stages -------------------------------------------------------------------
 
@@ -127,16 +139,21 @@ class _Compiler:
 
     def definitions(self) -> None:
         pairs = []
-        first: dict[str, Span] = {}
-        for f in self.files:
+        first: dict[str, tuple[Span, bool]] = {}  # name → (where, defined by this pack itself)
+        for k, f in enumerate(self.files):
             self.file = f
             for wl in f.wordlists:
-                if wl.name in self.wordlists:
-                    was = first[wl.name]
+                own = k >= self.inherited
+                if wl.name in self.wordlists and own and first[wl.name][1]:
+                    was = first[wl.name][0]
+                    self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
+                              f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
+                elif wl.name in self.wordlists and not own:
+                    was = first[wl.name][0]
                     self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
                               f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
                 else:
-                    first[wl.name] = wl.span
+                    first[wl.name] = (wl.span, own)
                 self.wordlists[wl.name] = tuple(wl.words)
             for syn in f.synonyms:
                 pairs += [(v, syn.canonical) for v in syn.variants]
@@ -225,6 +242,8 @@ class _Compiler:
             scope = cond.scope
             if cons.requirement is not None and cons.requirement.scope == "indicator":
                 scope = "indicator"
+            if cons.check is not None and cons.check.scope == "indicator":
+                scope = "indicator"
             return c.Implication(cond, cons, text, scope)
         if isinstance(s, n.Each):
             where = self.opt_bool(s.where)
@@ -298,12 +317,20 @@ class _Compiler:
         if isinstance(node, n.Requirement):
             req = self.requirement(node, severity, self.text_of(node))
             return None if req is None else c.Consequence("requirement", requirement=req)
+        if isinstance(node, n.Compare):
+            if self.is_formula(node):
+                self.fail(node.span, "「得分 = …」只能用于评分项", "'得分 = …' belongs to a score item")
+                return None
+            check = self.expr(node)
+            return None if check is None else c.Consequence("assert", check=check)
         self.fail(node.span, "无法识别的结果", "unknown consequence")
         return None
 
     # ---- score items ------------------------------------------------------------------
 
     def score_item(self, it: n.ScoreItem) -> CompiledItem | None:
+        if it.per_indicator:
+            return self.row_item(it)
         self.item = it
         before = len(self.errors)
         self.points_ok(it.weight, self.header(it.span))
@@ -348,6 +375,63 @@ class _Compiler:
         return CompiledItem(it.path, it.weight, it.title, formula, tuple(ladder), otherwise,
                             tuple(stmts), meta.get("basis"), f"{it.span.file}:{it.span.line}", it,
                             it.discretionary)
+
+    def row_item(self, it: n.ScoreItem) -> CompiledItem | None:
+        """An item scored row by row: each indicator's score from the first step that applies."""
+        before = len(self.errors)
+        self.points_ok(it.weight, self.header(it.span))
+        rows = self.opt_bool(it.rows)
+        steps: list[tuple[Expr | None, Expr]] = []
+        stmts: list[c.Stmt] = []
+        meta = {m.key: m.text for m in it.clauses if isinstance(m, n.Meta)}
+        self.item = it
+        self.rows_item = True  # 分值 means the row's weight here, not the item's
+        try:
+            for cl in it.clauses:
+                if isinstance(cl, n.Meta):
+                    continue
+                cond_node, cons = None, None
+                if isinstance(cl, n.Assertion):
+                    cons = cl.cond
+                elif isinstance(cl, n.Implication):
+                    cond_node, cons = cl.cond, cl.consequence
+                elif isinstance(cl, n.Otherwise):
+                    cons = cl.consequence
+                formula = None
+                if self.is_formula(cons):
+                    formula = self.expr(cons.right)
+                elif isinstance(cons, n.SetScore):
+                    v = cons.points
+                    formula = Expr(lambda ctx, i: v, "num", "project", f"{v}分")
+                if formula is None and (self.is_formula(cons) or isinstance(cons, n.SetScore)):
+                    continue  # the error is already reported
+                if formula is not None:
+                    cond = self.opt_bool(cond_node)
+                    if formula.type not in ("num", "value"):
+                        self.fail(cons.span, "得分公式须为数值", "a score formula must be a number")
+                    steps.append((cond, formula))
+                elif isinstance(cl, n.When):
+                    self.fail(cl.span, "评分项不能使用「当」", "'when' is not allowed in a score item")
+                else:
+                    st = self.stmt(cl, "error")
+                    if st is not None:
+                        st.scope = "indicator"
+                        stmts.append(st)
+            if not steps:
+                self.fail(it.span, "逐项评分的评分项须有得分公式，如「得分 = 分值 × 完成率」",
+                          "a row-by-row item needs a formula such as 得分 = 分值 × 完成率")
+        finally:
+            self.item = None
+            self.rows_item = False
+        if len(self.errors) > before:
+            return None
+        return CompiledItem(it.path, it.weight, it.title, None, (), None, tuple(stmts), meta.get("basis"),
+                            f"{it.span.file}:{it.span.line}", it, it.discretionary, True, rows, tuple(steps))
+
+    @staticmethod
+    def is_formula(node) -> bool:
+        return (isinstance(node, n.Compare) and node.op == "=" and isinstance(node.left, n.Name)
+                and ITEM_NAMES.get(node.left.text) == "score")
 
     def points_ok(self, x: Decimal, span: Span) -> bool:
         """Points (a weight, a deduction, a cap) are what a score sheet can hold exactly:
@@ -405,7 +489,7 @@ class _Compiler:
 
     def name(self, node: n.Name) -> Expr | None:
         t = node.text
-        if self.item is not None and t in ITEM_NAMES and ITEM_NAMES[t] == "weight":
+        if self.item is not None and t in ITEM_NAMES and ITEM_NAMES[t] == "weight" and not self.rows_item:
             w = self.item.weight
             return Expr(lambda ctx, i: w, "num", "project", t, "", (), t)
         f = FIELDS.get(t) or FIELDS.get(t.lower())

@@ -94,6 +94,9 @@ def render(e: Expr, ctx: Context, i) -> str:
         return "?"
     if isinstance(v, Decimal):
         return fmt_num(v, e.unit)
+    if isinstance(v, Value) and v.quantified and v.number is not None:
+        # In arithmetic a value is its number: ≥1000个 → 1000个, 91% → 91%.
+        return f"{fmt_num(v.number)}{v.unit or ''}"
     return show(v)
 
 

@@ -156,6 +156,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
         base = load_pack(str(parent) if not (folder / str(parent)).exists() else str(folder / str(parent)),
                          _seen + (str(m.get("name")),))
         files += list(base.compiled.files)
+    n_inherited = len(files)
     errors: list[PerfrulesError] = []
     for f in rule_files_of(path):
         try:
@@ -171,7 +172,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
         if sev.lower() not in SEVERITIES:
             raise PackError(f"规则「{rid}」的严重程度「{sev}」无效", f"invalid severity {sev} for {rid}",
                             where=Location(where, key=f"severity.{rid}"))
-    compiled = compile_files(files)
+    compiled = compile_files(files, inherited=n_inherited)
     disabled = {str(x) for x in m.get("disable") or []}
     from .reconcile import TITLES
     known = {r.id for r in compiled.rules} | set(TITLES)

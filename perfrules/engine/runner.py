@@ -14,7 +14,7 @@ from .explain import fmt_num, show
 from .packs import Pack
 from .reconcile import reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
-from .scoring import make_sheet, score_item
+from .scoring import make_sheet, score_item, score_rows
 from .vocab import FIELDS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")
@@ -56,6 +56,31 @@ def _severity(stated: str | None, rule: str) -> str:
     if stated == "should":
         return rule if SEVERITY_ORDER[rule] <= SEVERITY_ORDER["warning"] else "warning"
     return stated or rule
+
+
+def _rows(it, ctx: Context, pack: Pack, findings: list, nas: list):
+    """Run a row-by-row item: its checks per row (findings point at the row), then score."""
+    rows = []
+    for i in range(len(ctx.indicators)):
+        r = it.rows.fn(ctx, i) if it.rows is not None else True
+        if isinstance(r, Unknown):
+            nas.append((i, (it.path, r.reason), NotApplicable(it.path, _target(ctx, i)[0], r.reason)))
+        elif r is True:
+            rows.append(i)
+    effects: dict[int, list] = {}
+    for i in rows:
+        for s in it.stmts:
+            for ev in s.run(ctx, i):
+                if isinstance(ev, c.Effect):
+                    effects.setdefault(i, []).append((it.path, ev))
+                elif isinstance(ev, c.Fail):
+                    target, loc = _target(ctx, i)
+                    findings.append((i, (it.path, ev.message), Finding(
+                        it.path, it.title or it.path, _severity(ev.severity, "warning"), target,
+                        _fill(ev.message, ctx, i), None, it.basis, it.source, loc)))
+                elif isinstance(ev, c.NA):
+                    nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
+    return score_rows(it, ctx, effects, rows, pack.scoring)
 
 
 def _sort_key(x):
@@ -104,6 +129,13 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
                 pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
             continue
         for it in leaves:
+            if it.per_indicator:
+                score, problems = _rows(it, ctx, pack, findings, nas)
+                sheet_items.append(score)
+                for p in problems:
+                    findings.append((None, (it.path, p), Finding(
+                        it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
+                continue
             item_effects = list(effects.get(it.path, []))
             for s in it.stmts:
                 for ev in (s.run(ctx, None) if s.scope == "project" else

@@ -283,3 +283,95 @@ def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
             notes.append(f"{why} ⇒ 等级不高于「{at_most}」")
         grade = capped
     return ScoreSheet(total, top, grade, vetoed, tuple(items), "；".join(notes) or None)
+
+
+def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple[str, Effect]]],
+               rows: list[int], rules: ScoringRules) -> tuple[ItemScore, list[str]]:
+    """A row-by-row item: each indicator scores within [0, its 分值] by the first step that
+    applies; the item's score is their sum. Each row's lost points are one deduction that
+    shows its arithmetic: 资金拨付率：得分 = 4 × 84.40% ÷ 91% = 3.71."""
+    w = item.weight
+    problems: list[str] = []
+    deductions: list[Deduction] = []
+    total, weights = ZERO, ZERO
+    for i in rows:
+        ind = ctx.indicators[i]
+        label = ind.label(i + 1)
+        wi = ctx.number(i, "weight")
+        if wi is None:
+            problems.append(f"{label} 未填分值，无法逐项评分")
+            continue
+        wi = rules.round(wi)
+        weights += wi
+        got, why = None, ""
+        for cond, formula in item.steps:
+            r = cond.fn(ctx, i) if cond is not None else True
+            if isinstance(r, Unknown):
+                why = r.reason
+                break
+            if r is not True:
+                continue
+            v = as_score(formula.fn(ctx, i))
+            if isinstance(v, Unknown):
+                why = v.reason
+                break
+            got = rules.round(min(max(v, ZERO), wi))
+            shown = substituted(formula, ctx, i)
+            why = f"得分 = {shown} = {fmt_num(rules.round(v))}" if shown != fmt_num(v) else f"得分 {fmt_num(got)}"
+            if cond is not None:
+                why = f"{cond.text}：{why}"
+            if got != rules.round(v):
+                why += f"，限于 [0, {fmt_num(wi)}] 得 {fmt_num(got)}"
+            break
+        if got is None:
+            stated = ctx.number(i, "score")
+            if stated is not None:
+                got = rules.round(min(max(stated, ZERO), wi))
+                why = f"无法计算（{why or '无适用的计分公式'}），采用填报得分 {fmt_num(got)}"
+            else:
+                got = ZERO
+                why = f"无法计算：{why or '无适用的计分公式'}"
+        parts = [(wi - got, why)] if got < wi else []
+        for rid, e in effects.get(i, []):
+            before = got
+            if e.kind == "halve":
+                got = min(got, rules.round(wi / 2))
+                text = f"{e.reason} ⇒ 得分减半（最多得分值的一半 {fmt_num(rules.round(wi / 2))}）"
+            elif e.kind == "cap" and e.amount is not None:
+                got = min(got, e.amount)
+                text = f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
+            elif e.kind == "deduct" and e.amount is not None:
+                got = max(ZERO, got - e.amount)
+                text = f"{e.reason} ⇒ 扣{fmt_num(e.amount)}分"
+            else:
+                continue
+            if got < before:
+                parts.append((before - got, text))
+        for pts, text in parts:
+            deductions.append(Deduction(pts, item.path, f"{label}（分值 {fmt_num(wi)}）：{text}"))
+        stated_row = ind.score
+        if stated_row is not None and rules.round(stated_row) != got:
+            problems.append(f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(got)}")
+        total += got
+    if weights != w:
+        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(weights)}")
+        if weights < w:
+            deductions.append(Deduction(w - weights, item.path,
+                                        f"所含指标分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}"))
+    current = min(total, w)
+    if w - current != sum((d.points for d in deductions), ZERO):
+        # The rows weigh more than the item: say so once rather than list row losses that
+        # no longer add up to what the item lost.
+        lost = w - current
+        deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(total)}，本项分值 {fmt_num(w)}")] \
+            if lost > 0 else []
+    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
+    current = rules.round(current)
+    assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
+    return ItemScore(item.path, w, current, tuple(deductions), None, "rows"), problems
+
+
+def as_score(v):
+    """A formula's value as a number: a Value (填报 text) gives its number."""
+    from .expr import as_num
+    return as_num(v, "得分")

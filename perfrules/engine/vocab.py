@@ -98,6 +98,8 @@ _add("赋值依据|value_basis", Field("赋值依据", "indicator", "text", _ind
 _add("佐证材料|evidence", Field("佐证材料", "indicator", "set", _ind("evidence")))
 _add("分值|weight", Field("分值", "indicator", "num", _num("weight", "分值")))
 _add("得分|score", Field("得分", "indicator", "num", _num("score", "得分")))
+# The score a form states for a row; in a row-by-row 评分项 "得分 = 填报得分" keeps it.
+_add("填报得分|stated_score", Field("填报得分", "indicator", "num", _num("score", "得分")))
 _add("完成率|completion", Field("完成率", "indicator", "num", lambda c, i: c.completion(i)))
 _add("指标|indicator|indicators", Field("指标", "indicator", "indicator", lambda c, i: i))
 _add("类别|category|categories", Field("类别", "project", "set", _categories))
@@ -225,6 +227,12 @@ _pred("定性|qualitative", Predicate("定性", ("value",), _v(lambda v: v.quali
 _pred("模糊|vague", Predicate("模糊", ("value",), _v(lambda v: v.vague), "表述模糊"))
 _pred("百分数|percentage", Predicate("百分数", ("value",),
                                   _v(lambda v: v.quantified and v.unit in ("%", "‰")), "不是百分数"))
+# Direction of a quantitative target: ≥ > = ≈ ask for more, ≤ < for less (10分钟内).
+_pred("正向|higher_is_better", Predicate("正向", ("value",),
+                                      _v(lambda v: v.quantified and v.comparator in ("≥", ">", "=", "≈")),
+                                      "不是正向指标"))
+_pred("反向|lower_is_better", Predicate("反向", ("value",),
+                                     _v(lambda v: v.quantified and v.comparator in ("≤", "<")), "不是反向指标"))
 _pred("名实相符|name_matches_value",
       Predicate("名实相符", ("indicator",), _name_match, "名称与指标值不相符"))
 _pred("达标|达成|met", Predicate("达标", ("indicator",), _met, "未达到指标值"))

@@ -302,6 +302,9 @@ class ScoreItem(Node):
     clauses: tuple[Node, ...]
     # 酌情: the computed score is a ceiling; the evaluator may score lower, with a reason.
     discretionary: bool = False
+    # 每个指标 [其中 cond]: the item is scored row by row over the indicators that pass.
+    per_indicator: bool = False
+    rows: Node | None = None
 
 
 @_node

@@ -426,19 +426,27 @@ class _Build(Transformer):
                        SEVERITIES[str(sev).lower()] if sev else None, None)
 
     def item_header(self, meta, c):
-        _kw, path, _w, weight, title, discretion = c
+        _kw, path, _w, weight, title, discretion, each = c
         h = _Header("item", self._span(meta), path, title.text if title else None, None, weight.value)
         h.discretionary = discretion is not None
+        h.each = each
         return h
+
+    def item_each(self, meta, c):
+        return ("each", c[1])  # the filter, or None for every indicator
+
+    def cons_compare(self, meta, c):
+        return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
 
 
 class _Header:
-    __slots__ = ("kind", "span", "id", "title", "severity", "weight", "discretionary")
+    __slots__ = ("kind", "span", "id", "title", "severity", "weight", "discretionary", "each")
 
     def __init__(self, kind, span, id, title, severity, weight):
         self.kind, self.span, self.id, self.title = kind, span, id, title
         self.severity, self.weight = severity, weight
         self.discretionary = False
+        self.each = None
 
 
 def _group(source: Source, statements: list, comments) -> n.RuleFile:
@@ -458,7 +466,9 @@ def _group(source: Source, statements: list, comments) -> n.RuleFile:
         else:
             items.append(n.ScoreItem(span=span, path=current.id, weight=current.weight,
                                      title=current.title, clauses=tuple(clauses),
-                                     discretionary=current.discretionary))
+                                     discretionary=current.discretionary,
+                                     per_indicator=current.each is not None,
+                                     rows=current.each[1] if current.each else None))
 
     stem = re.sub(r"\.rules$", "", source.path.replace("\\", "/").rsplit("/", 1)[-1])
     for st in statements:
