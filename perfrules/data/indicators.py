@@ -50,6 +50,21 @@ class Budget:
     spent_total: Decimal | None = attrs.field(default=None, metadata={"zh": "支出合计"})
     spent_parts: tuple[Decimal, ...] = attrs.field(default=(), converter=_tuple,
                                                    metadata={"zh": "支出明细"})
+    # Periodic spending progress as a finance bureau reports it (seed 001: 10 通报 adding up
+    # to 1044.31%); the spending-rate item of some schemes averages them.
+    progress: tuple[Decimal, ...] = attrs.field(default=(), converter=_tuple,
+                                                metadata={"zh": "执行进度"})
+    progress_total: Decimal | None = attrs.field(default=None, metadata={"zh": "执行进度合计"})
+    progress_count: int | None = attrs.field(default=None, metadata={"zh": "通报次数"})
+
+    @property
+    def mean_progress(self) -> Decimal | None:
+        """The mean periodic progress: of the listed figures, else their stated total ÷ count."""
+        if self.progress:
+            return sum(self.progress, Decimal(0)) / len(self.progress)
+        if self.progress_total is not None and self.progress_count:
+            return self.progress_total / self.progress_count
+        return None
     location: Location | None = attrs.field(default=None, eq=False)
 
     @property

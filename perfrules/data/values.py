@@ -362,10 +362,18 @@ def _pairs(target: Value, actual: Value) -> list[tuple[Clause, Clause]] | None:
     tc, ac = target.clauses, actual.clauses
     if len(tc) > 1 and len(ac) > 1:
         if all(c.label for c in tc) and all(c.label for c in ac):
-            by_label = {c.label: c for c in ac}
-            if any(c.label not in by_label for c in tc):
-                return None
-            return [(c, by_label[c.label]) for c in tc]
+            pairs = []
+            named = {c.label for c in tc}
+            for c in tc:
+                # Actuals shorten the labels: 一般性操作≤5秒 is reported as 操作=4.24秒. A label
+                # that names another target clause exactly is that clause's, never a shortening
+                # (上班时间 is not 非上班时间).
+                match = [a for a in ac if a.label == c.label] or \
+                        [a for a in ac if a.label not in named and (a.label in c.label or c.label in a.label)]
+                if len(match) != 1:
+                    return None
+                pairs.append((c, match[0]))
+            return pairs
         return list(zip(tc, ac)) if len(tc) == len(ac) else None
     return [(tc[0], ac[0])]
 
@@ -381,8 +389,22 @@ def completion_rate(target: Value, actual: Value) -> Decimal | None:
     """完成率 as a fraction (1 = 100%), following the target's comparator.
 
     ≤/< targets are lower-is-better (target ÷ actual, None if actual ≤ 0); all
-    others actual ÷ target. None when not comparable or the target is ≤ 0.
+    others actual ÷ target. None when not comparable or the target is ≤ 0. A compound
+    value completes as far as its weakest clause.
     """
+    rates = clause_rates(target, actual)
+    return min(rates) if rates else None
+
+
+def peak_rate(target: Value, actual: Value) -> Decimal | None:
+    """The highest clause completion of a compound value: how far any part overshoots
+    (seed 001 flags 态势感知平台 as over 150% although one clause is at 118%)."""
+    rates = clause_rates(target, actual)
+    return max(rates) if rates else None
+
+
+def clause_rates(target: Value, actual: Value) -> list[Decimal] | None:
+    """The completion of each clause of a target against its actual, or None."""
     pairs = _pairs(target, actual)
     if not pairs:
         return None
@@ -398,7 +420,7 @@ def completion_rate(target: Value, actual: Value) -> Decimal | None:
             rates.append(tv / av)
         else:
             rates.append(av / tv)
-    return min(rates)
+    return rates
 
 
 def is_met(target: Value, actual: Value) -> bool | None:

@@ -495,7 +495,7 @@ class _Compiler:
         f = FIELDS.get(t) or FIELDS.get(t.lower())
         if f is not None:
             get = f.get
-            unit = "%" if f.label in ("执行率", "完成率") else ("万元" if f.label in (
+            unit = "%" if f.label in ("执行率", "完成率", "最高完成率", "平均执行进度") else ("万元" if f.label in (
                 "年初预算", "年度预算", "上年结转", "调整", "支出") else "")
             return Expr(get, f.type, f.scope, t, unit, (), f.label)
         if t in self.wordlists:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..data.categories import LEVEL1, LEVEL2, Synonyms
 from ..data.indicators import IndicatorSet
-from ..data.values import Value, completion_rate, read_value
+from ..data.values import Value, completion_rate, peak_rate, read_value
 
 
 class Unknown:
@@ -104,6 +104,12 @@ class Context:
             e = self.entry_for(i)
             v = getattr(e, attr) if e is not None else None
         return v
+
+    def peak(self, i: int) -> Decimal | Unknown:
+        rate = peak_rate(self.target(i), self.actual(i))
+        if rate is None:
+            return Unknown("指标值或实际完成值不是可比较的数值 (target or actual is not a comparable number)")
+        return rate
 
     def completion(self, i: int) -> Decimal | Unknown:
         rate = completion_rate(self.target(i), self.actual(i))

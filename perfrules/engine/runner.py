@@ -37,7 +37,7 @@ def _fill(text: str, ctx: Context, i) -> str:
         if isinstance(v, Unknown):
             return "?"
         if isinstance(v, Decimal):
-            return fmt_num(v, "%" if f.label in ("执行率", "完成率") else "")
+            return fmt_num(v, "%" if f.label in ("执行率", "完成率", "最高完成率", "平均执行进度") else "")
         return show(v)
     return _PLACEHOLDER.sub(fill, text) if "{" in text else text
 

@@ -294,6 +294,18 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple[s
     problems: list[str] = []
     deductions: list[Deduction] = []
     total, weights = ZERO, ZERO
+    unweighted = [ctx.indicators[i].label(i + 1) for i in rows if ctx.number(i, "weight") is None]
+    entry = _stated(ctx, item.path)
+    if (unweighted or not rows) and entry is not None and entry.score is not None:
+        # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
+        # indicators): the evaluator's score for the item stands, and the gap is said.
+        got = rules.round(min(max(entry.score, ZERO), w))
+        why = (f"{'、'.join(unweighted)} 未填分值" if unweighted else "没有适用的指标") + \
+            f"，无法逐项计分，采用输入的得分 {fmt_num(got)}"
+        problems.append(f"评分项「{item.path}」{why}")
+        reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
+        deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
+        return ItemScore(item.path, w, got, deds, entry.score, "judgement"), problems
     for i in rows:
         ind = ctx.indicators[i]
         label = ind.label(i + 1)

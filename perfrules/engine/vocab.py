@@ -101,6 +101,8 @@ _add("得分|score", Field("得分", "indicator", "num", _num("score", "得分")
 # The score a form states for a row; in a row-by-row 评分项 "得分 = 填报得分" keeps it.
 _add("填报得分|stated_score", Field("填报得分", "indicator", "num", _num("score", "得分")))
 _add("完成率|completion", Field("完成率", "indicator", "num", lambda c, i: c.completion(i)))
+# For a compound target, the clause that went furthest (over-completion checks).
+_add("最高完成率|peak_completion", Field("最高完成率", "indicator", "num", lambda c, i: c.peak(i)))
 _add("指标|indicator|indicators", Field("指标", "indicator", "indicator", lambda c, i: i))
 _add("类别|category|categories", Field("类别", "project", "set", _categories))
 _add("性质|nature", Field("性质", "project", "text", _project("nature", "性质"), ("经常性", "一次性")))
@@ -121,6 +123,9 @@ _add("支出|执行数|spent", Field("支出", "project", "num", _budget("spent"
 _add("调整文件|adjustment_docs", Field("调整文件", "project", "set", lambda c, i: c.iset.adjustment_docs))
 _add("申报指标数|declared_count", Field("申报指标数", "project", "num", lambda c, i: (
     lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
+_add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num", lambda c, i: (
+    c.iset.budget.mean_progress if c.iset.budget is not None and c.iset.budget.mean_progress is not None
+    else Unknown("未填写执行进度 (no periodic spending progress given)"))))
 _add("执行率|预算执行率|execution_rate",
      Field("执行率", "project", "num", lambda c, i: c.execution_rate()))
 

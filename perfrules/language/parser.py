@@ -200,7 +200,8 @@ def _keyword_hint(text: str) -> str | None:
     if m and m.group(1) not in KEYWORDS:
         word = m.group(1)
         close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.5)
-        if close and (word.isascii() or close[0][0] == word[0]):
+        # A typo keeps the length (规侧 → 规则); 得分 is a field, not a short 得分减半.
+        if close and (word.isascii() or (close[0][0] == word[0] and len(close[0]) == len(word))):
             return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
     # Elsewhere, a word of 2-4 characters one character away from a keyword of its length.
     for word in re.findall(r"[\u3400-\u9fff]{2,4}", text):

@@ -65,6 +65,7 @@ BUDGET = Table({
     "上年结转": ("carryover",), "年度预算": ("annual",),
     "支出": ("spent", "expenditure"), "执行率": ("execution_rate",),
     "支出合计": ("spent_total",), "支出明细": ("spent_parts",),
+    "执行进度": ("progress",), "执行进度合计": ("progress_total",), "通报次数": ("progress_count",),
 })
 INDICATOR = Table({
     "一级指标": ("level1",), "二级指标": ("level2",),
@@ -265,6 +266,34 @@ def rate(v: object) -> Decimal | None:
     if s is not None and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
         raise Bad(f"执行率「{v}」不明确", f"execution rate '{v}' is ambiguous", hint)
     return s
+
+
+def rates(v: object) -> tuple[Decimal, ...]:
+    """A list of percentages (periodic progress), each written "104.4%" or as a fraction."""
+    items = v if isinstance(v, (list, tuple)) else [v]
+    return tuple(r for r in (percent(x) for x in items) if r is not None)
+
+
+def percent(v: object) -> Decimal | None:
+    """A percentage that may exceed 100% many times over (1044.31%): "%" is required."""
+    s = _numeric(v)
+    hint = "写作百分数如 104.4% (write a percentage such as 104.4%)"
+    if isinstance(s, str):
+        if s.endswith("%"):
+            return _parse(s[:-1], v, hint).scaleb(-2)
+        return _parse(s, v, hint)
+    return s
+
+
+def count(v: object) -> int | None:
+    s = _numeric(v)
+    if isinstance(s, str):
+        s = _parse(s, v, "如 10 (e.g. 10)")
+    if s is None:
+        return None
+    if s != s.to_integral_value() or s < 0:
+        raise Bad(f"「{v}」不是次数", f"'{v}' is not a count", "如 10 (e.g. 10)")
+    return int(s)
 
 
 def year(v: object) -> int | None:

@@ -207,7 +207,10 @@ def budget_of(path: Path, v: object, ctx: Ctx) -> Budget | None:
                   annual=_get(ctx, f, "年度预算", F.amount), spent=_get(ctx, f, "支出", F.amount),
                   stated_rate=_get(ctx, f, "执行率", F.rate),
                   spent_total=_get(ctx, f, "支出合计", F.amount),
-                  spent_parts=_get(ctx, f, "支出明细", F.amounts) or (), location=ctx.at(path))
+                  spent_parts=_get(ctx, f, "支出明细", F.amounts) or (),
+                  progress=_get(ctx, f, "执行进度", F.rates) or (),
+                  progress_total=_get(ctx, f, "执行进度合计", F.percent),
+                  progress_count=_get(ctx, f, "通报次数", F.count), location=ctx.at(path))
 
 
 def scores_of(path: Path, v: object, ctx: Ctx) -> tuple[ScoreEntry, ...]:
