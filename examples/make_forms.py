@@ -90,7 +90,11 @@ def _info_sheet(ws, s: IndicatorSet) -> None:
                  ("调整", "、".join(str(a) for a in b.adjustments) or None),
                  ("上年结转", b.carryover), ("年度预算", b.annual), ("支出", b.spent),
                  ("执行率", b.stated_rate), ("支出合计", b.spent_total),
-                 ("支出明细", "、".join(str(a) for a in b.spent_parts) or None)]
+                 ("支出明细", "、".join(str(a) for a in b.spent_parts) or None),
+                 ("执行进度", "、".join(f"{(x * 100).normalize():f}%" for x in b.progress) or None),
+                 ("执行进度合计", f"{(b.progress_total * 100).normalize():f}%"
+                  if b.progress_total is not None else None),
+                 ("通报次数", b.progress_count)]
     rows += [("绩效目标", s.goal), ("总分", s.stated_total), ("等级", s.stated_grade),
              ("调整文件", "\n".join(s.adjustment_docs) or None)]
     for r, (k, v) in enumerate((row for row in rows if row[1] is not None), 1):

@@ -541,12 +541,13 @@ def test_aggregate_finding_shows_values():
 
 # ---- word lists and synonyms ----------------------------------------------------------------
 
-def test_vague_word_list_changes_the_reason():
-    data = iset(ind("a", "提升"), ind("b", "加强管理"))
+def test_vague_word_list_adds_to_the_built_in_one():
+    data = iset(ind("a", "提升"), ind("b", "夯实基础"))
     default = run_text("指标值须可衡量", data)[0]
-    assert "「提升」只说方向" in default[0].message
-    tuned = run_text("词表 模糊用语: 加强\n指标值须可衡量", data)[0]
-    assert "只说方向" not in tuned[0].message and "「加强」" in tuned[1].message
+    assert "「提升」只说方向" in default[0].message and "「夯实」" not in default[1].message
+    tuned = run_text("词表 模糊用语: 夯实\n指标值须可衡量", data)[0]
+    # The pack's words are added: 提升 stays vague, 夯实 is now named as the reason.
+    assert "「提升」只说方向" in tuned[0].message and "以「夯实」开头" in tuned[1].message
 
 
 def test_state_word_list_changes_what_is_measurable():

@@ -303,12 +303,20 @@ def _vagueness(s: str, vague_words: frozenset[str], state_words: frozenset[str])
         return f"「{s}」是占位说法，未说明达到何种状态"
     if s in vague_words:
         return f"「{s}」只说方向，未说明达到何种状态"
+    if s.startswith("是否"):
+        return f"「{s}」是一个问题，未写明要达到的状态"
+    if _COUNT_NOUN.search(s) and not re.search(r"\d", s):
+        # 符合验收标准公共服务站数量 (seed 004): names what to count but not how many.
+        return f"「{s}」只写了要统计的数量，未写明数值"
     if _names_state(s, state_words):
         return None
     lead = next((w for w in sorted(vague_words, key=len, reverse=True) if s.startswith(w)), None)
     if lead:
         return f"以「{lead}」开头，只说方向或意图，未说明达到何种状态"
     return "未写明可核验的状态（如“未发生网络安全事故”“验收合格”或具体数值）"
+
+
+_COUNT_NOUN = re.compile(r"(数量|总数|个数|次数|人数|户数)[。.]?$")
 
 
 def _names_state(s: str, state_words: frozenset[str]) -> bool:

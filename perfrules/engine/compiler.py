@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import attrs
 
+from ..data.values import DEFAULT_STATE_WORDS, DEFAULT_VAGUE_WORDS
 from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, Synonyms, clean
 from ..errors import ErrorGroup, PerfrulesError, RuleCompileError, Span
 from ..language import nodes as n
@@ -125,8 +126,12 @@ class _Compiler:
 
     def run(self) -> Compiled:
         self.definitions()
+        # A pack's 模糊用语 / 状态用语 add to the built-in lists rather than replace them, so a
+        # short list in a rule file cannot silently make 运行正常 or 验收合格 unmeasurable.
+        vague, state = self._list(VAGUE_LIST), self._list(STATE_LIST)
         env = Env(self.synonyms, self.wordlists,
-                  self._list(VAGUE_LIST), self._list(STATE_LIST))
+                  DEFAULT_VAGUE_WORDS | vague if vague else None,
+                  DEFAULT_STATE_WORDS | state if state else None)
         rules, items = [], []
         for f in self.files:
             self.file = f
