@@ -170,6 +170,42 @@ def compile_cmd(targets):
         _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
 
 
+@main.command("test")
+@click.argument("packs", nargs=-1, required=True)
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="报告有触发与不触发用例的规则比例 (share of rules with both kinds of example)")
+def test_cmd(packs, show_coverage):
+    """运行规则包自带的用例 (run the examples that packs carry)."""
+    from .engine import tester
+    passed = failed = 0
+    try:
+        for spec in packs:
+            pack = load_packs((spec,))[0]
+            cases = list(tester.cases_of(pack))
+            for case in cases:
+                out = tester.run_case(pack, case)
+                if out.ok:
+                    passed += 1
+                else:
+                    failed += 1
+                    click.echo(out.report() + "\n")
+            cov = tester.coverage(pack, cases)
+            missing_fire = [r for r in cov.rules if r not in cov.fires]
+            missing_quiet = [r for r in cov.rules if r not in cov.quiet]
+            click.echo(f"{pack.label}: {len(cases)} 个用例")
+            if missing_fire:
+                click.echo(f"  没有触发用例的规则 (no firing example): {', '.join(missing_fire)}")
+            if missing_quiet:
+                click.echo(f"  没有不触发用例的规则 (no non-firing example): {', '.join(missing_quiet)}")
+            if show_coverage:
+                click.echo(f"  覆盖率 (coverage): {cov.share:.0%} "
+                           f"({len(cov.complete)}/{len(cov.rules)} 条规则同时有触发与不触发的用例)")
+    except PerfrulesError as e:
+        _die(e)
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
 @main.command()
 @click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
 def packs(extra):

@@ -46,7 +46,7 @@ class Pack:
     scoring: ScoringRules
     years: tuple[int, int] | None
     default: bool
-    rule_files: tuple[str, ...]
+    rule_files: tuple[str, ...]  # the pack's own rule files, as findings cite them
     disabled: frozenset[str] = frozenset()  # built-in checks (RC-nn) switched off
 
     @property
@@ -186,7 +186,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
     return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
                 str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
-                tuple(str(f) for f in rule_files_of(path)), frozenset(disabled))
+                tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled))
 
 
 def default_packs() -> list[str]:

@@ -20,8 +20,6 @@ import warnings
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 
-import openpyxl
-
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
@@ -104,6 +102,7 @@ def _value(cell) -> object:
 
 
 def read_workbook(data: bytes, source: str) -> list[Sheet]:
+    import openpyxl  # here, not at the top: checking a YAML file should not load it
     check(data, source)
     try:
         with warnings.catch_warnings():  # "extension is not supported" etc.: nothing to act on

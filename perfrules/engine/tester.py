@@ -1,0 +1,218 @@
+"""Pack examples: what each rule must and must not flag, run by ``perfrules test``.
+
+A pack carries its examples in ``*.examples.yaml`` files beside its rule files. Each file
+is a list of cases::
+
+    - 用例: 三级指标写成「/」                  # case: a name for the report
+      规则: N-01                             # rule: the rule this case is about
+      应触发: true                           # fires: does the rule flag it?
+      指标: {三级指标: "/", 指标值: "5个"}     # indicator: one indicator, or
+      # 输入: {项目: …, 预算: …, 绩效指标: […], 评分: […]}   # input: a whole indicator set
+      对象: [绩效指标[1] (未命名)]             # targets (optional): exactly what it flags
+      得分: {项目管理/财务管理/支出完成率: "4.88"}   # scores (optional): item → score
+      总分: "87.38"                          # total (optional)
+      等级: 良                               # grade (optional)
+      申报: {绩效指标: […]}                   # declared (optional): the 申报 set beside it
+
+English keys are accepted: case, rule, fires, indicator, input, targets, scores, total,
+grade, declared.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from ..data.loaders import load_mapping
+from ..errors import DataError, Location, PerfrulesError
+from .packs import Pack
+from .runner import run
+
+KEYS = {"用例": "case", "case": "case", "规则": "rule", "rule": "rule", "应触发": "fires",
+        "fires": "fires", "指标": "indicator", "indicator": "indicator", "输入": "input",
+        "input": "input", "对象": "targets", "targets": "targets", "得分": "scores",
+        "scores": "scores", "总分": "total", "total": "total", "等级": "grade", "grade": "grade",
+        "申报": "declared", "declared": "declared"}
+
+
+@attrs.frozen
+class Case:
+    """One example of a pack: an input and what the pack must give for it."""
+
+    name: str
+    where: str  # file:line
+    spec: dict[str, Any]
+
+    @property
+    def rule(self) -> str | None:
+        r = self.spec.get("rule")
+        return None if r is None else str(r)
+
+
+@attrs.frozen
+class Outcome:
+    case: Case
+    ok: bool
+    expected: str = ""
+    got: str = ""
+
+    def report(self) -> str:
+        diff = "\n".join(difflib.unified_diff(self.expected.splitlines(), self.got.splitlines(),
+                                              "期望 (expected)", "实际 (got)", lineterm="", n=2))
+        return f"✗ {self.case.name}  ({self.case.where})\n{diff}"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Records the line of each case so a failure points at it."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(x):
+    if isinstance(x, dict):
+        return {k: _strip_lines(v) for k, v in x.items() if k != "__line__"}
+    if isinstance(x, list):
+        return [_strip_lines(v) for v in x]
+    return x
+
+
+def example_files(pack: Pack) -> list[Path]:
+    root = Path(pack.path)
+    if root.is_file():
+        root = root.parent
+    return sorted(root.rglob("*.examples.yaml"))
+
+
+def load_cases(path: Path, shown: str) -> list[Case]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise DataError("用例文件无法解析", f"examples file does not parse: {e}", where=Location(shown)) from None
+    if not isinstance(data, list):
+        raise DataError("用例文件须为列表", "an examples file is a list of cases", where=Location(shown))
+    cases = []
+    for k, raw in enumerate(data, 1):
+        if not isinstance(raw, dict):
+            raise DataError(f"第{k}个用例须为键值表", f"case {k} must be a mapping", where=Location(shown))
+        line = raw.get("__line__", 0)
+        spec = {}
+        for key, v in _strip_lines(raw).items():
+            if key not in KEYS:
+                raise DataError(f"用例中的未知键「{key}」", f"unknown key '{key}' in a case",
+                                where=Location(shown, row=line), hint="可用: " + "、".join(
+                                    k for k in KEYS if not k.isascii()))
+            spec[KEYS[key]] = v
+        if ("indicator" in spec) == ("input" in spec):
+            raise DataError("用例须给出「指标」或「输入」之一", "a case gives either indicator or input",
+                            where=Location(shown, row=line))
+        cases.append(Case(str(spec.get("case", f"用例{k}")), f"{shown}:{line}", spec))
+    return cases
+
+
+def _input(case: Case):
+    spec = case.spec
+    data = spec["input"] if "input" in spec else {"绩效指标": [spec["indicator"]]}
+    if not isinstance(data, dict):
+        raise DataError("「输入」须为键值表", "input must be a mapping", where=Location(case.where))
+    iset = load_mapping(data, case.where)
+    related = {}
+    if "declared" in spec:
+        related["申报"] = load_mapping(spec["declared"], case.where + " 申报")
+    if iset.stage:
+        related.setdefault(iset.stage, iset)
+    return iset, related
+
+
+def run_case(pack: Pack, case: Case) -> Outcome:
+    try:
+        iset, related = _input(case)
+        result = run([pack], iset, related or None)
+    except PerfrulesError as e:
+        return Outcome(case, False, "（可运行的输入）", e.render())
+    expected, got = [], []
+    spec = case.spec
+    if case.rule is not None:
+        hits = [f.target for f in result.findings if f.rule == case.rule and f.waived is None]
+        if "fires" in spec:
+            expected.append(f"{case.rule} 触发: {'是' if spec['fires'] else '否'}")
+            got.append(f"{case.rule} 触发: {'是' if hits else '否'}")
+        if "targets" in spec:
+            expected.append(f"{case.rule} 对象: {', '.join(str(t) for t in spec['targets'])}")
+            got.append(f"{case.rule} 对象: {', '.join(hits)}")
+        messages = [f"  {f.target}: {f.message}" for f in result.findings if f.rule == case.rule]
+    else:
+        messages = []
+    sheet = result.score
+    if "scores" in spec:
+        items = {i.path: i for i in sheet.items} if sheet else {}
+        for path, want in spec["scores"].items():
+            expected.append(f"{path} 得分: {_num(want)}")
+            have = items.get(path)
+            got.append(f"{path} 得分: {_num(have.score) if have else '（无此评分项）'}")
+    if "total" in spec:
+        expected.append(f"总分: {_num(spec['total'])}")
+        got.append(f"总分: {_num(sheet.total) if sheet else '（无评分表）'}")
+    if "grade" in spec:
+        expected.append(f"等级: {spec['grade']}")
+        got.append(f"等级: {sheet.grade if sheet else '（无评分表）'}")
+    ok = expected == got
+    if not ok and messages:
+        got += ["发现 (findings):"] + messages
+    return Outcome(case, ok, "\n".join(expected), "\n".join(got))
+
+
+def _num(x) -> str:
+    from decimal import Decimal
+    try:
+        return format(Decimal(str(x)).normalize(), "f")
+    except Exception:  # noqa: BLE001 - a non-number stays as written in the report
+        return str(x)
+
+
+def cases_of(pack: Pack) -> Iterator[Case]:
+    from .packs import display_path
+    for f in example_files(pack):
+        yield from load_cases(f, display_path(f))
+
+
+@attrs.frozen
+class Coverage:
+    """Which of a pack's own rules have a firing and a non-firing example."""
+
+    rules: tuple[str, ...]
+    fires: frozenset[str]
+    quiet: frozenset[str]
+
+    @property
+    def complete(self) -> tuple[str, ...]:
+        return tuple(r for r in self.rules if r in self.fires and r in self.quiet)
+
+    @property
+    def share(self) -> float:
+        return len(self.complete) / len(self.rules) if self.rules else 1.0
+
+
+def coverage(pack: Pack, cases: list[Case]) -> Coverage:
+    own = _own_rules(pack)
+    fires = frozenset(c.rule for c in cases if c.rule and c.spec.get("fires") is True)
+    quiet = frozenset(c.rule for c in cases if c.rule and c.spec.get("fires") is False)
+    return Coverage(tuple(own), fires, quiet)
+
+
+def _own_rules(pack: Pack) -> list[str]:
+    """The rules defined in the pack's own files (a parent's rules are covered by its examples)."""
+    mine = set(pack.rule_files)
+    return sorted({r.id for r in pack.compiled.rules
+                   if r.source.rsplit(":", 1)[0] in mine and not r.node.anonymous})
