@@ -207,6 +207,68 @@ def test_cmd(packs, show_coverage):
 
 
 @main.command()
+@click.argument("rule_id")
+@click.option("-p", "--pack", "packs", multiple=True, help="在这些规则包中查找 (packs to search; default: bundled)")
+def explain(rule_id, packs):
+    """说明一条规则：原文、含义、依据、用例 (show a rule: text, meaning, basis, examples)."""
+    from .engine import tester
+    from .engine.packs import bundled_names, load_pack
+    from .report.catalogue import explain as render
+    try:
+        names = list(packs) or bundled_names()
+        loaded = [load_pack(x) for x in names]
+        for pack in loaded:
+            rule = next((r for r in pack.compiled.rules if r.id == rule_id), None)
+            if rule is None or not rule.source.startswith(_own_prefix(pack)):
+                continue
+            overrides = [f"{p.label}: {'停用' if rule_id in p.disabled else ''}"
+                         f"{'严重程度改为 ' + r2.severity if (r2 := _rule(p, rule_id)) and r2.severity != rule.severity else ''}"
+                         for p in loaded if p is not pack and (rule_id in p.disabled or
+                                                                 (_rule(p, rule_id) and _rule(p, rule_id).severity != rule.severity))]
+            click.echo(render(pack, rule, list(tester.cases_of(pack)), overrides), nl=False)
+            return
+        known = sorted({r.id for p in loaded for r in p.compiled.rules if not r.node.anonymous})
+        from .engine.compiler import suggestion
+        close = suggestion(rule_id, known)
+        raise UsageError(f"找不到规则「{rule_id}」" + (f"，是否指「{close}」？" if close else ""),
+                         f"no rule {rule_id}" + (f"; did you mean {close}?" if close else ""),
+                         hint="可用: " + ", ".join(known))
+    except PerfrulesError as e:
+        _die(e)
+
+
+def _rule(pack, rule_id):
+    return next((r for r in pack.compiled.rules if r.id == rule_id), None)
+
+
+def _own_prefix(pack) -> str:
+    """Rules are explained from the pack that defines them, not one that extends it."""
+    own = pack.rule_files
+    return own[0].rsplit("/", 1)[0] if own else ""
+
+
+@main.command()
+@click.argument("pack")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="写入此目录 (write into this folder)")
+def docs(pack, out_dir):
+    """生成规则包的 Markdown 目录 (write a Markdown catalogue of a pack)."""
+    from .engine import tester
+    from .engine.packs import load_pack
+    from .report.catalogue import catalogue
+    try:
+        p = load_pack(pack)
+        text = catalogue(p, list(tester.cases_of(p)))
+    except PerfrulesError as e:
+        _die(e)
+        return
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    target = Path(out_dir) / f"{p.name}.md"
+    write_atomic(str(target), text)
+    click.echo(f"已写入 (written): {target}")
+
+
+@main.command()
 @click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
 def packs(extra):
     """列出规则包 (list bundled and given packs)."""

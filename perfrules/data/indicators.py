@@ -123,6 +123,16 @@ class ScoreEntry:
 
 
 @attrs.frozen
+class Waiver:
+    """豁免: the input waives a rule (for one indicator, or for the whole set) with a reason."""
+
+    rule: str = attrs.field(metadata={"zh": "规则"})
+    reason: str = attrs.field(metadata={"zh": "理由"})
+    indicator: str | None = attrs.field(default=None, metadata={"zh": "指标"})  # name or 1-based index
+    location: Location | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class IndicatorSet:
     """One project's indicators at one stage, with whatever else the form gave."""
 
@@ -139,6 +149,7 @@ class IndicatorSet:
     # Documents that approve changes between 申报 and 自评 (调整文件).
     adjustment_docs: tuple[str, ...] = attrs.field(default=(), converter=_tuple,
                                                    metadata={"zh": "调整文件"})
+    waivers: tuple[Waiver, ...] = attrs.field(default=(), converter=_tuple, metadata={"zh": "豁免"})
     source: str = "<memory>"
     # Non-fatal remarks from loading, e.g. unknown keys (contract: a warning).
     warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+import attrs
 from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
@@ -81,6 +83,40 @@ def _rows(it, ctx: Context, pack: Pack, findings: list, nas: list):
                 elif isinstance(ev, c.NA):
                     nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
     return score_rows(it, ctx, effects, rows, pack.scoring)
+
+
+def _waive(iset: IndicatorSet, findings: list) -> list:
+    """Mark the findings the input waives (shown, with the reason, never hidden); a waiver
+    that matched nothing is reported, as a stale one usually means a renamed indicator."""
+    if not iset.waivers:
+        return findings
+    used = [False] * len(iset.waivers)
+    out = []
+    for i, key, f in findings:
+        for k, w in enumerate(iset.waivers):
+            if w.rule != f.rule:
+                continue
+            if w.indicator is not None and not _names(iset, i, w.indicator):
+                continue
+            f = attrs.evolve(f, waived=w.reason)
+            used[k] = True
+            break
+        out.append((i, key, f))
+    for k, w in enumerate(iset.waivers):
+        if not used[k]:
+            what = f"规则 {w.rule}" + (f"、指标「{w.indicator}」" if w.indicator else "")
+            out.append((None, ("WV-01", what), Finding(
+                "WV-01", "豁免应对应实际发现", "info", "豁免", f"豁免（{what}）没有对应的发现，可能已失效",
+                "删除不再需要的豁免，或核对规则编号与指标名称", None, "perfrules", w.location)))
+    return out
+
+
+def _names(iset: IndicatorSet, i, indicator: str) -> bool:
+    if not isinstance(i, int):
+        return False
+    if indicator.isdigit():
+        return int(indicator) == i + 1
+    return (iset.indicators[i].name or "").strip() == indicator
 
 
 def _sort_key(x):
@@ -168,6 +204,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     for f in reconcile(iset, sheet, scoring):
         if f.rule not in disabled:
             findings.append((None, (f.rule, f.message), f))
+    findings = _waive(iset, findings)
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
     nas.sort(key=_sort_key)
     project = iset.project.name if iset.project else None

@@ -54,7 +54,9 @@ TOP = Table({
     # Stated results a report gives, to reconcile with computed ones.
     "总分": ("stated_total", "total"), "等级": ("stated_grade", "grade"),
     "调整文件": ("adjustment_docs",),
+    "豁免": ("waivers", "例外"),
 })
+WAIVER = Table({"规则": ("rule",), "指标": ("indicator", "三级指标"), "理由": ("reason", "原因")})
 PROJECT = Table({
     "名称": ("name", "项目名称"), "主管部门": ("department", "主管单位"),
     "类别": ("category", "categories"), "性质": ("nature", "项目性质"),

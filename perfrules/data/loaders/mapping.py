@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from ...errors import DataError, ErrorGroup, Location
 from ..categories import DEFAULT_SYNONYMS, Synonyms
-from ..indicators import NATURES, Budget, Indicator, IndicatorSet, Project, ScoreEntry
+from ..indicators import NATURES, Budget, Indicator, IndicatorSet, Project, ScoreEntry, Waiver
 from . import fields as F
 from .fields import Bad
 
@@ -124,7 +124,8 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
                "绩效目标": lambda p, v, c: c.read(p, goal, v),
                "总分": lambda p, v, c: c.read(p, F.number, v),
                "等级": lambda p, v, c: c.read(p, F.text, v),
-               "调整文件": lambda p, v, c: c.read(p, F.texts, v, EVIDENCE_SPLIT)}
+               "调整文件": lambda p, v, c: c.read(p, F.texts, v, EVIDENCE_SPLIT),
+               "豁免": waivers_of}
     # In document order, so that errors are listed as the user reads the file.
     part = {canon: readers[canon](p, v, ctx) for canon, (p, v) in top.items()}
     ctx.flush()
@@ -135,9 +136,32 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
         indicators=part.get("绩效指标") or (), project=part.get("项目"), budget=part.get("预算"),
         scores=part.get("评分") or (), stage=part.get("阶段"), goal=part.get("绩效目标"),
         stated_total=part.get("总分"), stated_grade=part.get("等级"),
-        adjustment_docs=part.get("调整文件") or (), source=ctx.source, warnings=ctx.warnings)
+        adjustment_docs=part.get("调整文件") or (), waivers=part.get("豁免") or (),
+        source=ctx.source, warnings=ctx.warnings)
     ctx.raise_errors()
     return result
+
+
+def waivers_of(path: Path, v: object, ctx: Ctx) -> tuple[Waiver, ...]:
+    """豁免: [{规则, 指标?, 理由}] — a waived finding is still shown, with its reason."""
+    if not isinstance(v, list):
+        ctx.error(path, "「豁免」应为列表", "豁免 (waivers) must be a list", F.got(v))
+        return ()
+    out = []
+    for k, item in enumerate(v):
+        p = (*path, k)
+        if not _is_map(ctx, p, item, "每条豁免", "a waiver"):
+            continue
+        f, _ = ctx.fields(item, p, F.WAIVER, what=("豁免", "a waiver"))
+        rule, reason = _get(ctx, f, "规则", F.text), _get(ctx, f, "理由", F.text)
+        if not rule or not reason:
+            ctx.error(p, "豁免须写明「规则」和「理由」", "a waiver needs a rule and a reason",
+                      "如 {规则: N-13, 指标: 资金拨付率, 理由: 已按调整文件变更}")
+            continue
+        ind = f.get("指标", (None, None))[1]
+        out.append(Waiver(rule=rule, reason=reason, indicator=None if ind is None else str(ind).strip(),
+                          location=ctx.at(p)))
+    return tuple(out)
 
 
 def goal(v: object) -> str | None:

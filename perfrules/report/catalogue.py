@@ -1,0 +1,128 @@
+"""Packs in words: ``perfrules explain`` (one rule) and ``perfrules docs`` (a whole catalogue).
+
+Rendering only: it reads compiled packs and their examples and computes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from ..language import nodes as n
+from ..language.parser import SEVERITY_ZH
+
+MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
+
+
+def meaning(rule, excerpt) -> list[str]:
+    """Each statement of a rule in plain words (the 说明 line, when given, comes first)."""
+    out = []
+    if rule.explain:
+        out.append(rule.explain)
+    for cl in rule.node.clauses:
+        out += _say(cl, excerpt)
+    return out
+
+
+def _say(cl, excerpt) -> list[str]:
+    t = excerpt(cl.span)
+    if isinstance(cl, n.Meta):
+        return []
+    if isinstance(cl, n.When):
+        return [f"只在「{excerpt(cl.cond.span)}」时检查，否则记为“不适用”。"]
+    if isinstance(cl, n.Each):
+        where = f"（只看「{excerpt(cl.where.span)}」的指标）" if cl.where is not None else ""
+        return [f"逐个检查每个指标{where}：{_say(cl.stmt, excerpt)[0]}"]
+    if isinstance(cl, n.Requirement):
+        subject = excerpt(cl.subject.span) if cl.subject is not None else "指标"
+        level = "，不满足时最多为警告" if cl.modal.startswith("should") else ""
+        unless = f"；「{excerpt(cl.unless.span)}」时除外" if cl.unless is not None else ""
+        return [f"{subject}{MODAL_ZH[cl.modal]}{excerpt(cl.pred.span)}{level}{unless}。"]
+    if isinstance(cl, n.Applicability):
+        unless = f"；「{excerpt(cl.unless.span)}」时除外" if cl.unless is not None else ""
+        return [f"项目类别含「{cl.project_category}」时，「{cl.category}」类指标是一项发现{unless}。"]
+    if isinstance(cl, n.Implication):
+        return [f"当「{excerpt(cl.cond.span)}」时：{excerpt(cl.consequence.span)}。"]
+    if isinstance(cl, n.Assertion):
+        return [f"须满足「{excerpt(cl.cond.span)}」，不满足即为一项发现。"]
+    return [t]
+
+
+def explain(pack, rule, cases, overrides: list[str]) -> str:
+    files = {f.path: f for f in pack.compiled.files}
+    src = files.get(rule.node.span.file)
+    excerpt = (lambda span: src.excerpt(span).strip()) if src else (lambda span: "")
+    lines = [f"{rule.id} {rule.title}（{SEVERITY_ZH[rule.severity]} {rule.severity}）",
+             f"规则包 (pack): {pack.label}    位置 (source): {rule.source}"]
+    if rule.basis:
+        lines.append(f"依据 (basis): {rule.basis}")
+    if rule.fix:
+        lines.append(f"建议 (fix): {rule.fix}")
+    lines.append("\n含义 (meaning):")
+    lines += [f"  {m}" for m in meaning(rule, excerpt)]
+    if src is not None:
+        body = src.text.splitlines()
+        a, b = rule.node.span.line, rule.node.span.end_line or rule.node.span.line
+        lines.append("\n规则原文 (rule text):")
+        lines += [f"{k:>5} | {body[k - 1]}" for k in range(a, min(b, len(body)) + 1)]
+    if overrides:
+        lines.append("\n在其他规则包中的调整 (overridden in):")
+        lines += [f"  {o}" for o in overrides]
+    mine = [c for c in cases if c.rule == rule.id]
+    lines.append(f"\n用例 (examples): {len(mine)}")
+    for c in mine:
+        fires = {True: "触发", False: "不触发"}.get(c.spec.get("fires"), "得分")
+        lines.append(f"  [{fires}] {c.name}  ({c.where})")
+    return "\n".join(lines) + "\n"
+
+
+def _md(s) -> str:
+    return str(s or "").replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue(pack, cases) -> str:
+    """One Markdown page: the pack, its grading, its rules by file, its score items."""
+    files = {f.path: f for f in pack.compiled.files}
+    out = [f"# 规则包 {pack.name} {pack.version}", "", pack.description or "", ""]
+    if pack.years:
+        out.append(f"- 适用年度: {pack.years[0]}–{pack.years[1]}")
+    out.append("- 等级区间: " + "、".join(str(b) for b in pack.scoring.bands))
+    out.append(f"- 否决项: 存在否决项时等级不高于「{pack.scoring.veto_cap}」")
+    out.append(f"- 舍入: 保留 {pack.scoring.places} 位小数（{pack.scoring.rounding}）")
+    groups: dict[str, list] = defaultdict(list)
+    for r in pack.compiled.rules:
+        groups[Path(r.source.rsplit(':', 1)[0]).stem].append(r)
+    by_rule: dict[str, list] = defaultdict(list)
+    for c in cases:
+        if c.rule:
+            by_rule[c.rule].append(c)
+    for group in sorted(groups):
+        out += ["", f"## {group}", ""]
+        for r in sorted(groups[group], key=lambda r: r.id):
+            if out[-1] != "":
+                out.append("")
+            src = files.get(r.node.span.file)
+            excerpt = (lambda span, src=src: src.excerpt(span).strip()) if src else (lambda span: "")
+            out += [f"### {r.id} {r.title}", "",
+                    f"- 严重程度: {SEVERITY_ZH[r.severity]}", f"- 位置: `{r.source}`"]
+            if r.basis:
+                out.append(f"- 依据: {r.basis}")
+            if r.fix:
+                out.append(f"- 建议: {r.fix}")
+            out += ["", *[f"{m}" for m in meaning(r, excerpt)]]
+            if src is not None:
+                body = src.text.splitlines()
+                a, b = r.node.span.line, r.node.span.end_line or r.node.span.line
+                out += ["", "```", *body[a - 1:b], "```"]
+            if by_rule.get(r.id):
+                out += ["", "用例:", ""]
+                for c in by_rule[r.id]:
+                    fires = {True: "触发", False: "不触发"}.get(c.spec.get("fires"), "—")
+                    out.append(f"- {c.name}（{fires}）")
+    if pack.compiled.items:
+        out += ["", "## 评分表", "", "| 评分项 | 分值 | 计分方式 | 依据 |", "| --- | ---: | --- | --- |"]
+        kinds = {"formula": "公式", "ladder": "阶梯", "judgement": "评价人判断", "rows": "逐项计分"}
+        for it in pack.compiled.items:
+            kind = kinds.get(it.kind, it.kind) + ("（酌情）" if it.discretionary else "")
+            out.append(f"| {_md(it.path)} | {it.weight} | {kind} | {_md(it.basis)} |")
+    return "\n".join(out) + "\n"
