@@ -269,6 +269,28 @@ def docs(pack, out_dir):
 
 
 @main.command()
+@click.argument("pack_a")
+@click.argument("pack_b")
+@click.argument("inputs", nargs=-1, required=True)
+def diff(pack_a, pack_b, inputs):
+    """比较两个规则包对同一批指标表的结论 (what changes between two packs)."""
+    from .report.diffs import compare, render
+    try:
+        a, b = load_packs((pack_a,)), load_packs((pack_b,))
+        files = expand_inputs(inputs)
+        ra, errors = run_inputs(files, a, chosen=True)
+        rb, _ = run_inputs(files, b, chosen=True)
+    except PerfrulesError as e:
+        _die(e)
+        return
+    for e in errors:
+        click.echo(e.render(), err=True)
+    changes = [compare(x, y) for x, y in zip(ra, rb)]
+    click.echo(render(a[0].label, b[0].label, changes), nl=False)
+    sys.exit(2 if errors else 0)
+
+
+@main.command()
 @click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
 def packs(extra):
     """列出规则包 (list bundled and given packs)."""

@@ -116,3 +116,109 @@ def evaluator_scores(draw, items) -> tuple[ScoreEntry, ...]:
             out.append(ScoreEntry(path=path, weight=w, score=score,
                                   comment=draw(st.sampled_from(["", "资料不全，酌情扣分"]))))
     return tuple(out)
+
+
+# ---- bundled packs: their leaf items, evaluator score sheets for them, scored rows ------
+
+def pack_leaves(pack: Pack) -> list[tuple[str, Decimal, str]]:
+    """(path, weight, kind) of a pack's leaf score items, as the score sheet lists them."""
+    paths = [it.path for it in pack.compiled.items]
+    return [(it.path, it.weight, it.kind) for it in pack.compiled.items
+            if not any(p.startswith(it.path + "/") for p in paths)]
+
+
+COMMENTS = ["", "资料不全，酌情扣分", "未见相关佐证材料", "  "]
+CHILD_NAMES = ["租用网络线路正常运行率", "运维项目完成数量", "硬件设施维护及时率", "综合评价", "提高网络稳定性"]
+
+
+def _score(draw, w: Decimal, exact: bool = False) -> Decimal | None:
+    if exact:
+        return draw(st.decimals(min_value=0, max_value=w, places=2))
+    return draw(st.none() | st.decimals(min_value=-2, max_value=w + 3, places=draw(st.sampled_from([0, 1, 2, 3]))))
+
+
+@st.composite
+def pack_score_sheets(draw, pack: Pack, full: bool = False) -> tuple[ScoreEntry, ...]:
+    """An evaluator's 评分 for a bundled pack: some of its leaf items (every one with ``full``),
+    sometimes itemised one level deeper (项目绩效/项目产出/<指标>), scores sometimes out of range,
+    missing or with more decimals than the pack keeps, comments sometimes empty."""
+    out = []
+    for path, w, kind in pack_leaves(pack):
+        if not (full or kind == "judgement" or draw(st.booleans())):
+            continue
+        if kind == "judgement" and not full and draw(st.integers(0, 4)) == 0:
+            names = draw(st.lists(st.sampled_from(CHILD_NAMES), min_size=1, max_size=4, unique=True))
+            for name in names:
+                cw = draw(st.integers(1, int(w)).map(Decimal) | st.none())
+                out.append(ScoreEntry(path=f"{path}/{name}", weight=cw,
+                                      score=_score(draw, cw if cw is not None else w),
+                                      comment=draw(st.sampled_from(COMMENTS))))
+            continue
+        out.append(ScoreEntry(path=path, weight=draw(st.just(w) | st.none()),
+                              score=w if full else _score(draw, w),
+                              comment=draw(st.sampled_from(COMMENTS))))
+    return tuple(out)
+
+
+def full_marks(pack: Pack) -> tuple[ScoreEntry, ...]:
+    """Every leaf of a pack given its full weight by the evaluator."""
+    return tuple(ScoreEntry(path=p, weight=w, score=w, comment="") for p, w, _ in pack_leaves(pack))
+
+
+# Targets and actuals that compare (same unit), so rows can be scored by formula.
+COMPARABLE = [("%", Decimal("0.01"), 100), ("个", Decimal(1), 5000), ("秒", Decimal("0.1"), 600),
+              ("万元", Decimal("0.01"), 20000), ("人次", Decimal(1), 100000)]
+SCORED_LEVEL1 = ["产出指标", "效益指标", "满意度指标", "服务对象满意度指标"]
+
+
+@st.composite
+def comparable_pairs(draw) -> tuple[str, str]:
+    """(target, actual) text with the same unit: "≥1000个" and "800个", "≤5秒" and "7.5秒"."""
+    unit, step, top = draw(st.sampled_from(COMPARABLE))
+    t = draw(st.integers(1, int(top / step))) * step
+    a = draw(st.integers(0, int(2 * top / step))) * step
+    cmp = draw(st.sampled_from(["", "≥", "≤", "不少于", "约"]))
+    return f"{cmp}{t.normalize():f}{unit}", f"{a.normalize():f}{unit}"
+
+
+@st.composite
+def scored_indicators(draw) -> Indicator:
+    """A self-evaluation row with 一级指标, 分值 and often a comparable actual and a 填报得分."""
+    l1 = draw(st.sampled_from(SCORED_LEVEL1))
+    w = draw(st.integers(0, 30).map(Decimal) | st.decimals(min_value=0, max_value=30, places=2))
+    if draw(st.integers(0, 3)):
+        target, actual = draw(comparable_pairs())
+    else:
+        target, actual = draw(values), draw(st.none() | values)
+    return Indicator(level1=l1, level2=draw(st.sampled_from(["数量指标", "质量指标", "社会效益指标", None])),
+                     name=draw(st.sampled_from(NAMES)), target=target, actual=actual,
+                     weight=draw(st.just(w) | st.none()),
+                     score=draw(st.none() | st.decimals(min_value=-1, max_value=w + 2, places=2)),
+                     evidence=draw(st.lists(st.sampled_from(["验收报告", "运行报告"]), max_size=1)))
+
+
+@st.composite
+def rich_budgets(draw) -> Budget:
+    """Budgets stated either as 年度预算 or as 年初预算 ± 调整 (+ 上年结转), with periodic progress."""
+    spent = draw(amounts)
+    progress = tuple(draw(st.lists(st.decimals(min_value=0, max_value=2, places=4), max_size=10)))
+    if draw(st.booleans()):
+        return Budget(annual=draw(st.decimals(min_value=Decimal("0.01"), max_value=20000, places=2)),
+                      spent=spent, progress=progress)
+    initial = draw(st.decimals(min_value=Decimal("0.01"), max_value=20000, places=2))
+    adj = tuple(draw(st.lists(st.decimals(min_value=-initial / 2, max_value=5000, places=2), max_size=3)))
+    return Budget(initial=initial, adjustments=adj, carryover=draw(st.none() | amounts), spent=spent,
+                  progress=progress)
+
+
+@st.composite
+def pack_indicator_sets(draw, pack: Pack, full: bool = False) -> IndicatorSet:
+    """An indicator set with rows like the seeds' (some scored row by row) and an evaluator's
+    score sheet for ``pack``."""
+    rows = draw(st.lists(st.one_of(indicators(), scored_indicators()), max_size=12))
+    cats = draw(st.lists(st.sampled_from(["信息化运维", "信息化建设", "基础设施"]), max_size=2, unique=True))
+    return IndicatorSet(tuple(rows), project=Project(name="生成项目", categories=cats,
+                                                     year=draw(st.sampled_from([2022, 2023]))),
+                        budget=draw(st.none() | rich_budgets()),
+                        stage=draw(st.sampled_from(["申报", "自评", "评价"])),
+                        scores=draw(pack_score_sheets(pack, full)), source="generated.yaml")

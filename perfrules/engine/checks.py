@@ -66,6 +66,12 @@ def _shown(v) -> str:
     return s if s else "（空）"
 
 
+def _clip(text: str, n: int = 40) -> str:
+    """Long narrative cells (完成情况 paragraphs) shortened for a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
 def _blank(v) -> bool:
     if isinstance(v, Value):
         return v.empty or v.text.strip() in ("/", "-", "—", "无")
@@ -106,7 +112,7 @@ class Requirement(Stmt):
             if ind is None:
                 return True, f"指标{what}"
             name = ind.name if not _blank(ind.name) else "未命名"
-            said = f"指标值「{ind.target or ''}」" + (f"，实际完成值「{ind.actual}」" if ind.actual else "")
+            said = f"指标值「{_clip(ind.target or '')}」" + (f"，实际完成值「{_clip(ind.actual)}」" if ind.actual else "")
             return True, f"指标「{name}」（{said}）{what}"
         if _blank(value):
             detail = f"{self.label}{what}" if what in ("为空", "不为空") else f"{self.label}（空）{what}"
