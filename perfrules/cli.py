@@ -90,6 +90,8 @@ def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
     """检查指标表 (validate indicator sets against packs)."""
     from .engine.results import SEVERITY_ORDER
     from .report import render
+    if fmt in ("jsonl", "json") and (jobs > 1 or fmt == "jsonl" or _has_jsonl(inputs)):
+        sys.exit(_check_stream(inputs, packs, fmt, output, jobs, fail_on))
     try:
         files = expand_inputs(inputs)
         compiled = load_packs(packs)
@@ -100,12 +102,10 @@ def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
     for e in errors:
         click.echo(e.render(), err=True)
     text = {"table": lambda: render.to_table(results, show_na), "json": lambda: render.to_json(results),
-            "md": lambda: render.to_markdown(results), "jsonl": lambda: render.to_jsonl(results)}[fmt]()
-    if fmt == "jsonl":
-        text += "".join(render.error_line(e) for e in errors)
+            "md": lambda: render.to_markdown(results)}[fmt]()
     if output:
         write_atomic(output, text)
-    elif results or fmt == "jsonl":
+    elif results:
         click.echo(text, nl=False)
     if errors:
         sys.exit(2)
@@ -113,6 +113,88 @@ def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
     worst = max((SEVERITY_ORDER[f.severity] for r in results for f in r.findings if f.waived is None),
                 default=-1)
     sys.exit(1 if worst >= threshold else 0)
+
+
+def _has_jsonl(inputs) -> bool:
+    return any(str(x).lower().endswith((".jsonl", ".ndjson")) for x in inputs)
+
+
+def _check_stream(inputs, packs, fmt, output, workers, fail_on) -> int:
+    """Many projects: streamed through N workers, one JSON line each, in input order."""
+    from . import batch
+    from .engine.results import SEVERITY_ORDER
+    try:
+        compiled = load_packs(packs)
+        job_iter = batch.jobs(batch.expand(inputs))
+        first = next(job_iter, None)  # surface a bad input path before any output is made
+    except PerfrulesError as e:
+        _die(e)
+        return 2
+    if first is None:
+        _die(UsageError("没有可检查的输入文件", "no input files to check"))
+    import itertools
+    summary = batch.Summary()
+    writer = batch.LineWriter(output, click.get_text_stream("stdout"))
+    progress = _progress()
+    worst, interrupted = -1, False
+    try:
+        if fmt == "json":
+            writer.write("[\n")
+        sep = ""
+        for line, s in batch.run_batch(itertools.chain([first], job_iter), tuple(packs), workers,
+                                      packs=compiled):
+            summary.add(s)
+            if s["error"]:
+                click.echo(s["message"], err=True)
+            if fmt == "json":
+                writer.write(sep + line.rstrip("\n"))
+                sep = ",\n"
+            else:
+                writer.write(line)
+            worst = max([worst] + [SEVERITY_ORDER[k] for k in s["severities"]])
+            if progress:
+                progress.advance()
+        if fmt == "json":
+            writer.write("\n]\n")
+    except KeyboardInterrupt:
+        interrupted = True
+    except PerfrulesError as e:  # an input path that vanished mid-run, an unreadable JSONL file
+        writer.close(interrupted=True)
+        _die(e)
+    finally:
+        if progress:
+            progress.stop()
+    writer.close(interrupted=interrupted)
+    click.echo(summary.render() + ("\n已中断：输出文件保留到最后一个完整的项目 (interrupted)" if interrupted else ""),
+               err=True)
+    if interrupted:
+        return 130
+    if summary.broken:
+        return 2
+    return 1 if worst >= FAIL_ON[fail_on] else 0
+
+
+class _Bar:
+    """A progress bar on stderr when it is a terminal (rich)."""
+
+    def __init__(self):
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        self.p = Progress(SpinnerColumn(), TextColumn("已检查 {task.completed} 个项目"), TimeElapsedColumn(),
+                          console=__import__("rich.console").console.Console(stderr=True), transient=True)
+        self.task = self.p.add_task("check", total=None)
+        self.p.start()
+
+    def advance(self):
+        self.p.advance(self.task)
+
+    def stop(self):
+        self.p.stop()
+
+
+def _progress():
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    return _Bar()
 
 
 def run_inputs(files: list[Path], packs, chosen: bool):
