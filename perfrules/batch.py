@@ -95,9 +95,12 @@ def _records(path: str) -> Iterator[Job]:
 _PACKS = None
 
 
-def init_worker(pack_specs: tuple[str, ...]) -> None:
+def init_worker(pack_specs: tuple[str, ...], worker: bool = False) -> None:
     """Compile the packs once per process (a forked worker inherits them already compiled)."""
     global _PACKS
+    if worker:  # Ctrl-C is the parent's to handle: it keeps the output whole and stops the pool
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _PACKS is None:
         from .engine.packs import default_packs, load_pack
         _PACKS = [load_pack(s) for s in (pack_specs or default_packs())]
@@ -209,7 +212,7 @@ def run_batch(job_iter: Iterable[Job], pack_specs: tuple[str, ...], workers: int
     if packs is not None:
         set_packs(packs)  # forked workers inherit the compiled packs: compiled once per run
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(workers, initializer=init_worker, initargs=(pack_specs,)) as pool:
+    with ctx.Pool(workers, initializer=init_worker, initargs=(pack_specs, True)) as pool:
         for lines in pool.imap(check_job, job_iter, chunksize=chunksize):
             yield from lines
 
