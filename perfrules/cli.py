@@ -373,6 +373,29 @@ def diff(pack_a, pack_b, inputs):
 
 
 @main.command()
+@click.argument("targets", nargs=-1, required=True)
+def lint(targets):
+    """检查规则文件中的错误写法 (find mistakes in rule files that compile)."""
+    from .engine.lint import lint as find
+    from .engine.packs import load_pack
+    total = 0
+    try:
+        for t in targets:
+            pack = load_pack(t)  # it must compile first; its errors are reported as usual
+            files = list(pack.compiled.files)
+            own = set(pack.rule_files)
+            issues = [i for i in find(files) if i.span.file in own or not own]
+            texts = {f.path: f.text for f in files}
+            for i in issues:
+                click.echo(i.render(texts.get(i.span.file, "")) + "\n")
+            click.echo(f"{t}: {len(issues)} 个问题 (issues)")
+            total += len(issues)
+    except PerfrulesError as e:
+        _die(e)
+    sys.exit(1 if total else 0)
+
+
+@main.command()
 @click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
 def packs(extra):
     """列出规则包 (list bundled and given packs)."""

@@ -126,7 +126,9 @@ def _judged_group(item: CompiledItem, children: list, deductions: list, problems
     for e in children:
         name = e.path.replace(" ", "").rsplit("/", 1)[-1]
         sc = rules.round(e.score) if e.score is not None else ZERO
-        wt = e.weight if e.weight is not None else sc
+        # A line's weight is never below 0: a negative 分值, or a negative 得分 standing in for
+        # a missing 分值, would take the item below 0.
+        wt = max(e.weight if e.weight is not None else sc, ZERO)
         got = min(max(sc, ZERO), wt)
         total += got
         weights += wt

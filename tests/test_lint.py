@@ -1,0 +1,24 @@
+"""perfrules lint: each listed mistake in a file made for it, nothing in the bundled packs."""
+
+import pytest
+
+from perfrules.engine.lint import lint
+from perfrules.engine.packs import bundled_names, load_pack
+
+HERE = "tests/rules/lint"
+
+
+def issues_of(spec):
+    pack = load_pack(spec)
+    return lint(list(pack.compiled.files))
+
+
+def test_each_mistake_is_found_where_it_is():
+    got = sorted((i.code, i.span.line) for i in issues_of(HERE))
+    assert got == [("L01", 7), ("L02", 11), ("L02", 14), ("L03", 20), ("L04", 1), ("L05", 26),
+                   ("L06", 30), ("L06", 36), ("L07", 24)]
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_bundled_packs_are_clean(name):
+    assert [i.render() for i in issues_of(name)] == []
