@@ -252,6 +252,16 @@ def compile_cmd(targets):
         _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
 
 
+def _looks_like_pack(spec: str) -> bool:
+    """A bundled name, a ``*.rules`` file, or a folder with a manifest or rule files."""
+    p = Path(spec)
+    if not p.exists():
+        return True  # a bundled name, or an error load_pack reports
+    if p.is_file():
+        return p.suffix == ".rules"
+    return (p / "pack.yaml").is_file() or any(p.rglob("*.rules"))
+
+
 @main.command("test")
 @click.argument("packs", nargs=-1, required=True)
 @click.option("--coverage", "show_coverage", is_flag=True,
@@ -262,6 +272,9 @@ def test_cmd(packs, show_coverage):
     passed = failed = 0
     try:
         for spec in packs:
+            if not _looks_like_pack(spec):  # e.g. policies/__init__.py from a shell glob
+                click.echo(f"跳过「{spec}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
+                continue
             pack = load_packs((spec,))[0]
             cases = list(tester.cases_of(pack))
             for case in cases:
@@ -393,6 +406,47 @@ def lint(targets):
     except PerfrulesError as e:
         _die(e)
     sys.exit(1 if total else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="只检查，不改写；未格式化则显示差异并以 1 退出")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="关键字语言（默认沿用文件多数所用）")
+def fmt(files, check_only, lang):
+    """把规则文件改写为规范格式，保留注释 (rewrite rule files in canonical form)."""
+    import difflib
+
+    from .language.fmt import format_text
+    changed = 0
+    errors: list[PerfrulesError] = []
+    for f in files:
+        try:
+            with open(f, encoding="utf-8") as fh:
+                text = fh.read()
+            new = format_text(text, f, lang)
+        except UnicodeDecodeError:
+            errors.append(UsageError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text"))
+            continue
+        except ErrorGroup as e:
+            errors += e.errors
+            continue
+        except PerfrulesError as e:
+            errors.append(e)
+            continue
+        if new == text:
+            continue
+        changed += 1
+        if check_only:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                    f"{f} (当前)", f"{f} (规范格式)")))
+        else:
+            write_atomic(f, new)
+            click.echo(f"已格式化 (formatted): {f}")
+    if errors:
+        _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
+    if check_only and changed:
+        click.echo(f"{changed} 个文件需要格式化 (files need formatting)", err=True)
+        sys.exit(1)
 
 
 @main.command()

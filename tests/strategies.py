@@ -6,6 +6,7 @@ budgets, score sheets and small generated packs. Reusable by pack authors::
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -131,33 +132,46 @@ COMMENTS = ["", "资料不全，酌情扣分", "未见相关佐证材料", "  "]
 CHILD_NAMES = ["租用网络线路正常运行率", "运维项目完成数量", "硬件设施维护及时率", "综合评价", "提高网络稳定性"]
 
 
-def _score(draw, w: Decimal, exact: bool = False) -> Decimal | None:
-    if exact:
-        return draw(st.decimals(min_value=0, max_value=w, places=2))
-    return draw(st.none() | st.decimals(min_value=-2, max_value=w + 3, places=draw(st.sampled_from([0, 1, 2, 3]))))
+def _cents(lo: int, hi: int, places: int = 2):
+    return st.integers(lo * 10**places, hi * 10**places).map(lambda k: Decimal(k).scaleb(-places))
+
+
+@functools.lru_cache(maxsize=None)
+def _evaluator_score(w: Decimal):
+    """A stated 得分 for an item worth ``w``: missing, in range, out of range, more places."""
+    hi = int(w) + 3
+    return st.none() | _cents(-2, hi) | _cents(-2, hi, 0) | _cents(-2, hi, 3)
+
+
+_comments = st.sampled_from(COMMENTS)
+
+
+@functools.lru_cache(maxsize=None)
+def _leaf_line(path: str, w: Decimal, kind: str, full: bool):
+    """One leaf's evaluator line(s), or none: a single tuples() draw keeps generation cheap."""
+    if full:
+        return st.just((ScoreEntry(path=path, weight=w, score=w, comment=""),))
+    line = st.builds(ScoreEntry, st.just(path), st.just(w) | st.none(), _evaluator_score(w), _comments)
+    options = [line.map(lambda e: (e,))]
+    if kind != "judgement":
+        options.append(st.just(()))
+    else:  # itemised one level deeper: 项目绩效/项目产出/<指标>
+        child = st.tuples(st.sampled_from(CHILD_NAMES), st.none() | st.integers(1, int(w)).map(Decimal),
+                          _evaluator_score(w), _comments)
+        options.append(st.lists(child, min_size=1, max_size=4, unique_by=lambda c: c[0]).map(
+            lambda cs: tuple(ScoreEntry(path=f"{path}/{n}", weight=cw, score=sc, comment=cm)
+                             for n, cw, sc, cm in cs)))
+    return st.one_of(options)
 
 
 @st.composite
 def pack_score_sheets(draw, pack: Pack, full: bool = False) -> tuple[ScoreEntry, ...]:
-    """An evaluator's 评分 for a bundled pack: some of its leaf items (every one with ``full``),
-    sometimes itemised one level deeper (项目绩效/项目产出/<指标>), scores sometimes out of range,
-    missing or with more decimals than the pack keeps, comments sometimes empty."""
-    out = []
-    for path, w, kind in pack_leaves(pack):
-        if not (full or kind == "judgement" or draw(st.booleans())):
-            continue
-        if kind == "judgement" and not full and draw(st.integers(0, 4)) == 0:
-            names = draw(st.lists(st.sampled_from(CHILD_NAMES), min_size=1, max_size=4, unique=True))
-            for name in names:
-                cw = draw(st.integers(1, int(w)).map(Decimal) | st.none())
-                out.append(ScoreEntry(path=f"{path}/{name}", weight=cw,
-                                      score=_score(draw, cw if cw is not None else w),
-                                      comment=draw(st.sampled_from(COMMENTS))))
-            continue
-        out.append(ScoreEntry(path=path, weight=draw(st.just(w) | st.none()),
-                              score=w if full else _score(draw, w),
-                              comment=draw(st.sampled_from(COMMENTS))))
-    return tuple(out)
+    """An evaluator's 评分 for a bundled pack: some of its leaf items (every judgement item,
+    every item with ``full``), sometimes itemised one level deeper (项目绩效/项目产出/<指标>),
+    scores sometimes out of range, missing or with other decimals than the pack keeps,
+    comments sometimes empty."""
+    lines = draw(st.tuples(*(_leaf_line(p, w, k, full) for p, w, k in pack_leaves(pack))))
+    return tuple(e for group in lines for e in group)
 
 
 def full_marks(pack: Pack) -> tuple[ScoreEntry, ...]:
@@ -215,7 +229,7 @@ def rich_budgets(draw) -> Budget:
 def pack_indicator_sets(draw, pack: Pack, full: bool = False) -> IndicatorSet:
     """An indicator set with rows like the seeds' (some scored row by row) and an evaluator's
     score sheet for ``pack``."""
-    rows = draw(st.lists(st.one_of(indicators(), scored_indicators()), max_size=12))
+    rows = draw(st.lists(st.one_of(indicators(), scored_indicators()), max_size=8))
     cats = draw(st.lists(st.sampled_from(["信息化运维", "信息化建设", "基础设施"]), max_size=2, unique=True))
     return IndicatorSet(tuple(rows), project=Project(name="生成项目", categories=cats,
                                                      year=draw(st.sampled_from([2022, 2023]))),

@@ -34,8 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ZERO = D(0)
 SCORING = ("national-selfeval", "panyu-project-2023", "guangzhou-dept-2022")
 PACKS = {n: load_pack(n) for n in (*SCORING, "national")}
-# Slow properties (a pack compiled per example) run a tenth as often as the profile says.
-FEW = max(10, settings().max_examples // 10)
+# Generating a whole indicator set and score sheet costs ~20 ms, far more than running it:
+# those properties run a quarter as often as the profile says, and the ones that compile a
+# pack per example a tenth (ci: 50 and 20; HYPOTHESIS_PROFILE=long: 1250 and 500).
+SOME = settings(max_examples=max(25, settings().max_examples // 4))
+FEW = settings(max_examples=max(10, settings().max_examples // 10))
 
 
 def bundled_cases(names=SCORING, full=False):
@@ -65,6 +68,7 @@ def assert_bounded(pack, sheet):
     assert ZERO <= sheet.total <= sheet.max
 
 
+@SOME
 @given(bundled_cases())
 def test_bounds_on_bundled_packs(case):
     name, iset = case
@@ -75,6 +79,7 @@ def test_bounds_on_bundled_packs(case):
         assert sheet.total <= weight_total(pack) == D(100)
 
 
+@SOME
 @given(generated_cases())
 def test_bounds_on_generated_packs(case):
     pack, iset = case
@@ -93,6 +98,7 @@ def assert_explained(sheet):
             assert d.rule.strip() and d.reason.strip(), item
 
 
+@SOME
 @given(bundled_cases())
 def test_every_lost_point_is_explained_on_bundled_packs(case):
     name, iset = case
@@ -101,6 +107,7 @@ def test_every_lost_point_is_explained_on_bundled_packs(case):
         assert_explained(sheet)
 
 
+@SOME
 @given(generated_cases())
 def test_every_lost_point_is_explained_on_generated_packs(case):
     pack, iset = case
@@ -148,6 +155,7 @@ def test_veto_at_59_99_not_at_60_00(m, data):
     assert r.score.grade == "优"
 
 
+@SOME
 @given(bundled_cases(("panyu-project-2023",)))
 def test_a_vetoed_project_is_never_graded_excellent_or_good(case):
     _, iset = case
@@ -213,6 +221,7 @@ def test_boundary_totals_follow_the_half_open_intervals(name):
     assert {t: rules.grade(D(t)) for t in BOUNDARIES[name]} == BOUNDARIES[name]
 
 
+@SOME
 @given(bundled_cases())
 def test_sheet_grade_is_the_band_of_its_total(case):
     name, iset = case
@@ -233,6 +242,7 @@ def assert_rounded(rules, sheet):
     assert sheet.total == rules.round(sum((rules.round(i.score) for i in sheet.items), ZERO))
 
 
+@SOME
 @given(bundled_cases())
 def test_total_is_the_rounded_sum_of_rounded_items_on_bundled_packs(case):
     name, iset = case
@@ -241,6 +251,7 @@ def test_total_is_the_rounded_sum_of_rounded_items_on_bundled_packs(case):
         assert_rounded(PACKS[name].scoring, sheet)
 
 
+@SOME
 @given(generated_cases())
 def test_total_is_the_rounded_sum_of_rounded_items_on_generated_packs(case):
     pack, iset = case
@@ -250,10 +261,15 @@ def test_total_is_the_rounded_sum_of_rounded_items_on_generated_packs(case):
 
 
 POSITION = re.compile(r"\[\d+\]|第\d+行")
+ROW_LIST = re.compile(r"绩效指标\[#\] [^、\s]*(?:、绩效指标\[#\] [^、\s]*)+")
 
 
 def norm(text):
-    return POSITION.sub("[#]", text) if isinstance(text, str) else text
+    """Positions taken out; a list of rows (given in row order) sorted."""
+    if not isinstance(text, str):
+        return text
+    text = POSITION.sub("[#]", text)
+    return ROW_LIST.sub(lambda m: "、".join(sorted(m.group(0).split("、"))), text)
 
 
 def outcome(result):
@@ -271,6 +287,7 @@ def outcome(result):
     return result.project, result.packs, findings, nas, sheet
 
 
+@SOME
 @given(bundled_cases((*SCORING, "national")), st.randoms(use_true_random=False))
 def test_order_of_indicators_and_score_lines_changes_nothing(case, rnd):
     name, iset = case
@@ -285,6 +302,7 @@ def test_order_of_indicators_and_score_lines_changes_nothing(case, rnd):
         assert before.score.total == after.score.total
 
 
+@SOME
 @given(generated_cases(), st.randoms(use_true_random=False))
 def test_order_of_score_lines_changes_nothing_on_generated_packs(case, rnd):
     pack, iset = case
@@ -358,6 +376,7 @@ def sets_with_a_gap(draw, field: str):
     return k, before, after
 
 
+@SOME
 @given(sets_with_a_gap("name"))
 def test_adding_a_missing_name_never_adds_a_finding(case):
     k, before, after = case
@@ -367,6 +386,7 @@ def test_adding_a_missing_name_never_adds_a_finding(case):
     assert not [f for f in a.findings if f.rule == "N-01" and f.target.startswith(f"绩效指标[{k + 1}] ")]
 
 
+@SOME
 @given(sets_with_a_gap("evidence"))
 def test_adding_evidence_never_adds_a_finding(case):
     _, before, after = case
@@ -448,7 +468,7 @@ def test_rule_blocks_cover_the_rule_files():
             assert re.sub(r"\s", "", head + "".join(blocks)) == re.sub(r"\s", "", text)
 
 
-@settings(max_examples=FEW)
+@FEW
 @given(st.sampled_from(list(PACKS)).flatmap(lambda n: st.tuples(
     st.just(n), st.lists(pack_indicator_sets(PACKS[n]), min_size=1, max_size=5))), st.randoms(use_true_random=False))
 def test_order_of_rules_changes_nothing(case, rnd):
@@ -466,7 +486,7 @@ file_names = st.builds(lambda stem, ext: stem + ext,
                        st.sampled_from([".yaml", ".yml"]))
 
 
-@settings(max_examples=FEW)
+@FEW
 @given(st.sampled_from(EXAMPLES), file_names, st.sampled_from(list(PACKS)))
 def test_renaming_the_input_changes_nothing(path, new_name, name):
     with tempfile.TemporaryDirectory() as tmp:
@@ -501,11 +521,16 @@ KEYS = ["项目", "阶段", "预算", "绩效目标", "绩效指标", "评分", 
         "名称", "类别", "性质", "年度", "年初预算", "调整", "上年结转", "年度预算", "支出", "执行率", "支出合计",
         "支出明细", "执行进度", "执行进度合计", "通报次数", "一级指标", "二级指标", "三级指标", "指标值", "实际完成值",
         "计算方法", "佐证材料", "分值", "得分", "路径", "评价情况", "扣分", "规则", "理由", "指标"]
+EXTREMES = ["1e999999", "1e-999999", "-1e999999", "0E+999999", "9e15", "1e16", "1e-15", "1e-16", "NaN", "-Infinity",
+            "-0", "0", "０", "１２３", "1e15亿元", "99999999999999.99%", "0.0000000001%", "999999999999999%"]
+numbers = st.one_of(st.sampled_from(EXTREMES), st.integers(), st.floats(),
+                    st.decimals(allow_nan=True, allow_infinity=True),
+                    st.sampled_from([D(x) for x in EXTREMES if re.fullmatch(r"[-+.\w]+", x) and x[-1].isalnum()
+                                     and not re.search(r"[^\x00-\x7f]", x)]))
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.integers(),
-    st.decimals(allow_nan=True, allow_infinity=True), st.floats(), values,
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), numbers, values,
     st.sampled_from(["自评", "评价", "申报", "经常性", "2023", "84.40%", "1,164.43万元", "4285400元", "-30.01、-626.68",
-                     "项目管理/财务管理/支出完成率", "1e999999", "NaN", "-0", "１２３", "五", "合同未按时备案：0.5"]),
+                     "项目管理/财务管理/支出完成率", "五", "合同未按时备案：0.5", "产出指标", "效益指标", "满意度指标"]),
     st.text(max_size=20))
 trees = st.recursive(scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
     st.sampled_from(KEYS) | st.text(max_size=6), kids, max_size=6), max_leaves=40)
@@ -526,6 +551,7 @@ def run_all(obj) -> None:
     render.to_markdown(results)
 
 
+@SOME
 @given(st.dictionaries(st.sampled_from(KEYS[:10]) | st.text(max_size=6), trees, max_size=8))
 def test_random_mappings_give_results_or_perfrules_errors(obj):
     run_all(obj)
@@ -561,8 +587,10 @@ def mutated(draw):
             if isinstance(child, (dict, list)) and child and draw(st.integers(0, 2)):
                 node = child
                 continue
-            op = draw(st.sampled_from(["replace", "delete", "duplicate", "rename"]))
-            if op == "replace":
+            op = draw(st.sampled_from(["number", "replace", "delete", "duplicate", "rename"]))
+            if op == "number":
+                node[key] = draw(numbers)
+            elif op == "replace":
                 node[key] = draw(trees)
             elif op == "delete":
                 del node[key]
@@ -575,7 +603,12 @@ def mutated(draw):
     return tree
 
 
+@SOME
 @given(mutated())
+@example({"绩效指标": [], "预算": {"年度预算": "1e-999999", "支出": "1e999999"}})  # was decimal.Overflow
+@example({"绩效指标": [], "评分": [{"路径": "管理效能", "分值": "1e999999", "得分": "1e999999"}]})  # InvalidOperation
+@example({"绩效指标": [{"一级指标": "产出指标", "指标值": "0.0000000001%", "实际完成值": "999999999999999%",
+                    "分值": "1e15"}], "预算": {"年度预算": "1e-15", "支出": "9e15", "执行率": "84%"}})  # InvalidOperation
 def test_mutated_inputs_give_results_or_perfrules_errors(obj):
     run_all(obj)
 
@@ -591,3 +624,45 @@ def test_regression_negative_line_under_a_judged_group_stays_at_zero():
     iset = IndicatorSet((), stage="评价", scores=(ScoreEntry("项目绩效/项目效益/x", D(-3), D(-1), "x"),))
     item = {i.path: i for i in run([PANYU], iset).score.items}["项目绩效/项目效益"]
     assert item.score == D("0.00")
+
+
+def test_regression_discretionary_item_never_deducts_zero_points():
+    # Found by test_every_lost_point_is_explained_on_bundled_packs: 绩效指标规范性 (酌情) at 0 by
+    # its ladder, evaluator's 得分 -1: a deduction of 0.00 points 「评价人酌情扣分」 was listed.
+    entry = ScoreEntry("项目安排/绩效目标/绩效指标规范性", D(4), D(-1))
+    item = {i.path: i for i in run([PANYU], IndicatorSet((), stage="评价", scores=(entry,))).score.items}[
+        "项目安排/绩效目标/绩效指标规范性"]
+    assert (item.score, [(d.points, d.rule) for d in item.deductions]) == \
+        (D("0.00"), [(D("4.00"), "项目安排/绩效目标/绩效指标规范性")])
+
+
+@pytest.mark.parametrize("budget", [{"年度预算": "1e-999999", "支出": "1e999999"}, {"年度预算": 1, "支出": "1e16"},
+                                    {"年度预算": 100, "支出": 50, "执行进度": ["1e999999"]}, {"通报次数": "1e999999"}])
+def test_regression_out_of_range_numbers_are_data_errors(budget):
+    # Found by fuzzing: 1e999999 ÷ 1e-999999 raised decimal.Overflow from run(); 分值 1e999999
+    # raised InvalidOperation when rounded. The loader now refuses magnitudes ≥ 1e16 or < 1e-15.
+    with pytest.raises(PerfrulesError, match="超出可处理的数值范围"):
+        load_mapping({"绩效指标": [], "预算": budget}, "x.yaml")
+    assert load_mapping({"绩效指标": [], "预算": {"年度预算": "0E+999999", "支出": "9e15"}}, "x.yaml").budget.annual == 0
+
+
+def test_regression_a_huge_formula_value_is_rounded_for_display():
+    # Found by fuzzing: 分值 × 实际 ÷ 指标值 = 1e15 × 1e25 could not be rounded (28 digits) to show
+    # 「得分 = … = 」; nor could an execution rate of 1e30 be shown as a percentage.
+    row = Indicator(level1="产出指标", name="x", target="0.0000000001%", actual="999999999999999%", weight=D("1e15"))
+    iset = IndicatorSet((row,), stage="自评", budget=Budget(annual=D("1e-15"), spent=D("9e15"), stated_rate=D("0.84")))
+    for pack in PACKS.values():
+        result = run([pack], iset)
+        if result.score is not None:
+            assert_explained(result.score)
+    assert SELFEVAL.scoring.round(D("1e41")) == D("1e41")
+
+
+@pytest.mark.xfail(strict=True, reason="open: two 评分 lines with the same 路径 — the first one is used, silently, "
+                                       "so the order of the lines decides the score (needs a decision: which line "
+                                       "counts, and a finding that names the duplicate)")
+def test_duplicate_score_lines_do_not_depend_on_their_order():
+    a = ScoreEntry("项目安排/立项情况/立项依据适应性", D(4), D(3), "x")
+    b = ScoreEntry("项目安排/立项情况/立项依据适应性", D(4), D(2), "y")
+    one, other = (run([PANYU], IndicatorSet((), stage="评价", scores=s)) for s in ((a, b), (b, a)))
+    assert outcome(one) == outcome(other)

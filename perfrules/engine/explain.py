@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..data.values import Value
@@ -9,20 +10,29 @@ from ..data.values import Value
 _CENT = Decimal("0.01")
 
 
+def quantize(x: Decimal, exp: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``x.quantize(exp)`` with enough digits for any x: a raw formula value or a ratio of
+    two input figures can exceed the default 28 digits, where quantize raises InvalidOperation."""
+    prec = decimal.getcontext().prec
+    if x.is_finite() and x:
+        prec = max(prec, x.adjusted() - exp.as_tuple().exponent + 2)
+    return x.quantize(exp, rounding=rounding, context=decimal.Context(prec=prec))
+
+
 def fmt_num(x: Decimal, unit: str = "") -> str:
     """A Decimal as an evaluator writes it: rates as percentages with two decimals."""
     if x.is_zero():
         x = abs(x)  # -0.002 rounded is -0.00: never show "-0"
     if unit == "%":
-        return f"{(x * 100).quantize(_CENT, ROUND_HALF_UP)}%"
+        return f"{quantize(x * 100, _CENT)}%"
     if unit in ("万元", "元", "亿元"):
         unit = "万元"  # amounts are held in 万元 whatever the literal said
     if x == x.to_integral_value():
-        s = str(x.quantize(Decimal(1)))
+        s = str(quantize(x, Decimal(1)))
     elif x.as_tuple().exponent >= -2:
         s = format(x.normalize(), "f")
     else:
-        s = str(x.quantize(_CENT, ROUND_HALF_UP))
+        s = str(quantize(x, _CENT))
     return s + (unit if unit not in ("%",) else "")
 
 

@@ -9,10 +9,11 @@ the computed score sheet. Each has a stable id (RC-nn) so a pack can switch it o
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
-from .explain import fmt_num
+from .explain import fmt_num, quantize
 from .results import Finding, ScoreSheet
 from .scoring import ScoringRules
 
@@ -110,7 +111,8 @@ def _budget(iset: IndicatorSet) -> list[Finding]:
         # The stated rate is compared at its own precision (84.40% → to 0.01%).
         places = max(0, -b.stated_rate.as_tuple().exponent)
         q = Decimal(1).scaleb(-places)
-        if computed.quantize(q) != b.stated_rate.quantize(q):
+        mode = decimal.getcontext().rounding  # as before: the context's own rounding
+        if quantize(computed, q, mode) != quantize(b.stated_rate, q, mode):
             out.append(_f("RC-05", "预算", f"陈述执行率 {fmt_num(b.stated_rate, '%')}，但支出 {fmt_num(b.spent)} ÷ "
                                          f"年度预算 {fmt_num(den)} = {fmt_num(computed, '%')}", where))
     if b.spent is not None and den:

@@ -16,7 +16,7 @@ import attrs
 from .checks import Effect
 from .compiler import CompiledItem
 from .context import Context, Unknown
-from .explain import fmt_num
+from .explain import fmt_num, quantize
 from .expr import Expr, leaf_names, render, substituted
 from .results import Deduction, ItemScore, ScoreSheet
 
@@ -68,7 +68,9 @@ class ScoringRules:
     veto_cap: str = "中"  # a vetoed project may be graded at most this
 
     def round(self, x: Decimal) -> Decimal:
-        return x.quantize(Decimal(1).scaleb(-self.places), rounding=self.rounding)
+        # quantize with enough digits: a formula's raw value (shown before it is limited to
+        # the weight) can exceed the default 28 digits.
+        return quantize(x, Decimal(1).scaleb(-self.places), self.rounding)
 
     def grade(self, total: Decimal) -> str | None:
         hits = [b.grade for b in self.bands if b.holds(total)]
@@ -220,8 +222,10 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
                     problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
                 deductions.append(Deduction(w - current, "评价人",
                                             comment or "评价人未说明扣分理由 (no reason stated)"))
-    if item.discretionary and stated is not None and item.kind != "judgement" and stated < current:
-        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason.
+    if item.discretionary and stated is not None and item.kind != "judgement" \
+            and rules.round(max(stated, ZERO)) < current:
+        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason (a stated
+        # score below 0, or that rounds to the ceiling, lowers nothing: no 0-point deduction).
         lowered = rules.round(max(stated, ZERO))
         comment = ((stated_entry.comment if stated_entry else "") or "").strip()
         if not comment:

@@ -159,9 +159,20 @@ def got(v: object) -> str:
     return f"得到 {type(v).__name__} (got {type(v).__name__})"
 
 
+# Numbers in a form are scores, amounts in 万元, rates and counts: nothing near 10^16 or
+# 10^-16. Beyond that, arithmetic and rounding to 0.01 overflow the decimal context.
+_MAGNITUDE = 15
+
+
 def _finite(d: Decimal, raw: object) -> Decimal:
     if not d.is_finite():
         raise Bad(f"「{raw}」不是数字", f"'{raw}' is not a number")
+    if d and not -_MAGNITUDE <= d.adjusted() <= _MAGNITUDE:
+        raise Bad(f"「{raw}」超出可处理的数值范围", f"'{raw}' is out of range",
+                  f"数值的绝对值应小于 1e{_MAGNITUDE + 1}，且不小于 1e-{_MAGNITUDE} "
+                  f"(below 1e{_MAGNITUDE + 1} and at least 1e-{_MAGNITUDE} in magnitude)")
+    if not d and d.as_tuple().exponent > 0:
+        d = Decimal(0)  # 0E+999999: a zero, not an exponent to carry into arithmetic
     return d
 
 
