@@ -92,17 +92,19 @@ def perfrules_cmd() -> list[str]:
 
 def bench_compile(repeat: int) -> dict:
     t = time.perf_counter()
-    from perfrules.language.parser import lark_parser
-    lark_parser()  # built once per process, as in a real run; reported on its own
-    build = time.perf_counter() - t
     from perfrules.engine.packs import load_pack
+    from perfrules.language.parser import lark_parser
+    imports = time.perf_counter() - t
+    t = time.perf_counter()
+    lark_parser()  # built once per process (Lark's disk cache), as in a real run; reported on its own
+    build = time.perf_counter() - t
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         pack = load_pack("national")
         times.append(time.perf_counter() - t)
     return {"compile_s": statistics.median(times), "compile_min_s": min(times),
-            "parser_build_s": build, "national_rules": len(pack.compiled.rules)}
+            "parser_build_s": build, "engine_import_s": imports, "national_rules": len(pack.compiled.rules)}
 
 
 def bench_cli_single(repeat: int) -> dict:
@@ -196,6 +198,23 @@ def eval_perfrules(pack, isets) -> Counter:
         for f in run(packs, s).findings:
             if f.rule in CORE:
                 counts[f.rule] += 1
+    return counts
+
+
+def eval_perfrules_events(pack, isets) -> Counter:
+    """Only the rule evaluation inside runner.run: run_rule's events on a Context, with no
+    Finding, message, sorting or built-in reconciliation (where the runner's time goes)."""
+    from perfrules.engine.checks import Fail
+    from perfrules.engine.compiler import run_rule
+    from perfrules.engine.context import Context
+    counts: Counter = Counter()
+    env, rules = pack.compiled.env, pack.compiled.rules
+    for s in isets:
+        ctx = Context(s, env)
+        for rule in rules:
+            for ev in run_rule(rule, ctx):
+                if type(ev) is Fail:
+                    counts[rule.id] += 1
     return counts
 
 
@@ -417,9 +436,12 @@ def bench_core(path: Path, n_projects: int, repeat: int, use_peers: bool = True)
     t_pr, c_pr = _timed(lambda xs: eval_perfrules(pack, xs), isets, repeat)
     t_hw, c_hw = _timed(lambda xs: eval_handwritten(check, xs), isets, repeat)
     assert c_pr == c_hw, f"perfrules and hand-written disagree: {dict(c_pr)} vs {dict(c_hw)}"
+    t_ev, c_ev = _timed(lambda xs: eval_perfrules_events(pack, xs), isets, repeat)
+    assert c_ev == c_pr, f"run_rule events and findings disagree: {dict(c_ev)} vs {dict(c_pr)}"
     res = {"projects": len(isets), "indicators": indicators, "rules": list(CORE),
            "findings": sum(c_pr.values()), "findings_by_rule": dict(sorted(c_pr.items())),
            "perfrules_s": t_pr, "handwritten_s": t_hw, "ratio_vs_handwritten": t_pr / t_hw,
+           "perfrules_rules_only_s": t_ev, "rules_only_vs_handwritten": t_ev / t_hw,
            "perfrules_indicators_per_s": indicators / t_pr, "peers_s": {}, "ratio_vs_peers": {}}
     if use_peers:
         flat = [flatten(s, env) for s in isets]
@@ -458,6 +480,55 @@ def profile_check_job(path: Path, n_projects: int, top: int = 25) -> str:
     st.sort_stats("tottime").print_stats(top)
     st.sort_stats("cumulative").print_stats(top)
     return buf.getvalue().replace(str(ROOT) + "/", "")
+
+
+def breakdown(path: Path, n_projects: int) -> str:
+    """Without a profiler's overhead: check_job's phases on n projects (parse the JSON line,
+    build the IndicatorSet, run the national pack, serialise the result), then the run
+    phase rule by rule (each rule alone on a fresh Context, so a rule pays for the value
+    readings it needs, as the first rule to need them does in a real run)."""
+    import itertools
+    from perfrules import batch
+    from perfrules.data.loaders import load_mapping
+    from perfrules.engine.context import Context
+    from perfrules.engine.compiler import run_rule
+    from perfrules.engine.packs import load_pack
+    from perfrules.engine.runner import run
+    pack = load_pack("national")
+    jobs = list(itertools.islice(batch.jobs([str(path)]), n_projects))
+    t = {"json.loads": 0.0, "load_mapping": 0.0, "runner.run": 0.0, "to_dict + json.dumps": 0.0}
+    isets, n_ind = [], 0
+    for job in jobs:
+        t0 = time.perf_counter()
+        obj = json.loads(job.record, parse_float=Decimal)
+        t1 = time.perf_counter()
+        s = load_mapping(obj, job.source)
+        t2 = time.perf_counter()
+        res = run([pack], s)
+        t3 = time.perf_counter()
+        json.dumps(res.to_dict(), ensure_ascii=False)
+        t4 = time.perf_counter()
+        for k, a, b in (("json.loads", t0, t1), ("load_mapping", t1, t2), ("runner.run", t2, t3),
+                        ("to_dict + json.dumps", t3, t4)):
+            t[k] += b - a
+        isets.append(s)
+        n_ind += len(s.indicators)
+    total = sum(t.values())
+    out = [f"check_job phases on {len(jobs)} projects, {n_ind} indicators (no profiler): {total:.2f} s, "
+           f"{n_ind / total:,.0f} indicators/s on one core"]
+    out += [f"  {k:<22} {v:7.3f} s  {v / total:6.1%}  {v / n_ind * 1e6:7.1f} µs/indicator" for k, v in t.items()]
+    env = pack.compiled.env
+    per_rule = []
+    for rule in pack.compiled.rules:
+        t0 = time.perf_counter()
+        for s in isets:
+            for _ in run_rule(rule, Context(s, env)):
+                pass
+        per_rule.append((time.perf_counter() - t0, rule.id, rule.title))
+    out.append("  runner.run by rule (each alone, fresh Context; value-reader cache warm):")
+    for dt, rid, title in sorted(per_rule, reverse=True):
+        out.append(f"    {rid:<6} {dt:6.3f} s  {dt / n_ind * 1e6:6.1f} µs/indicator  {title}")
+    return "\n".join(out) + "\n"
 
 
 def profile_cli_single(top: int = 15) -> str:
@@ -564,7 +635,7 @@ def main(argv=None) -> int:
     r["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if args.profile:
         log("profile …")
-        r["profile"] = profile_cli_single() + "\n" + profile_check_job(cli_data, 1000)
+        r["profile"] = "\n".join([profile_cli_single(), breakdown(cli_data, 1000), profile_check_job(cli_data, 1000)])
     r = _round(r)
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
@@ -577,7 +648,8 @@ def main(argv=None) -> int:
     c = r["core"]
     print(f"{'core rules':>24}: {c['projects']} projects, {c['indicators']} indicators, {c['findings']} findings "
           f"{c['findings_by_rule']}")
-    print(f"{'core timings (s)':>24}: perfrules {c['perfrules_s']}, hand-written {c['handwritten_s']}, "
+    print(f"{'core timings (s)':>24}: perfrules {c['perfrules_s']} (rule evaluation alone "
+          f"{c['perfrules_rules_only_s']}), hand-written {c['handwritten_s']}, "
           + ", ".join(f"{k} {v}" for k, v in c["peers_s"].items()))
     for k, v in r["targets"].items():
         mark = "ok" if v["met"] else ("MISSED" if v["met"] is False else "n/a")

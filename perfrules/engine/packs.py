@@ -32,6 +32,8 @@ from .compiler import Compiled, compile_files
 from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
 
 MANIFEST = "pack.yaml"
+# What a pack takes from the packs it extends unless it states its own.
+INHERITED = ("years", "rounding", "grades", "veto_cap")
 
 
 @attrs.frozen
@@ -48,6 +50,7 @@ class Pack:
     default: bool
     rule_files: tuple[str, ...]  # the pack's own rule files, as findings cite them
     disabled: frozenset[str] = frozenset()  # built-in checks (RC-nn) switched off
+    manifest: dict = attrs.field(factory=dict, eq=False, repr=False)  # as stated, with what it inherits
 
     @property
     def label(self) -> str:
@@ -149,6 +152,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     m = _manifest(path) if path.is_dir() else {"name": path.stem}
     where = str(folder / MANIFEST)
     files = []
+    inherited: dict = {}  # scoring settings, overrides and switches of the packs extended
     for parent in m.get("extends") or []:
         if str(parent) in _seen:
             raise PackError(f"规则包循环继承：{' → '.join(_seen + (str(parent),))}",
@@ -156,7 +160,16 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
         base = load_pack(str(parent) if not (folder / str(parent)).exists() else str(folder / str(parent)),
                          _seen + (str(m.get("name")),))
         files += list(base.compiled.files)
+        for key in INHERITED:
+            if key in base.manifest:
+                inherited[key] = base.manifest[key]
+        inherited["severity"] = {**inherited.get("severity", {}), **(base.manifest.get("severity") or {})}
+        inherited["disable"] = list(inherited.get("disable", [])) + list(base.manifest.get("disable") or [])
     n_inherited = len(files)
+    own_manifest = m
+    m = {**inherited, **m}
+    m["severity"] = {**inherited.get("severity", {}), **(own_manifest.get("severity") or {})}
+    m["disable"] = list(inherited.get("disable", [])) + list(own_manifest.get("disable") or [])
     errors: list[PerfrulesError] = []
     for f in rule_files_of(path):
         try:
@@ -186,7 +199,7 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
     return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
                 str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
-                tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled))
+                tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled), m)
 
 
 def default_packs() -> list[str]:
