@@ -27,7 +27,8 @@ import attrs
 import yaml
 
 from ..errors import ErrorGroup, PackError, PerfrulesError, Location
-from ..language.parser import SEVERITIES, parse_file
+from ..language.files import parse_file
+from ..language.keywords import SEVERITIES
 from .compiler import Compiled, compile_files
 from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
 

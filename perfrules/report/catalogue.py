@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..language import nodes as n
-from ..language.parser import SEVERITY_ZH
+from ..language.keywords import SEVERITY_ZH
 
 MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
 

@@ -37,6 +37,12 @@ def _by_target(r: Result):
     return groups
 
 
+def _clip(text: str, n: int = 160) -> str:
+    """An evaluator's long 评价情况 shortened for the terminal (JSON and Markdown keep it whole)."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…（全文见 --format json/md）"
+
+
 def to_table(results: Sequence[Result], show_na: bool = False) -> str:
     out: list[str] = []
     for r in results:
@@ -67,7 +73,7 @@ def to_table(results: Sequence[Result], show_na: bool = False) -> str:
             out.append(tabulate(rows, headers=["评分项", "分值", "得分", "扣分"], disable_numparse=True))
             for i in s.items:
                 for d in i.deductions:
-                    out.append(f"  {i.path}  扣 {d.points}  [{d.rule}]\n    {d.reason}")
+                    out.append(f"  {i.path}  扣 {d.points}  [{d.rule}]\n    {_clip(d.reason)}")
             grade = s.grade or "—"
             out.append(f"\n总分 {s.total} / {s.max}  等级 {grade}" + ("  (否决)" if s.vetoed else ""))
             if s.grade_note:
