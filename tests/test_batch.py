@@ -1,7 +1,6 @@
 """Batch mode: order, streaming, a broken project among good ones, interruption."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

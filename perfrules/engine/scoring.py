@@ -17,7 +17,7 @@ from .checks import Effect
 from .compiler import CompiledItem
 from .context import Context, Unknown
 from .explain import fmt_num, quantize
-from .expr import Expr, leaf_names, render, substituted
+from .expr import Expr, leaf_names, substituted
 from .results import Deduction, ItemScore, ScoreSheet
 
 ZERO = Decimal(0)

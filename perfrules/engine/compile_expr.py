@@ -1,0 +1,393 @@
+"""Names, predicates and expressions → :class:`~perfrules.engine.expr.Expr` closures.
+
+The expression half of the compiler: each ``x_<Node>`` method turns one node into a
+closure built once, after checking that its operands have the types it needs. The
+statement half (rules, score items, stages) is :mod:`perfrules.engine.compiler`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+
+from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
+from ..errors import Span
+from ..language import nodes as n
+from .context import Unknown
+from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
+from .vocab import FIELDS, ITEM_NAMES, PREDICATES
+
+DECLARED_ROWS = ("申报指标", "declared_indicators")
+
+
+class ExprCompiler:
+    """Mixin of the compiler: needs ``fail``, ``suggest``, ``text_of``, ``synonyms``,
+    ``wordlists``, ``item`` and ``rows_item`` from the class that uses it."""
+
+    def category(self, word: str, span: Span, where: str) -> None:
+        known = set(LEVEL1) | set(LEVEL2) | set(SYNONYMS) | {v for v, _ in self.synonyms.items()}
+        known |= {canon for _, canon in self.synonyms.items()}
+        if clean(word) not in known:
+            zh = (f"「{where}」前的「{word}」不是已知的指标类别" if where == "不适用于"
+                  else f"「{word}」不是已知的{where}类别")
+            self.fail(span, zh, f"{word} is not a known indicator category", self.suggest(word, known))
+
+    def want_bool(self, e: Expr, node: n.Node) -> None:
+        if e.type != "bool":
+            self.fail(node.span, f"此处须为条件（如 执行率 < 60%），而「{e.text}」不是条件",
+                      "a condition is expected here")
+
+    def opt_bool(self, node: n.Node | None) -> Expr | None:
+        if node is None:
+            return None
+        e = self.expr(node)
+        if e is not None:
+            self.want_bool(e, node)
+        return e
+
+    def name(self, node: n.Name) -> Expr | None:
+        t = node.text
+        if self.item is not None and t in ITEM_NAMES and ITEM_NAMES[t] == "weight" and not self.rows_item:
+            w = self.item.weight
+            return Expr(lambda ctx, i: w, "num", "project", t, "", (), t)
+        f = FIELDS.get(t) or FIELDS.get(t.lower())
+        if f is not None:
+            get = f.get
+            unit = "%" if f.label in ("执行率", "完成率", "最高完成率", "平均执行进度") else ("万元" if f.label in (
+                "年初预算", "年度预算", "上年结转", "调整", "支出") else "")
+            return Expr(get, f.type, f.scope, t, unit, (), f.label)
+        if t in self.wordlists:
+            words = self.wordlists[t]
+            return Expr(lambda ctx, i: words, "list", "project", t)
+        candidates = [k for k in FIELDS if not k.isascii()] + list(self.wordlists)
+        close = difflib.get_close_matches(t, candidates, n=1, cutoff=0.4)
+        # Suggest a field by its own name (指标名 → 三级指标, not its alias 指标名称).
+        guess = (FIELDS[close[0]].label if close[0] in FIELDS else close[0]) if close else None
+        hint = f"是否指「{guess}」？ (did you mean {guess}?)\n  " if guess else ""
+        self.fail(node.span, f"未知字段「{t}」", f"unknown field '{t}'",
+                  hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …")
+        return None
+
+    def known_name(self, t: str) -> bool:
+        return t in FIELDS or t.lower() in FIELDS or t in self.wordlists or t in DECLARED_ROWS
+
+    def expr(self, node: n.Node) -> Expr | None:
+        m = getattr(self, "x_" + type(node).__name__, None)
+        if m is None:
+            self.fail(node.span, "此处不能写这种表达式", "expression not allowed here")
+            return None
+        return m(node)
+
+    def x_Name(self, node: n.Name):
+        return self.name(node)
+
+    def x_Number(self, node: n.Number):
+        v = node.value
+        return Expr(lambda ctx, i: v, "num", "project", node.text, "%" if node.unit in ("%", "％") else node.unit)
+
+    def x_String(self, node: n.String):
+        t = node.text
+        return Expr(lambda ctx, i: t, "text", "project", f"「{t}」")
+
+    def x_ListLit(self, node: n.ListLit):
+        items = node.items
+        return Expr(lambda ctx, i: items, "list", "project", self.text_of(node))
+
+    def _scope(self, *parts: Expr) -> str:
+        return "indicator" if any(p.scope == "indicator" for p in parts) else "project"
+
+    def x_BinOp(self, node: n.BinOp):
+        a, b = self.expr(node.left), self.expr(node.right)
+        if a is None or b is None:
+            return None
+        for side, e in ((node.left, a), (node.right, b)):
+            if e.type not in ("num", "value"):
+                self.fail(side.span, f"「{e.text}」不是数值，不能参与运算", f"{e.text} is not a number")
+                return None
+        op, fa, fb, la, lb = node.op, a.fn, b.fn, a.label or a.text, b.label or b.text
+
+        def fn(ctx, i):
+            x, y = as_num(fa(ctx, i), la), as_num(fb(ctx, i), lb)
+            return first_unknown(x, y) or arith(op, x, y)
+        unit = (a.unit or b.unit) if op in "+−" and (a.unit or b.unit) == "%" else ""
+        return Expr(fn, "num", self._scope(a, b), self.text_of(node), unit, (a, b))
+
+    def x_Neg(self, node: n.Neg):
+        a = self.expr(node.operand)
+        if a is None:
+            return None
+        fa, la = a.fn, a.label or a.text
+
+        def fn(ctx, i):
+            x = as_num(fa(ctx, i), la)
+            return x if isinstance(x, Unknown) else -x
+        return Expr(fn, "num", a.scope, self.text_of(node), a.unit, (a,))
+
+    def x_Compare(self, node: n.Compare):
+        a = self.expr(node.left)
+        if (a is not None and a.type == "text" and node.op in ("=", "≠") and isinstance(node.right, n.Name)
+                and not self.known_name(node.right.text)):
+            self.check_vocab(node.right.text, node.right.span, node.left)
+            b = self.x_String(n.String(span=node.right.span, text=node.right.text))
+        else:
+            b = self.expr(node.right)
+        if a is None or b is None:
+            return None
+        cmp = CMP_FNS[node.op]
+        numeric = {a.type, b.type} <= {"num", "value"} and "num" in {a.type, b.type}
+        if numeric or (a.type == b.type == "value"):
+            fa, fb, la, lb = a.fn, b.fn, a.label or a.text, b.label or b.text
+
+            def fn(ctx, i):
+                x, y = as_num(fa(ctx, i), la), as_num(fb(ctx, i), lb)
+                return first_unknown(x, y) or cmp(x, y)
+        elif node.op in ("=", "≠") and {a.type, b.type} <= {"text", "value"}:
+            fa, fb, canon = a.fn, b.fn, self.synonyms.canonical
+            eq = node.op == "="
+
+            def fn(ctx, i):
+                x, y = as_text(fa(ctx, i)), as_text(fb(ctx, i))
+                u = first_unknown(x, y)
+                return u if u else ((canon(x) == canon(y)) == eq)
+        else:
+            self.fail(node.span, f"「{a.text}」与「{b.text}」不能比较大小",
+                      f"cannot compare {a.text} with {b.text}",
+                      "只有数值（如 分值、执行率、计数(…)）能比较大小；文字请用「是」「属于」「包含」")
+            return None
+        return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
+
+    def x_BoolOp(self, node: n.BoolOp):
+        a, b = self.expr(node.left), self.expr(node.right)
+        if a is None or b is None:
+            return None
+        self.want_bool(a, node.left)
+        self.want_bool(b, node.right)
+        fa, fb = a.fn, b.fn
+        if node.op == "and":
+            def fn(ctx, i):
+                x = fa(ctx, i)
+                if x is False:
+                    return False
+                y = fb(ctx, i)
+                return first_unknown(x, y) or (x and y)
+        else:
+            def fn(ctx, i):
+                x = fa(ctx, i)
+                if x is True:
+                    return True
+                y = fb(ctx, i)
+                return y if y is True else (first_unknown(x, y) or False)
+        return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
+
+    def x_Not(self, node: n.Not):
+        a = self.expr(node.operand)
+        if a is None:
+            return None
+        self.want_bool(a, node.operand)
+        fa = a.fn
+        return Expr(lambda ctx, i: (lambda x: x if isinstance(x, Unknown) else not x)(fa(ctx, i)),
+                    "bool", a.scope, self.text_of(node), "", (a,))
+
+    def x_Test(self, node: n.Test):
+        subj = self.expr(node.subject)
+        if subj is None:
+            return None
+        test = self.pred(node.pred, subj.type, node.subject)
+        if test is None:
+            return None
+        fs, neg = subj.fn, node.negated
+
+        def fn(ctx, i):
+            v = fs(ctx, i)
+            if isinstance(v, Unknown):
+                return v
+            r = test(ctx, i, v)
+            return r if isinstance(r, Unknown) else (bool(r) != neg)
+        scope = "indicator" if subj.type == "indicator" else subj.scope
+        return Expr(fn, "bool", scope, self.text_of(node), "", (subj,))
+
+    def x_Call(self, node: n.Call):
+        # 计数(申报指标 其中 …): count the rows of the same project's declared (申报) set.
+        declared = bool(node.args) and isinstance(node.args[0], n.Name) and \
+            node.args[0].text in DECLARED_ROWS
+        if declared and node.func != "count":
+            self.fail(node.args[0].span, "「申报指标」只能用于计数", "declared rows can only be counted")
+            return None
+        args = [self.expr(a) for a in (node.args[1:] if declared else node.args)]
+        if any(a is None for a in args):
+            return None
+        where = self.opt_bool(node.where)
+        if declared:
+            fw = where.fn if where is not None else None
+
+            def count_declared(ctx, i):
+                d = ctx.declared_context()
+                if isinstance(d, Unknown):
+                    return d
+                return Decimal(sum(1 for k in range(len(d.indicators)) if fw is None or fw(d, k) is True))
+            text = self.text_of(node)
+            return Expr(count_declared, "num", "project", text, "", (), text)
+        if node.func == "count":
+            if len(args) > 1:
+                self.fail(node.span, "计数只接受一个条件", "count takes one condition")
+                return None
+            cond = args[0] if args else None
+            if cond is not None and cond.type == "indicator":
+                cond = None  # 计数(指标): all indicators
+            if cond is not None:
+                self.want_bool(cond, node.args[0])
+            conds = [x.fn for x in (cond, where) if x is not None]
+
+            def fn(ctx, i):
+                total = 0
+                for k in range(len(ctx.indicators)):
+                    if all(f(ctx, k) is True for f in conds):
+                        total += 1
+                return Decimal(total)
+            return Expr(fn, "num", "project", self.text_of(node), "", (), self.text_of(node))
+        if node.func in ("sum", "avg") or (node.func in ("min", "max") and len(args) == 1):
+            if len(args) != 1:
+                self.fail(node.span, "合计/平均须有一个参数", "sum/avg take one argument")
+                return None
+            a = args[0]
+            fa, label, fw, func = a.fn, a.label or a.text, where.fn if where else None, node.func
+
+            def fn(ctx, i):
+                vals = []
+                for k in range(len(ctx.indicators)):
+                    if fw is not None and fw(ctx, k) is not True:
+                        continue
+                    v = as_num(fa(ctx, k), label)
+                    if isinstance(v, Unknown):
+                        return v
+                    vals.append(v)
+                if func == "sum":
+                    return sum(vals, Decimal(0))
+                if not vals:
+                    return Unknown("没有可计算的指标 (no indicators to aggregate)")
+                return {"avg": lambda: sum(vals, Decimal(0)) / len(vals), "min": lambda: min(vals),
+                        "max": lambda: max(vals)}[func]()
+            return Expr(fn, "num", "project", self.text_of(node), a.unit, (), self.text_of(node))
+        # min/max of several numbers
+        fns = [(a.fn, a.label or a.text) for a in args]
+        pick = min if node.func == "min" else max
+
+        def fn(ctx, i):
+            vals = [as_num(f(ctx, i), lb) for f, lb in fns]
+            return first_unknown(*vals) or pick(vals)
+        return Expr(fn, "num", self._scope(*args), self.text_of(node), args[0].unit, tuple(args))
+
+    def pred(self, p: n.Pred, stype: str, subject: n.Node | None):
+        """A test function (ctx, i, subject value) → bool | Unknown, or None after an error."""
+        if isinstance(p, n.PredEmpty):
+            neg = p.negated
+
+            def empty(ctx, i, v):
+                if hasattr(v, "empty") and not isinstance(v, (tuple, str)):
+                    e = v.empty
+                else:
+                    e = v is None or (isinstance(v, (str, tuple)) and not (v.strip() if isinstance(v, str) else v)) \
+                        or (isinstance(v, str) and v.strip() in ("/", "-", "—", "无"))
+                return e != neg
+            return empty
+        if isinstance(p, n.PredCompare):
+            right = self.expr(p.right)
+            if right is None:
+                return None
+            if stype not in ("num", "value") or right.type not in ("num", "value"):
+                self.fail(p.span, "只能比较数值", "only numbers can be compared")
+                return None
+            cmp, fr, lr = CMP_FNS[p.op], right.fn, right.label or right.text
+            ls = subject.text if isinstance(subject, n.Name) else "值"
+
+            def compare(ctx, i, v):
+                x, y = as_num(v, ls), as_num(fr(ctx, i), lr)
+                return first_unknown(x, y) or cmp(x, y)
+            return compare
+        if isinstance(p, (n.PredIn, n.PredContains)):
+            words = self.words(p.target, subject)
+            if words is None:
+                return None
+            canon = self.synonyms.canonical
+            label = subject.text if isinstance(subject, n.Name) else "值"
+            if isinstance(p, n.PredIn):
+                cw = frozenset(canon(w) for w in words)
+
+                def member(ctx, i, v):
+                    if isinstance(v, tuple):
+                        return any(canon(x) in cw for x in v)
+                    t = as_text(v)
+                    if isinstance(t, Unknown):
+                        return t
+                    if not t.strip():
+                        return Unknown(f"{label}为空，无法判断 ({label} is blank)")
+                    return canon(t) in cw
+                return member
+            plain = tuple(clean(w) for w in words)
+            label = subject.text if isinstance(subject, n.Name) else "值"
+
+            def contains(ctx, i, v):
+                if isinstance(v, tuple):
+                    cv = {canon(x) for x in v}
+                    return any(canon(w) in cv for w in plain)
+                t = as_text(v)
+                if isinstance(t, Unknown):
+                    return t
+                t = clean(t)
+                return any(w in t for w in plain)
+            return contains
+        assert isinstance(p, n.PredNamed)
+        pred = PREDICATES.get(p.name) or PREDICATES.get(p.name.lower())
+        if pred is not None:
+            if stype not in pred.types and not (stype == "indicator" or "indicator" in pred.types):
+                self.fail(p.span, f"「{p.name}」不能用于{ {'num': '数值', 'text': '文字', 'set': '列表'}.get(stype, stype)}",
+                          f"'{p.name}' does not apply to a {stype}")
+                return None
+            return pred.test
+        # Not a predicate: equality with a value (是 满意度指标, 是 自评). Not for a 指标值,
+        # which no bare word can equal sensibly (指标值 须 可衡亮 is a misspelt predicate),
+        # nor for a word that looks like a misspelt predicate on a field with no vocabulary.
+        preds = [k for k in PREDICATES if not k.isascii()]
+        near = [k for k in difflib.get_close_matches(p.name, preds, n=3, cutoff=0.6) if len(k) == len(p.name)]
+        f = FIELDS.get(subject.text) if isinstance(subject, n.Name) else None
+        if stype == "value" or (near and not (f is not None and f.values)):
+            self.fail(p.span, f"未知谓词「{p.name}」", f"unknown predicate '{p.name}'",
+                      self.suggest(p.name, preds) or "可用: " + "、".join(preds)
+                      + "；比较文字请写成：指标值 = 「…」")
+            return None
+        if stype in ("text", "value", "set"):
+            # words() checks the word against the field's vocabulary (阶段 是 自平 …).
+            return self.pred(n.PredIn(span=p.span, target=n.ListLit(span=p.span, items=(p.name,))),
+                             stype, subject)
+        preds = [k for k in PREDICATES if not k.isascii()]
+        self.fail(p.span, f"未知谓词「{p.name}」", f"unknown predicate '{p.name}'",
+                  self.suggest(p.name, preds) or "可用: " + "、".join(preds))
+        return None
+
+    def check_vocab(self, word: str, span: Span, subject: n.Node | None) -> None:
+        """A value compared with a closed vocabulary (阶段, 一级/二级指标) must belong to it."""
+        if not isinstance(subject, n.Name):
+            return
+        f = FIELDS.get(subject.text) or FIELDS.get(subject.text.lower())
+        if f is None or not f.values:
+            return
+        if f.label in ("一级指标", "二级指标"):
+            self.category(word, span, f.label)
+        elif word not in f.values:
+            self.fail(span, f"「{word}」不是{f.label}的取值", f"{word} is not a value of {f.label}",
+                      self.suggest(word, f.values) or "可选: " + "、".join(f.values))
+
+    def words(self, target: n.Node, subject: n.Node | None) -> tuple[str, ...] | None:
+        if isinstance(target, n.ListLit):
+            for w in target.items:
+                self.check_vocab(w, target.span, subject)
+            return target.items
+        if isinstance(target, n.String):
+            return (target.text,)
+        if isinstance(target, n.Name):
+            if target.text in self.wordlists:
+                return self.wordlists[target.text]
+            self.check_vocab(target.text, target.span, subject)
+            return (target.text,)
+        self.fail(target.span, "此处须为列表、词表名或文字", "a list, word list or text is expected")
+        return None
