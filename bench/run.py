@@ -220,10 +220,10 @@ def eval_perfrules_events(pack, isets) -> Counter:
 
 def handwritten_rules(env):
     """The core rules as plain Python over the same IndicatorSet objects, with perfrules'
-    value reader (read_value, is_met, completion_rate: the meaning of 可衡量, 量化, 达标, 完成率)
+    value reader (read_value, is_met, peak_rate: the meaning of 可衡量, 量化, 达标, 最高完成率)
     and the pack's synonyms and word lists. Returns check(iset) → [(rule, indicator index)]."""
     from perfrules.data.categories import LEVEL1, LEVEL2, clean
-    from perfrules.data.values import completion_rate, is_met, read_value
+    from perfrules.data.values import is_met, peak_rate, read_value
     syn = env.synonyms.canonical
     vague, state = env.vague_words, env.state_words
     mgmt = frozenset(syn(w) for w in env.wordlists["管理类指标"])
@@ -264,7 +264,7 @@ def handwritten_rules(env):
                 a = read_value(ind.actual, vague_words=vague, state_words=state)
                 if not a.empty and is_met(t, a) is False:                             # N-10
                     out.append(("N-10", i))
-                rate = completion_rate(t, a)
+                rate = peak_rate(t, a)
                 if rate is not None and rate > over:                                  # N-12
                     out.append(("N-12", i))
         if has_l1 and not (has_out and has_ben):                                      # N-05
@@ -285,10 +285,10 @@ def eval_handwritten(check, isets) -> Counter:
 
 def flatten(iset, env) -> dict:
     """An indicator set as plain data for the peer engines. The value reader's verdicts
-    (可衡量, 量化, 达标, 完成率) and the synonym-normalised 一级/二级 are computed here, once,
+    (可衡量, 量化, 达标, 最高完成率) and the synonym-normalised 一级/二级 are computed here, once,
     outside the timing, so every engine evaluates the same predicates."""
     from perfrules.data.categories import LEVEL1, LEVEL2, clean
-    from perfrules.data.values import completion_rate, is_met, read_value
+    from perfrules.data.values import is_met, peak_rate, read_value
     syn = env.synonyms.canonical
     inds = []
     for i, ind in enumerate(iset.indicators):
@@ -298,7 +298,7 @@ def flatten(iset, env) -> dict:
         t = read_value(ind.target, vague_words=env.vague_words, state_words=env.state_words)
         a = read_value(ind.actual, vague_words=env.vague_words, state_words=env.state_words)
         met = is_met(t, a)
-        rate = completion_rate(t, a)
+        rate = peak_rate(t, a)
         inds.append({"i": i, "name": syn(ind.name) or "", "l1": l1 or "",
                      "l2": syn(ind.level2_raw or ind.level2) or "", "method": clean(ind.method or ""),
                      "measurable": t.measurable, "quantified": t.quantified, "has_actual": not a.empty,

@@ -40,7 +40,8 @@ def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
     for spec in inputs:
         p = Path(spec)
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in EXTENSIONS
+            out += sorted(f for f in p.rglob("*") if f.is_file()
+                          and (f.suffix.lower() in EXTENSIONS or f.suffix.lower() in (".jsonl", ".ndjson"))
                           and not is_side_file(f) and not f.name.startswith((".", "~$"))
                           and f.name != "pack.yaml")
         elif p.exists():
@@ -205,15 +206,32 @@ def run_inputs(files: list[Path], packs, chosen: bool):
     """
     from .data.loaders import load
     from .engine.runner import run
+    import json
+    from decimal import Decimal
+
+    from .data.loaders import load_mapping
+    from .errors import DataError, Location
     loaded, errors = [], []
     for f in files:
+        if f.suffix.lower() in (".jsonl", ".ndjson"):  # one project per line
+            from .batch import _records
+            for job in _records(str(f)):
+                try:
+                    loaded.append(load_mapping(json.loads(job.record, parse_float=Decimal), job.source))
+                except json.JSONDecodeError as e:
+                    errors.append(DataError(f"不是合法的 JSON（第{e.colno}列）：{e.msg}",
+                                            f"not valid JSON (column {e.colno}): {e.msg}",
+                                            where=Location(job.source)))
+                except PerfrulesError as e:
+                    errors.append(e)
+            continue
         try:
             loaded.append(load(str(f)))
         except PerfrulesError as e:
             errors.append(e)
     by_dir: dict[str, dict[str, object]] = {}
     for f, iset in zip([Path(x.source) for x in loaded], loaded):
-        if iset.stage:
+        if iset.stage and f.is_file():
             by_dir.setdefault(str(f.parent), {}).setdefault(iset.stage, iset)
     results = []
     warned: set[int] = set()
@@ -228,7 +246,8 @@ def run_inputs(files: list[Path], packs, chosen: bool):
                                f"(no bundled pack covers {year}; using the default packs)", err=True)
                     warned.add(year)
                 use = packs
-        related = by_dir.get(str(Path(iset.source).parent), {})
+        # Only whole files are a folder's stages; JSON Lines records are projects of their own.
+        related = by_dir.get(str(Path(iset.source).parent), {}) if Path(iset.source).is_file() else {}
         results.append(run(use, iset, related))
     return results, errors
 
@@ -464,7 +483,7 @@ def packs(extra):
                          "是" if p.default else "", p.description))
     except PerfrulesError as e:
         _die(e)
-    click.echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "说明"]))
+    click.echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "说明"], disable_numparse=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -453,7 +453,16 @@ def format_value(v: Value) -> str:
     """Canonical text: "≥1000个", "上班时间≤10分钟，非上班时间≤30分钟"."""
     if not v.quantified:
         return v.text.strip()
-    return "，".join(
-        f"{c.label or ''}{'约' if c.comparator == '≈' else ('' if c.comparator == '=' else c.comparator)}"
-        f"{format(c.number, 'f')}{c.unit}"
-        for c in v.clauses)
+    return "，".join(f"{c.label or ''}{_cmp_text(c)}{format(c.number, 'f')}{c.unit}" for c in v.clauses)
+
+
+def _cmp_text(c: Clause) -> str:
+    """How a clause's comparator is written after its label, so that it reads back the same:
+    "=" is left out unless the label ends with a comparator word (a label 约 with "=0"), and
+    "≈" is 约 unless the label would join it into a longer word (大 + 约 is 大约)."""
+    label = c.label or ""
+    if c.comparator == "=":
+        return "=" if label.endswith(tuple(_PRE)) else ""
+    if c.comparator == "≈":
+        return "≈" if any((label + "约").endswith(w) for w in _PRE if len(w) > 1 and w.endswith("约")) else "约"
+    return c.comparator

@@ -59,6 +59,9 @@ class CompiledRule:
     when: tuple[Expr, ...]
     stmts: tuple[c.Stmt, ...]
     node: n.Rule = attrs.field(eq=False, repr=False)
+    # A pack's manifest override: every finding of the rule takes it, even one whose
+    # statement names its own severity (⇒ 提示), and a veto overridden is no veto.
+    override: str | None = None
 
 
 @attrs.frozen
@@ -385,6 +388,9 @@ class _Compiler(ExprCompiler):
         """An item scored row by row: each indicator's score from the first step that applies."""
         before = len(self.errors)
         self.points_ok(it.weight, self.header(it.span))
+        if it.discretionary:
+            self.fail(self.header(it.span), "逐项评分的评分项不能标「酌情」：每行的得分已由公式给出",
+                      "'discretionary' does not apply to a row-by-row item")
         rows = self.opt_bool(it.rows)
         steps: list[tuple[Expr | None, Expr]] = []
         stmts: list[c.Stmt] = []

@@ -189,11 +189,12 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     compiled = compile_files(files, inherited=n_inherited)
     disabled = {str(x) for x in m.get("disable") or []}
     from .reconcile import TITLES
-    known = {r.id for r in compiled.rules} | set(TITLES)
+    known = {r.id for r in compiled.rules} | set(TITLES) | {"WV-01"}
     for rid in sorted((disabled | set(severity)) - known):
         raise PackError(f"清单提到的规则「{rid}」不存在", f"manifest names unknown rule {rid}",
                         where=Location(where))
-    rules = tuple(attrs.evolve(r, severity=SEVERITIES[severity[r.id].lower()]) if r.id in severity else r
+    rules = tuple(attrs.evolve(r, severity=SEVERITIES[severity[r.id].lower()],
+                               override=SEVERITIES[severity[r.id].lower()]) if r.id in severity else r
                   for r in compiled.rules if r.id not in disabled)
     compiled = attrs.evolve(compiled, rules=rules)
     years = m.get("years")

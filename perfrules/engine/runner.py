@@ -78,7 +78,7 @@ def _rows(it, ctx: Context, pack: Pack, findings: list, nas: list):
                 elif isinstance(ev, c.Fail):
                     target, loc = _target(ctx, i)
                     findings.append((i, (it.path, ev.message), Finding(
-                        it.path, it.title or it.path, _severity(ev.severity, "warning"), target,
+                        it.path, it.title or it.path, _severity(ev.severity, "error"), target,
                         _fill(ev.message, ctx, i), None, it.basis, it.source, loc)))
                 elif isinstance(ev, c.NA):
                     nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
@@ -139,7 +139,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
             for ev in run_rule(rule, ctx):
                 if isinstance(ev, c.Fail):
                     target, loc = _target(ctx, ev.i)
-                    sev = _severity(ev.severity, rule.severity)
+                    sev = rule.override or _severity(ev.severity, rule.severity)
                     findings.append((ev.i, (rule.id, ev.message), Finding(
                         rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
                         rule.basis, rule.source, loc)))
@@ -148,7 +148,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
                     nas.append((ev.i, (rule.id, ev.reason),
                                 NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
                 elif isinstance(ev, c.Effect):
-                    if ev.kind == "veto":
+                    if ev.kind == "veto" and rule.override in (None, "veto"):
                         vetoed = True
                     elif ev.kind == "grade_cap" and ev.grade:
                         grade_caps.append((ev.grade, ev.reason))
@@ -205,6 +205,8 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
         if f.rule not in disabled:
             findings.append((None, (f.rule, f.message), f))
     findings = _waive(iset, findings)
+    off = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
+    findings = [x for x in findings if x[2].rule not in off]  # built-in checks a pack switched off
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
     nas.sort(key=_sort_key)
     project = iset.project.name if iset.project else None

@@ -217,7 +217,8 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
         else:
             current = rules.round(min(max(stated, ZERO), w))
             if current < w:
-                comment = (stated_entry.comment or "").strip()
+                comment = (stated_entry.comment or "").strip() or "；".join(
+                    f"{why} 扣{fmt_num(pts)}分" for why, pts in stated_entry.deductions)
                 if not comment:
                     problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
                 deductions.append(Deduction(w - current, "评价人",

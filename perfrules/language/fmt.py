@@ -152,8 +152,12 @@ class _Printer:
             subject = f"{self.expr(s.subject, PREC['sum'])} " if s.subject is not None else ""
             # Chinese reads the modal with its predicate: 不得为空, 须可衡量 (a comparison keeps
             # its space: 应 ≤ 150%).
-            glue = "" if self.lang == "zh" and not isinstance(s.pred, n.PredCompare) else " "
-            return f"{subject}{k[s.modal]}{glue}{self.pred(s.pred, requirement=True)}{self.unless(s.unless)}"
+            pred = self.pred(s.pred, requirement=True)
+            if self.lang == "zh":
+                glue = "" if not isinstance(s.pred, n.PredCompare) and re.match(r"[\u3400-\u9fff]", pred) else " "
+            else:  # English reads "must be measurable", "must be in [...]"
+                glue = " be " if isinstance(s.pred, (n.PredNamed, n.PredIn, n.PredCompare)) else " "
+            return f"{subject}{k[s.modal]}{glue}{pred}{self.unless(s.unless)}"
         if isinstance(s, n.Applicability):
             return f"{s.category} {k['not_applicable']} {s.project_category}{self.unless(s.unless)}"
         if isinstance(s, n.Implication):
