@@ -38,9 +38,18 @@ def _by_target(r: Result):
 
 
 def _clip(text: str, n: int = 160) -> str:
-    """An evaluator's long 评价情况 shortened for the terminal (JSON and Markdown keep it whole)."""
+    """An evaluator's long 评价情况 shortened for the terminal (JSON and Markdown keep it whole).
+
+    Such a text usually praises first and gives the reason for the lost points after a 但
+    ("…立项依据充分…但…立项申报工作存在一定滞后性"): that part is the one kept."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[:n] + "…（全文见 --format json/md）"
+    if len(text) <= n:
+        return text
+    cut = text.find("但", 0, len(text) - 10)
+    if cut > 0:
+        tail = text[cut:]
+        return "…" + (tail if len(tail) <= n else tail[:n] + "…") + "（全文见 --format json/md）"
+    return text[:n] + "…（全文见 --format json/md）"
 
 
 def to_table(results: Sequence[Result], show_na: bool = False) -> str:
