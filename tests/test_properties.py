@@ -663,14 +663,15 @@ def test_regression_a_huge_formula_value_is_rounded_for_display():
     assert SELFEVAL.scoring.round(D("1e41")) == D("1e41")
 
 
-@pytest.mark.xfail(strict=True, reason="open: two 评分 lines with the same 路径 — the first one is used, silently, "
-                                       "so the order of the lines decides the score (needs a decision: which line "
-                                       "counts, and a finding that names the duplicate)")
 def test_duplicate_score_lines_do_not_depend_on_their_order():
+    # Decided: a path stated twice counts at the lower score, and RC-10 names the repetition.
     a = ScoreEntry("项目安排/立项情况/立项依据适应性", D(4), D(3), "x")
     b = ScoreEntry("项目安排/立项情况/立项依据适应性", D(4), D(2), "y")
     one, other = (run([PANYU], IndicatorSet((), stage="评价", scores=s)) for s in ((a, b), (b, a)))
     assert outcome(one) == outcome(other)
+    item = next(i for i in one.score.items if i.path == "项目安排/立项情况/立项依据适应性")
+    assert item.score == D("2.00")
+    assert [f.message for f in one.findings if f.rule == "RC-10"] == ["评分中出现 2 次（得分 2、3），按较低者计"]
 
 
 @pytest.mark.parametrize("text", ["约=0", "万约=0", "内约=0"])

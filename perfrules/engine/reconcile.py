@@ -30,6 +30,7 @@ TITLES = {
     "RC-07": "同一支出数的多处表述应一致",
     "RC-08": "评分项得分应等于分值减去所列扣分",
     "RC-09": "陈述得分应与计算得分一致",
+    "RC-10": "同一评分项只应给一次分",
 }
 BASIS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
 
@@ -56,6 +57,14 @@ def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules 
 
 def _score_entries(iset: IndicatorSet, sheet: ScoreSheet | None) -> list[Finding]:
     out = []
+    seen: dict[str, list] = {}
+    for e in iset.scores:
+        seen.setdefault(_norm(e.path), []).append(e)
+    for p, lines in seen.items():
+        if len(lines) > 1:
+            scores = sorted(fmt_num(e.score) for e in lines if e.score is not None)
+            out.append(_f("RC-10", lines[0].path, f"评分中出现 {len(lines)} 次（得分 {'、'.join(scores)}），"
+                                                   f"按较低者计", lines[0].location))
     entries = [(e, _norm(e.path)) for e in iset.scores]
     paths = [p for _, p in entries]
     covered = {i.path for i in sheet.items} if sheet is not None else set()

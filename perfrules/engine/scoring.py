@@ -96,13 +96,34 @@ def _derivations(e: Expr, ctx: Context) -> list[str]:
     return out
 
 
+def score_lines(ctx: Context) -> dict[str, object]:
+    """The input's 评分 lines by path, one per path. A path stated twice keeps the lower
+    score, whatever the order of the lines (RC-10 reports the repetition)."""
+    table = getattr(ctx, "_score_lines", None)
+    if table is None:
+        table = {}
+        for e in ctx.iset.scores:
+            p = e.path.replace(" ", "").strip("/")
+            have = table.get(p)
+            if have is None or _lower(e, have):
+                table[p] = e
+        ctx._score_lines = table
+    return table
+
+
+def _lower(a, b) -> bool:
+    ka = (a.score is None, a.score if a.score is not None else ZERO, a.comment or "")
+    kb = (b.score is None, b.score if b.score is not None else ZERO, b.comment or "")
+    return ka < kb
+
+
 def _stated(ctx: Context, path: str):
     """The evaluator's line for an item: same path, or the same last part of the path."""
+    lines = score_lines(ctx)
+    if path in lines:
+        return lines[path]
     last = path.rsplit("/", 1)[-1]
-    exact = [s for s in ctx.iset.scores if s.path.replace(" ", "") == path]
-    if exact:
-        return exact[0]
-    tail = [s for s in ctx.iset.scores if s.path.replace(" ", "").rsplit("/", 1)[-1] == last]
+    tail = [e for p, e in lines.items() if p.rsplit("/", 1)[-1] == last]
     return tail[0] if len(tail) == 1 else None
 
 
@@ -110,12 +131,7 @@ def _children(ctx: Context, path: str) -> list:
     """The evaluator's lines directly under a judgement item the pack does not itemise
     (a project's own 三级 indicators under 项目绩效/项目产出)."""
     prefix = path + "/"
-    out = []
-    for e in ctx.iset.scores:
-        p = e.path.replace(" ", "")
-        if p.startswith(prefix) and "/" not in p[len(prefix):]:
-            out.append(e)
-    return out
+    return [e for p, e in score_lines(ctx).items() if p.startswith(prefix) and "/" not in p[len(prefix):]]
 
 
 def _judged_group(item: CompiledItem, children: list, deductions: list, problems: list,
