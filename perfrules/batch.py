@@ -198,7 +198,7 @@ class Summary:
 
 
 def run_batch(job_iter: Iterable[Job], pack_specs: tuple[str, ...], workers: int, packs=None,
-              chunksize: int = 8) -> Iterator[tuple[str, dict]]:
+              chunksize: int = 32) -> Iterator[tuple[str, dict]]:
     """(line, summary) per project, in input order, computed on ``workers`` processes."""
     if workers <= 1:
         if packs is not None:

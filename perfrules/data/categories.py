@@ -68,6 +68,7 @@ class Synonyms:
 
     def __init__(self, table: Mapping[str, str] | None = None):
         self._table: dict[str, str] = dict(SYNONYMS if table is None else table)
+        self._memo: dict[str, str | None] = {}  # the same few category words recur on every row
 
     def extended(self, pairs: Iterable[tuple[str, str]]) -> "Synonyms":
         table = dict(self._table)
@@ -79,14 +80,19 @@ class Synonyms:
         """The canonical name of a category, or the cleaned text when it is unknown."""
         if text is None:
             return None
+        hit = self._memo.get(text, False)
+        if hit is not False:
+            return hit
         t = clean(text)
-        if not t:
-            return None
-        seen = set()
-        while t in self._table and t not in seen:  # chains: 公众满意度 → … → canonical
-            seen.add(t)
-            t = self._table[t]
-        return t
+        if t:
+            seen = set()
+            while t in self._table and t not in seen:  # chains: 公众满意度 → … → canonical
+                seen.add(t)
+                t = self._table[t]
+        result = t or None
+        if len(self._memo) < 65536:
+            self._memo[text] = result
+        return result
 
     def variants(self, canonical: str) -> set[str]:
         c = self.canonical(canonical)

@@ -219,7 +219,8 @@ class Consequence:
         self.check = check  # 若 A 则 B: B a comparison that must then hold
 
     def fire(self, ctx: Context, i, cond: Expr) -> Events:
-        why = f"{cond.text}（{substituted(cond, ctx, i)}）" if cond.parts else cond.text
+        def why() -> str:  # made only when a message needs it: most firings are requirements
+            return f"{cond.text}（{substituted(cond, ctx, i)}）" if cond.parts else cond.text
         if self.kind == "requirement":
             assert self.requirement is not None
             yield from self.requirement.run(ctx, i)
@@ -229,13 +230,14 @@ class Consequence:
             if isinstance(r, Unknown):
                 yield NA(i, r.reason)
             elif r is False:
-                yield Fail(i, f"{why}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}")
+                yield Fail(i, f"{why()}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}")
         elif self.kind == "flag":
-            yield Fail(i, self.message or f"{why}", self.severity)
+            reason = why()
+            yield Fail(i, self.message or reason, self.severity)
             if self.severity == "veto":
-                yield Effect(i, "veto", None, why)
+                yield Effect(i, "veto", None, reason)
         else:
-            yield Effect(i, self.kind, self.amount, why, self.item, self.grade)
+            yield Effect(i, self.kind, self.amount, why(), self.item, self.grade)
 
 
 def explain_value(e: Expr, ctx: Context, i) -> str:

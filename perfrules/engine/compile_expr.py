@@ -237,13 +237,23 @@ class ExprCompiler:
             if cond is not None:
                 self.want_bool(cond, node.args[0])
             conds = [x.fn for x in (cond, where) if x is not None]
+            f1 = conds[0] if len(conds) == 1 else None
 
             def fn(ctx, i):
-                total = 0
-                for k in range(len(ctx.indicators)):
-                    if all(f(ctx, k) is True for f in conds):
-                        total += 1
-                return Decimal(total)
+                # A count is the same for every row of a project: computed once per project.
+                memo = ctx.memo
+                key = id(fn)
+                if key in memo:
+                    return memo[key]
+                n_rows = len(ctx.indicators)
+                if not conds:
+                    total = n_rows
+                elif f1 is not None:
+                    total = sum(1 for k in range(n_rows) if f1(ctx, k) is True)
+                else:
+                    total = sum(1 for k in range(n_rows) if all(f(ctx, k) is True for f in conds))
+                memo[key] = result = Decimal(total)
+                return result
             return Expr(fn, "num", "project", self.text_of(node), "", (), self.text_of(node))
         if node.func in ("sum", "avg") or (node.func in ("min", "max") and len(args) == 1):
             if len(args) != 1:
@@ -282,12 +292,17 @@ class ExprCompiler:
         if isinstance(p, n.PredEmpty):
             neg = p.negated
 
+            blank = ("", "/", "-", "—", "无")
+
             def empty(ctx, i, v):
-                if hasattr(v, "empty") and not isinstance(v, (tuple, str)):
-                    e = v.empty
+                if v is None:
+                    e = True
+                elif type(v) is str:
+                    e = v.strip() in blank  # "/" in a 三级指标 cell is how forms say "no name"
+                elif type(v) is tuple:
+                    e = not v
                 else:
-                    e = v is None or (isinstance(v, (str, tuple)) and not (v.strip() if isinstance(v, str) else v)) \
-                        or (isinstance(v, str) and v.strip() in ("/", "-", "—", "无"))
+                    e = v.empty if hasattr(v, "empty") else False
                 return e != neg
             return empty
         if isinstance(p, n.PredCompare):
@@ -314,6 +329,8 @@ class ExprCompiler:
                 cw = frozenset(canon(w) for w in words)
 
                 def member(ctx, i, v):
+                    if type(v) is str and v in cw:  # already canonical (一级/二级 are)
+                        return True
                     if isinstance(v, tuple):
                         return any(canon(x) in cw for x in v)
                     t = as_text(v)

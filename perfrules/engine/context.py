@@ -54,6 +54,7 @@ class Context:
         self._declared_ctx: Context | None = None
         self._entries: dict[str, object] | None = None
         self._score_lines: dict[str, object] | None = None  # see scoring.score_lines
+        self.memo: dict[int, object] = {}  # project-wide values (counts) computed once
 
     def _read(self, text: str | None) -> Value:
         return read_value(text, vague_words=self.env.vague_words, state_words=self.env.state_words)

@@ -59,6 +59,8 @@ def as_num(v, what: str) -> Decimal | Unknown:
 
 
 def as_text(v) -> str | Unknown:
+    if type(v) is str:  # the common case, first: this runs for every row of every rule
+        return v
     if isinstance(v, Unknown):
         return v
     if isinstance(v, Value):

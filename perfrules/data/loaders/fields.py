@@ -40,12 +40,14 @@ class Table:
     def __init__(self, entries: dict[str, tuple[str, ...]]):
         self.canon = tuple(entries)
         self._by = {norm_key(a): c for c, aliases in entries.items() for a in (c, *aliases)}
+        self._by.update({a: c for c, aliases in entries.items() for a in (c, *aliases)})
 
     def __contains__(self, key: object) -> bool:
         return self.lookup(key) is not None
 
     def lookup(self, key: object) -> str | None:
-        return self._by.get(norm_key(key))
+        hit = self._by.get(key) if type(key) is str else None  # keys as written are the usual case
+        return hit if hit is not None else self._by.get(norm_key(key))
 
 
 TOP = Table({
@@ -103,6 +105,8 @@ def _is_listlike(v: object) -> bool:
 
 def text(v: object) -> str | None:
     """A free-text field: kept as written (only outer blanks trimmed)."""
+    if type(v) is str:
+        return v.strip() or None
     if v is None:
         return None
     if isinstance(v, bool):  # only XLSX gives bools (YAML ones stay text)
