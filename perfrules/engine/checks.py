@@ -1,6 +1,6 @@
 """Check objects: statements compiled once, run on each project or indicator.
 
-Running a statement yields events, structured evidence that the runner turns into
+Running a statement returns events, structured evidence that the runner turns into
 findings, "not applicable" outcomes and score effects:
 
 - ``Fail(i, message, severity)``: the statement is broken on target ``i``;
@@ -11,7 +11,7 @@ findings, "not applicable" outcomes and score effects:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +46,8 @@ class Effect:
     grade: str | None = None
 
 
-Events = Iterator[Fail | NA | Effect]
+Events = tuple  # of Fail | NA | Effect: a tuple, not a generator, as most rows give none
+NONE: tuple = ()
 
 
 class Stmt:
@@ -128,9 +129,10 @@ class Requirement(Stmt):
     def run(self, ctx, i):
         violated, detail = self.check(ctx, i)
         if violated is None:
-            yield NA(i, detail)
-        elif violated:
-            yield Fail(i, detail, self.severity)
+            return (NA(i, detail),)
+        if violated:
+            return (Fail(i, detail, self.severity),)
+        return NONE
 
 
 class Applicability(Stmt):
@@ -152,11 +154,11 @@ class Applicability(Stmt):
     def run(self, ctx, i):
         cat = ctx.env.canonical(self.category)
         if cat not in (ctx.level1(i), ctx.level2(i)):
-            return
+            return NONE
         if self.unless is not None and self.unless.fn(ctx, i) is True:
-            return
+            return NONE
         raw = ctx.indicators[i].level2_raw or ctx.indicators[i].level2 or self.category
-        yield Fail(i, f"「{raw}」类指标不适用于「{self.project_category}」类项目（{self.text}）")
+        return (Fail(i, f"「{raw}」类指标不适用于「{self.project_category}」类项目（{self.text}）"),)
 
 
 class Assertion(Stmt):
@@ -167,12 +169,13 @@ class Assertion(Stmt):
 
     def run(self, ctx, i):
         r = self.cond.fn(ctx, i)
-        if isinstance(r, Unknown):
-            yield NA(i, r.reason)
-        elif r is False:
+        if r is False:
             if self.unless is not None and self.unless.fn(ctx, i) is True:
-                return
-            yield Fail(i, f"不满足「{self.text}」：{substituted(self.cond, ctx, i)}")
+                return NONE
+            return (Fail(i, f"不满足「{self.text}」：{substituted(self.cond, ctx, i)}"),)
+        if isinstance(r, Unknown):
+            return (NA(i, r.reason),)
+        return NONE
 
 
 class Implication(Stmt):
@@ -183,10 +186,11 @@ class Implication(Stmt):
 
     def run(self, ctx, i):
         r = self.cond.fn(ctx, i)
+        if r is True:
+            return self.consequence.fire(ctx, i, self.cond)
         if isinstance(r, Unknown):
-            yield NA(i, r.reason)
-        elif r is True:
-            yield from self.consequence.fire(ctx, i, self.cond)
+            return (NA(i, r.reason),)
+        return NONE
 
 
 class Each(Stmt):
@@ -200,12 +204,9 @@ class Each(Stmt):
     def run(self, ctx, i):
         if self.where is not None:
             r = self.where.fn(ctx, i)
-            if isinstance(r, Unknown):
-                yield NA(i, r.reason)
-                return
             if r is not True:
-                return
-        yield from self.stmt.run(ctx, i)
+                return (NA(i, r.reason),) if isinstance(r, Unknown) else NONE
+        return self.stmt.run(ctx, i)
 
 
 class Consequence:
@@ -223,21 +224,21 @@ class Consequence:
             return f"{cond.text}（{substituted(cond, ctx, i)}）" if cond.parts else cond.text
         if self.kind == "requirement":
             assert self.requirement is not None
-            yield from self.requirement.run(ctx, i)
-        elif self.kind == "assert":
+            return self.requirement.run(ctx, i)
+        if self.kind == "assert":
             assert self.check is not None
             r = self.check.fn(ctx, i)
             if isinstance(r, Unknown):
-                yield NA(i, r.reason)
-            elif r is False:
-                yield Fail(i, f"{why()}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}")
-        elif self.kind == "flag":
+                return (NA(i, r.reason),)
+            if r is False:
+                return (Fail(i, f"{why()}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}"),)
+            return NONE
+        if self.kind == "flag":
             reason = why()
-            yield Fail(i, self.message or reason, self.severity)
             if self.severity == "veto":
-                yield Effect(i, "veto", None, reason)
-        else:
-            yield Effect(i, self.kind, self.amount, why(), self.item, self.grade)
+                return (Fail(i, self.message or reason, self.severity), Effect(i, "veto", None, reason))
+            return (Fail(i, self.message or reason, self.severity),)
+        return (Effect(i, self.kind, self.amount, why(), self.item, self.grade),)
 
 
 def explain_value(e: Expr, ctx: Context, i) -> str:

@@ -196,6 +196,18 @@ class ExprCompiler:
         if test is None:
             return None
         fs, neg = subj.fn, node.negated
+        fast = getattr(test, "fast_in", None)
+        if fast is not None and not neg:
+            def fn(ctx, i):  # 一级指标 属于 [...]: a canonical name is a set lookup
+                v = fs(ctx, i)
+                if type(v) is str and v in fast:
+                    return True
+                if isinstance(v, Unknown):
+                    return v
+                r = test(ctx, i, v)
+                return r if isinstance(r, Unknown) else bool(r)
+            return Expr(fn, "bool", "indicator" if subj.type == "indicator" else subj.scope,
+                        self.text_of(node), "", (subj,))
 
         def fn(ctx, i):
             v = fs(ctx, i)
@@ -339,6 +351,7 @@ class ExprCompiler:
                     if not t.strip():
                         return Unknown(f"{label}为空，无法判断 ({label} is blank)")
                     return canon(t) in cw
+                member.fast_in = cw
                 return member
             plain = tuple(clean(w) for w in words)
             label = subject.text if isinstance(subject, n.Name) else "值"

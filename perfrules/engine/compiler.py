@@ -494,9 +494,12 @@ def run_rule(rule: CompiledRule, ctx: Context):
                 yield c.NA(None, reason)
                 continue
         if s.scope == "indicator":
+            run = s.run
             for i in range(len(ctx.indicators)):
                 if ind_whens and not all(w.fn(ctx, i) is True for w in ind_whens):
                     continue
-                yield from s.run(ctx, i)
+                events = run(ctx, i)
+                if events:  # most rows give none
+                    yield from events
         else:
             yield from s.run(ctx, None)

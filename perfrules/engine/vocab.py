@@ -68,7 +68,9 @@ def _categories(ctx: Context, _i):
 
 
 def _ind(attr: str):
-    return lambda ctx, i: getattr(ctx.indicators[i], attr)
+    from operator import attrgetter
+    get = attrgetter(attr)
+    return lambda ctx, i: get(ctx.indicators[i])
 
 
 def _num(attr: str, label: str):
@@ -88,11 +90,11 @@ def _add(names: str, field: Field) -> None:
         FIELDS[name] = field
 
 
-_add("一级指标|level1", Field("一级指标", "indicator", "text", lambda c, i: c.level1(i), LEVEL1))
-_add("二级指标|level2", Field("二级指标", "indicator", "text", lambda c, i: c.level2(i), _LEVEL2_NAMES))
+_add("一级指标|level1", Field("一级指标", "indicator", "text", Context.level1, LEVEL1))
+_add("二级指标|level2", Field("二级指标", "indicator", "text", Context.level2, _LEVEL2_NAMES))
 _add("三级指标|指标名称|level3|name", Field("三级指标", "indicator", "text", _ind("name")))
-_add("指标值|年度指标值|target", Field("指标值", "indicator", "value", lambda c, i: c.target(i)))
-_add("实际完成值|完成值|actual", Field("实际完成值", "indicator", "value", lambda c, i: c.actual(i)))
+_add("指标值|年度指标值|target", Field("指标值", "indicator", "value", Context.target))
+_add("实际完成值|完成值|actual", Field("实际完成值", "indicator", "value", Context.actual))
 _add("计算方法|method", Field("计算方法", "indicator", "text", _ind("method")))
 _add("赋值依据|value_basis", Field("赋值依据", "indicator", "text", _ind("basis")))
 _add("佐证材料|evidence", Field("佐证材料", "indicator", "set", _ind("evidence")))
@@ -100,9 +102,9 @@ _add("分值|weight", Field("分值", "indicator", "num", _num("weight", "分值
 _add("得分|score", Field("得分", "indicator", "num", _num("score", "得分")))
 # The score a form states for a row; in a row-by-row 评分项 "得分 = 填报得分" keeps it.
 _add("填报得分|stated_score", Field("填报得分", "indicator", "num", _num("score", "得分")))
-_add("完成率|completion", Field("完成率", "indicator", "num", lambda c, i: c.completion(i)))
+_add("完成率|completion", Field("完成率", "indicator", "num", Context.completion))
 # For a compound target, the clause that went furthest (over-completion checks).
-_add("最高完成率|peak_completion", Field("最高完成率", "indicator", "num", lambda c, i: c.peak(i)))
+_add("最高完成率|peak_completion", Field("最高完成率", "indicator", "num", Context.peak))
 _add("指标|indicator|indicators", Field("指标", "indicator", "indicator", lambda c, i: i))
 _add("类别|category|categories", Field("类别", "project", "set", _categories))
 _add("性质|nature", Field("性质", "project", "text", _project("nature", "性质"), ("经常性", "一次性")))
