@@ -169,6 +169,25 @@ def _judged_group(item: CompiledItem, children: list, deductions: list, problems
     return current, total
 
 
+def apply_effect(e: Effect, current: Decimal, weight: Decimal,
+                 rules: ScoringRules) -> tuple[Decimal, str] | None:
+    """A score consequence on an item or a row: (the new score, how the deduction reads)."""
+    if e.kind == "deduct" and e.amount is not None:
+        return max(ZERO, current - e.amount), f"{e.reason} ⇒ 扣{fmt_num(e.amount)}分"
+    if e.kind == "cap" and e.amount is not None:
+        return min(current, e.amount), f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
+    if e.kind == "halve":
+        # 得分减半: at most half the weight ("只得该指标权重分值的一半", seed 001); applying it
+        # twice changes nothing more.
+        half = rules.round(weight / 2)
+        return min(current, half), f"{e.reason} ⇒ 得分减半（最多得分值的一半 {fmt_num(half)}）"
+    if e.kind == "set" and e.amount is not None:
+        return min(current, e.amount), f"{e.reason} ⇒ {fmt_num(e.amount)}分"
+    if e.kind == "veto":
+        return ZERO, f"{e.reason} ⇒ 否决，本项不得分"
+    return None
+
+
 def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect]],
                rules: ScoringRules) -> tuple[ItemScore, list[str]]:
     """One item's score and deductions; also the problems found on the way (messages)."""
@@ -251,30 +270,12 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
                                     f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
         current = lowered
 
-    vetoed = False
     for rid, e in effects:
         before = current
-        if e.kind == "deduct" and e.amount is not None:
-            current = max(ZERO, current - e.amount)
-            label = f"{e.reason} ⇒ 扣{fmt_num(e.amount)}分"
-        elif e.kind == "cap" and e.amount is not None:
-            current = min(current, e.amount)
-            label = f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
-        elif e.kind == "halve":
-            # 得分减半: at most half the weight ("只得该指标权重分值的一半", seed 001); applying it
-            # twice changes nothing more.
-            current = min(current, rules.round(w / 2))
-            label = f"{e.reason} ⇒ 得分减半（最多得分值的一半 {fmt_num(rules.round(w / 2))}）"
-        elif e.kind == "set" and e.amount is not None:
-            current = min(current, e.amount)
-            label = f"{e.reason} ⇒ {fmt_num(e.amount)}分"
-        elif e.kind == "veto":
-            vetoed = True
-            if current > 0:
-                current = ZERO
-            label = f"{e.reason} ⇒ 否决，本项不得分"
-        else:
+        applied = apply_effect(e, current, w, rules)
+        if applied is None:
             continue
+        current, label = applied
         if current < before:
             deductions.append(Deduction(before - current, rid, label))
     kind = item.kind
@@ -284,9 +285,7 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect
     assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
     if kind == "judgement" and _children(ctx, item.path):
         kind = "group"  # scored as the sum of the evaluator's lines under it
-    result = ItemScore(item.path, w, current, tuple(deductions), stated, kind)
-    del vetoed
-    return result, problems
+    return ItemScore(item.path, w, current, tuple(deductions), stated, kind), problems
 
 
 def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
@@ -369,17 +368,10 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple[s
         parts = [(wi - got, why)] if got < wi else []
         for rid, e in effects.get(i, []):
             before = got
-            if e.kind == "halve":
-                got = min(got, rules.round(wi / 2))
-                text = f"{e.reason} ⇒ 得分减半（最多得分值的一半 {fmt_num(rules.round(wi / 2))}）"
-            elif e.kind == "cap" and e.amount is not None:
-                got = min(got, e.amount)
-                text = f"{e.reason} ⇒ 最高{fmt_num(e.amount)}分"
-            elif e.kind == "deduct" and e.amount is not None:
-                got = max(ZERO, got - e.amount)
-                text = f"{e.reason} ⇒ 扣{fmt_num(e.amount)}分"
-            else:
+            applied = apply_effect(e, got, wi, rules) if e.kind != "veto" else None
+            if applied is None:
                 continue
+            got, text = applied
             if got < before:
                 parts.append((before - got, text))
         for pts, text in parts:
