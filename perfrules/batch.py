@@ -46,6 +46,9 @@ def expand(inputs: Iterable[str]) -> Iterator[str]:
                         and not is_side_file(f) and not f.name.startswith((".", "~$"))
                         and f.name != "pack.yaml" and not f.name.endswith(".examples.yaml")):
                     yield str(f)
+        elif p.suffix.lower() == ".rules":
+            raise UsageError(f"「{spec}」是规则文件，不是指标表；规则文件或规则包请用 -p 指定",
+                             f"{spec} is a rule file, not an indicator set: give rules with -p")
         elif p.exists():
             yield spec
         elif glob.has_magic(spec):

@@ -44,6 +44,9 @@ def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
                           and (f.suffix.lower() in EXTENSIONS or f.suffix.lower() in (".jsonl", ".ndjson"))
                           and not is_side_file(f) and not f.name.startswith((".", "~$"))
                           and f.name != "pack.yaml")
+        elif p.suffix.lower() == ".rules":
+            raise UsageError(f"「{spec}」是规则文件，不是指标表；规则文件或规则包请用 -p 指定",
+                             f"{spec} is a rule file, not an indicator set: give rules with -p")
         elif p.exists():
             out.append(p)
         else:
@@ -444,7 +447,8 @@ def fmt(files, check_only, lang):
                 text = fh.read()
             new = format_text(text, f, lang)
         except UnicodeDecodeError:
-            errors.append(UsageError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text"))
+            from .errors import Span
+            errors.append(UsageError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text", where=Span(f, 1, 1)))
             continue
         except ErrorGroup as e:
             errors += e.errors
