@@ -94,3 +94,17 @@ def test_unknown_stage_is_reported_once(monkeypatch):
     # Regression: 阶段 是 自平 was reported twice (once as a word, once as a list item).
     err = _error_of("unknown_stage", monkeypatch)
     assert not isinstance(err, ErrorGroup)
+
+
+def test_syntax_and_name_errors_of_one_file_are_reported_together(tmp_path):
+    # An unclosed bracket no longer swallows the next rule, and the next rule's misspelt
+    # predicate is reported in the same run as the bracket.
+    from perfrules.engine.packs import load_pack
+    from perfrules.errors import ErrorGroup
+    f = tmp_path / "a.rules"
+    f.write_text("规则 A-01 「一」 错误\n  若 一级指标 属于 [产出指标, 效益指标 则 三级指标 不得为空\n\n"
+                 "规则 A-02 「二」 错误\n  指标值 须可衡亮\n", encoding="utf-8")
+    with pytest.raises(ErrorGroup) as e:
+        load_pack(str(f))
+    got = [(err.where.line, err.zh.split("，")[0]) for err in e.value.errors]
+    assert got == [(2, "此处不能出现「则」"), (5, "未知谓词「可衡亮」")]

@@ -218,6 +218,7 @@ class _Compiler(ExprCompiler):
                 self.fail(self.header(r.span), f"规则「{r.id}」没有可检查的语句",
                           f"rule {r.id} has nothing to check",
                           "在规则下写一行要求，例如：每个指标: 三级指标 不得为空")
+                self.errors[-1].empty_rule = True  # may only mean its lines did not parse
         if len(self.errors) > before:
             return None
         title = r.title or (self.text_of(r.clauses[0]) if r.anonymous and r.clauses else r.id)

@@ -27,7 +27,7 @@ import attrs
 import yaml
 
 from ..errors import ErrorGroup, PackError, PerfrulesError, Location
-from ..language.files import parse_file
+from ..language.files import parse_file_partial
 from ..language.keywords import SEVERITIES
 from .compiler import Compiled, compile_files
 from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
@@ -174,12 +174,25 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     errors: list[PerfrulesError] = []
     for f in rule_files_of(path):
         try:
-            files.append(parse_file(str(f), display_path(f)))
-        except ErrorGroup as e:
-            errors += e.errors
-        except PerfrulesError as e:
+            tree, bad = parse_file_partial(str(f), display_path(f))
+            files.append(tree)
+            errors += bad
+        except PerfrulesError as e:  # unreadable, not UTF-8
             errors.append(e)
     if errors:
+        # Report the good lines' mistakes too, in the same run, in file order.
+        later: list[PerfrulesError] = []
+        try:
+            compile_files(files, inherited=n_inherited)
+        except ErrorGroup as e:
+            later = e.errors
+        except PerfrulesError as e:
+            later = [e]
+        # A rule whose lines did not parse looks empty: that is no mistake of its own.
+        bad_files = {getattr(e.where, "file", None) for e in errors}
+        errors += [e for e in later if not (getattr(e, "empty_rule", False)
+                                            and getattr(e.where, "file", None) in bad_files)]
+        errors.sort(key=_position)
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     severity = {str(k): str(v) for k, v in (m.get("severity") or {}).items()}
     for rid, sev in severity.items():
@@ -202,6 +215,12 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
                 str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
                 tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled), m)
+
+
+def _position(e: PerfrulesError):
+    w = e.where
+    return (getattr(w, "file", ""), getattr(w, "line", 0) or getattr(w, "row", 0) or 0,
+            getattr(w, "column", 0) if isinstance(getattr(w, "column", 0), int) else 0)
 
 
 def default_packs() -> list[str]:

@@ -9,6 +9,16 @@ from . import nodes as n
 
 def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
     """Parse a rule file; ``shown`` is the name used in messages and findings."""
+    tree, errors = parse_file_partial(path, shown)
+    if errors:
+        from ..errors import ErrorGroup
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return tree
+
+
+def parse_file_partial(path: str, shown: str | None = None):
+    """(the statements that parse, the syntax errors of the others); only a file without
+    errors is cached."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -19,8 +29,10 @@ def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
         raise UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
                          where=Span(shown or path, 1, 1)) from None
     tree = cache.get(text, shown or path)
-    if tree is None:
-        from .parser import parse_text  # Lark is loaded only when a file must be parsed
-        tree = parse_text(text, shown or path)
+    if tree is not None:
+        return tree, []
+    from .parser import parse_text_partial  # Lark is loaded only when a file must be parsed
+    tree, errors = parse_text_partial(text, shown or path)
+    if not errors:
         cache.put(text, shown or path, tree)
-    return tree
+    return tree, errors

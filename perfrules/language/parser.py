@@ -28,6 +28,15 @@ def lark_parser() -> Lark:
 
 def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
     """Parse a whole rule file; raise one error listing every bad line."""
+    tree, errors = parse_text_partial(text, path)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return tree
+
+
+def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, list[PerfrulesError]]:
+    """The statements that parse, and an error for each line that does not: so that the
+    compiler can still report the mistakes of the good lines in the same run."""
     source = Source(path, text)
     lines, comments = source.logical_lines()
     statements: list[n.Node] = []
@@ -44,9 +53,7 @@ def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
                 errors.append(e.orig_exc)
             else:
                 raise
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
-    return _group(source, statements, comments)
+    return _group(source, statements, comments), errors
 
 
 def parse_file(path: str, shown: str | None = None) -> n.RuleFile:

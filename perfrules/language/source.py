@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import attrs
 from wcwidth import wcswidth
 
@@ -11,6 +13,7 @@ _OPEN = "[［(（"
 _CLOSE = "]］)）"
 _QUOTES = {"「": "」", '"': '"', "“": "”", "『": "』"}
 _CONTINUE = ",，、"
+_HEADER = re.compile(r"(规则|评分项|词表|同义|rule|item|wordlist|synonyms?)(\s|$)", re.I)
 
 
 @attrs.frozen
@@ -58,6 +61,11 @@ class Source:
         start = 0
         depth = 0
         for no, raw in enumerate(self.text.splitlines(), start=1):
+            if buf and _HEADER.match(raw):
+                # A 规则/评分项/词表/同义 line at the margin starts a new statement even after an
+                # unclosed bracket: the mistake is reported on its own line, the rest still parse.
+                out.append(LogicalLine(start, "\n".join(buf)))
+                buf, depth = [], 0
             code, comment, depth = _strip_comment(raw, depth)
             if comment is not None:
                 comments.append((no, comment))
