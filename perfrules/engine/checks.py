@@ -239,7 +239,3 @@ class Consequence:
                 return (Fail(i, self.message or reason, self.severity), Effect(i, "veto", None, reason))
             return (Fail(i, self.message or reason, self.severity),)
         return (Effect(i, self.kind, self.amount, why(), self.item, self.grade),)
-
-
-def explain_value(e: Expr, ctx: Context, i) -> str:
-    return f"{e.text} = {render(e, ctx, i)}"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
 from . import nodes as n
