@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
 from ..errors import Span
 from ..language import nodes as n
+from ..data.values import Value
 from .context import Unknown
 from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES
@@ -196,6 +197,17 @@ class ExprCompiler:
         if test is None:
             return None
         fs, neg = subj.fn, node.negated
+        attr = getattr(test, "value_attr", None)
+        if attr is not None:
+            def fn(ctx, i):  # 指标值 是 量化: the reading's own flag
+                v = fs(ctx, i)
+                if v.__class__ is Value:
+                    return getattr(v, attr) != neg
+                if isinstance(v, Unknown):
+                    return v
+                r = test(ctx, i, v)
+                return r if isinstance(r, Unknown) else (bool(r) != neg)
+            return Expr(fn, "bool", subj.scope, self.text_of(node), "", (subj,))
         fast = getattr(test, "fast_in", None)
         if fast is not None and not neg:
             def fn(ctx, i):  # 一级指标 属于 [...]: a canonical name is a set lookup

@@ -147,8 +147,10 @@ class Predicate:
     explain: str  # what failing it means, in Chinese, for messages
 
 
-def _v(f):
-    return lambda ctx, i, v: f(v) if isinstance(v, Value) else Unknown("不是指标值 (not a value)")
+def _v(f, attr: str | None = None):
+    test = lambda ctx, i, v: f(v) if isinstance(v, Value) else Unknown("不是指标值 (not a value)")  # noqa: E731
+    test.value_attr = attr  # lets a compiled test read the reading's flag directly
+    return test
 
 
 # 频率 (how often) ends in 率 but is no percentage.
@@ -227,11 +229,11 @@ def _pred(names: str, p: Predicate) -> None:
         PREDICATES[name] = p
 
 
-_pred("可衡量|measurable", Predicate("可衡量", ("value",), _v(lambda v: v.measurable), "不可衡量"))
+_pred("可衡量|measurable", Predicate("可衡量", ("value",), _v(lambda v: v.measurable, "measurable"), "不可衡量"))
 _pred("量化|定量|quantified|quantitative",
-      Predicate("量化", ("value",), _v(lambda v: v.quantified), "不是量化值"))
-_pred("定性|qualitative", Predicate("定性", ("value",), _v(lambda v: v.qualitative), "不是定性值"))
-_pred("模糊|vague", Predicate("模糊", ("value",), _v(lambda v: v.vague), "表述模糊"))
+      Predicate("量化", ("value",), _v(lambda v: v.quantified, "quantified"), "不是量化值"))
+_pred("定性|qualitative", Predicate("定性", ("value",), _v(lambda v: v.qualitative, "qualitative"), "不是定性值"))
+_pred("模糊|vague", Predicate("模糊", ("value",), _v(lambda v: v.vague, "vague"), "表述模糊"))
 _pred("百分数|percentage", Predicate("百分数", ("value",),
                                   _v(lambda v: v.quantified and v.unit in ("%", "‰")), "不是百分数"))
 # Direction of a quantitative target: ≥ > = ≈ ask for more, ≤ < for less (10分钟内).
