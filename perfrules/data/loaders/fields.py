@@ -272,34 +272,34 @@ def deductions(v: object) -> tuple[tuple[str, Decimal], ...]:
     return tuple(out)
 
 
-def rate(v: object) -> Decimal | None:
-    """执行率 as a fraction: "84.40%" → 0.8440; a bare number is already a fraction."""
+def _fraction(v: object, hint: str) -> tuple[Decimal | None, bool]:
+    """A rate as a fraction ("84.40%" → 0.8440, 0.844 as is), and whether "%" was written."""
     s = _numeric(v)
-    hint = "写作百分数如 84.40% 或小数如 0.844 (write 84.40% or 0.844)"
     if isinstance(s, str):
         if s.endswith("%"):
-            return _parse(s[:-1], v, hint).scaleb(-2)
-        s = _parse(s, v, hint)
-    if s is not None and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
+            return _parse(s[:-1], v, hint).scaleb(-2), True
+        return _parse(s, v, hint), False
+    return s, False
+
+
+def rate(v: object) -> Decimal | None:
+    """执行率 as a fraction: "84.40%" → 0.8440; a bare number is already a fraction."""
+    hint = "写作百分数如 84.40% 或小数如 0.844 (write 84.40% or 0.844)"
+    s, written_percent = _fraction(v, hint)
+    if s is not None and not written_percent and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
         raise Bad(f"执行率「{v}」不明确", f"execution rate '{v}' is ambiguous", hint)
     return s
+
+
+def percent(v: object) -> Decimal | None:
+    """A rate that may exceed 100% many times over (执行进度合计 1044.31%), no upper bound."""
+    return _fraction(v, "写作百分数如 104.4% (write a percentage such as 104.4%)")[0]
 
 
 def rates(v: object) -> tuple[Decimal, ...]:
     """A list of percentages (periodic progress), each written "104.4%" or as a fraction."""
     items = v if isinstance(v, (list, tuple)) else [v]
     return tuple(r for r in (percent(x) for x in items) if r is not None)
-
-
-def percent(v: object) -> Decimal | None:
-    """A percentage that may exceed 100% many times over (1044.31%): "%" is required."""
-    s = _numeric(v)
-    hint = "写作百分数如 104.4% (write a percentage such as 104.4%)"
-    if isinstance(s, str):
-        if s.endswith("%"):
-            return _parse(s[:-1], v, hint).scaleb(-2)
-        return _parse(s, v, hint)
-    return s
 
 
 def count(v: object) -> int | None:
