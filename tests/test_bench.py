@@ -57,7 +57,7 @@ def test_generator_is_deterministic_and_canonical(data, tmp_path):
             assert {"一级指标", "三级指标", "指标值", "分值"} <= set(row) <= {
                 "一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "佐证材料", "分值", "计算方法"}
     # Every project loads cleanly: no warnings about unknown keys.
-    assert len(isets) == 20 and not any(s.warnings for s in isets)
+    assert len(isets) == 20 and not any(s.notes for s in isets)
 
 
 def test_handwritten_and_perfrules_agree(data):

@@ -159,7 +159,7 @@ def test_yaml_full_and_exact_decimals():
     assert (second.level2, second.level2_raw) == ("时效指标", "产出 时效")  # raw keeps the space
     assert second.location.row == 28 and second.location.key == "$.绩效指标[2]"
     assert s.scores[0].path == "项目管理/财务管理/支出完成率" and s.scores[0].score == D("4.88")
-    assert s.warnings == ()
+    assert s.notes == ()
 
 
 def test_json_english_aliases_equal_yaml():
@@ -175,7 +175,7 @@ def test_indicator_aliases_and_unknown_keys_are_kept():
         "政务外网光纤应急抢修验收合格率", "100%", "100%", "验收合格次数 ÷ 抢修次数")
     assert (b.target, b.actual, c.target, c.actual) == ("长期", "正常运行", "≥90%", "95%")
     assert a.extra == (("备注", "第三方验收"),)
-    assert len(s.warnings) == 2 and any("负责人" in w for w in s.warnings)
+    assert len(s.notes) == 2 and any("负责人" in str(w) for w in s.notes)
 
 
 def test_yaml_scalars_read_for_this_schema(tmp_path):
@@ -216,7 +216,7 @@ def test_csv_with_side_files_inheritance_and_totals():
     assert s.indicators[2].evidence == ("验收报告", "测试报告")
     unnamed = s.indicators[5]  # content but no name: loaded for the validator to report
     assert unnamed.target == "无名指标的值" and unnamed.location.row == 9
-    assert any("合计" in w for w in s.warnings)
+    assert any("合计" in str(w) for w in s.notes)
     assert s.project.name == "测试运维项目" and s.project.categories == ("信息化运维", "政务服务")
     assert s.budget.initial == D("1164.43") and s.budget.adjustments == (D("-30.01"), D("-626.68"))
     assert [e.path for e in s.scores] == ["项目管理/财务管理/支出完成率", "项目管理/财务管理/财务管理情况"]
@@ -470,6 +470,6 @@ def test_numbered_rows_totals_and_headless_columns(tmp_path):
     s = load(p)
     assert [i.name for i in s.indicators] == ["线路数", "合格率"]  # row 3 holds only its 序号
     assert s.indicators[1].extra == (("E列", "见附件"),)
-    text = "\n".join(s.warnings)
+    text = "\n".join(map(str, s.notes))
     assert "第2行" in text and "表头之上" in text      # a non-title row above the header
     assert "E列没有表头" in text and "合计" in text

@@ -1,8 +1,10 @@
 """The indicator-set model: what a 绩效目标申报表 / 绩效自评表 loads into.
 
 Names in code are English; the Chinese field name of each attribute is in its
-metadata (``zh``) and in :data:`INDICATOR_FIELDS`, which loaders and the rule
-language both read. Amounts are 万元 as :class:`decimal.Decimal`.
+metadata (``zh``); the keys and column headers that loaders accept for each are in
+:mod:`perfrules.data.loaders.fields`. Amounts are 万元 as :class:`decimal.Decimal`.
+What a form prints that the model has no field for is kept in an ``extra`` tuple of
+(heading, text) pairs, never dropped; reading notes say what was not read at all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from ..errors import Location
+from .notes import Note
 
 STAGES = ("申报", "自评", "评价")
 NATURES = ("经常性", "一次性")
@@ -31,6 +34,22 @@ class Project:
                                               metadata={"zh": "类别"})
     nature: str | None = attrs.field(default=None, metadata={"zh": "性质"})
     year: int | None = attrs.field(default=None, metadata={"zh": "年度"})
+    unit: str | None = attrs.field(default=None, metadata={"zh": "实施单位"})
+    # Header cells the model has no field for (项目负责人, 项目期 …), as printed.
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
+
+
+@attrs.frozen
+class FundSource:
+    """One row of a form's fund block (资金来源): 当年财政拨款, 上年结转资金, 其他资金 …"""
+
+    name: str = attrs.field(metadata={"zh": "来源"})
+    initial: Decimal | None = attrs.field(default=None, metadata={"zh": "年初预算"})
+    annual: Decimal | None = attrs.field(default=None, metadata={"zh": "年度预算"})
+    spent: Decimal | None = attrs.field(default=None, metadata={"zh": "支出"})
+    stated_rate: Decimal | None = attrs.field(default=None, metadata={"zh": "执行率"})
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
+    location: Location | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -56,6 +75,13 @@ class Budget:
                                                 metadata={"zh": "执行进度"})
     progress_total: Decimal | None = attrs.field(default=None, metadata={"zh": "执行进度合计"})
     progress_count: int | None = attrs.field(default=None, metadata={"zh": "通报次数"})
+    # The form's own 分值 and 得分 for budget execution (项目支出绩效自评表: 10 points).
+    rate_weight: Decimal | None = attrs.field(default=None, metadata={"zh": "执行率分值"})
+    rate_score: Decimal | None = attrs.field(default=None, metadata={"zh": "执行率得分"})
+    # The fund block by source, as printed (its 年度资金总额 row is the budget itself).
+    sources: tuple[FundSource, ...] = attrs.field(default=(), converter=_tuple,
+                                                  metadata={"zh": "明细"})
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
 
     @property
     def mean_progress(self) -> Decimal | None:
@@ -95,6 +121,9 @@ class Indicator:
                                             metadata={"zh": "佐证材料"})
     weight: Decimal | None = attrs.field(default=None, metadata={"zh": "分值"})
     score: Decimal | None = attrs.field(default=None, metadata={"zh": "得分"})
+    deviation: str | None = attrs.field(default=None, metadata={"zh": "偏差原因"})
+    # The 一级 weight a form prints in the 一级 cell: 产出指标（50分） → 50.
+    level1_weight: Decimal | None = attrs.field(default=None, metadata={"zh": "一级指标分值"})
     # What the form said before synonyms were normalised (产出数量 → 数量指标).
     level1_raw: str | None = attrs.field(default=None, metadata={"zh": "一级指标原文"})
     level2_raw: str | None = attrs.field(default=None, metadata={"zh": "二级指标原文"})
@@ -141,15 +170,24 @@ class IndicatorSet:
     stage: str | None = attrs.field(default=None, metadata={"zh": "阶段"})
     budget: Budget | None = None
     goal: str | None = attrs.field(default=None, metadata={"zh": "绩效目标"})
+    # The form's other half of the goal block: 实际完成情况 (年度总体目标完成情况).
+    goal_actual: str | None = attrs.field(default=None, metadata={"zh": "实际完成情况"})
     scores: tuple[ScoreEntry, ...] = attrs.field(default=(), converter=_tuple,
                                                  metadata={"zh": "评分"})
     # Stated results to reconcile with computed ones (总分, 等级 as the report states them).
     stated_total: Decimal | None = attrs.field(default=None, metadata={"zh": "总分"})
     stated_grade: str | None = attrs.field(default=None, metadata={"zh": "等级"})
+    # The weight total printed beside 总分 (or in a 合计 row): usually 100.
+    stated_max: Decimal | None = attrs.field(default=None, metadata={"zh": "总分分值"})
+    # 陈述: the form's closing text by part (评价结论, 存在问题, 改进措施, 其他需要说明事项 …).
+    statement: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple,
+                                                         metadata={"zh": "陈述"})
     # Documents that approve changes between 申报 and 自评 (调整文件).
     adjustment_docs: tuple[str, ...] = attrs.field(default=(), converter=_tuple,
                                                    metadata={"zh": "调整文件"})
     waivers: tuple[Waiver, ...] = attrs.field(default=(), converter=_tuple, metadata={"zh": "豁免"})
+    # Form content the model has no field for (top-level keys, goal-block parts …), as printed.
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
     source: str = "<memory>"
-    # Non-fatal remarks from loading, e.g. unknown keys (contract: a warning).
-    warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    # What reading the input left unread or noticed (see :mod:`perfrules.data.notes`).
+    notes: tuple[Note, ...] = attrs.field(default=(), converter=_tuple, eq=False)

@@ -118,6 +118,8 @@ class Result:
     findings: tuple[Finding, ...]
     not_applicable: tuple[NotApplicable, ...]
     score: ScoreSheet | None
+    # The loader's reading notes for this input: what it did not read, and where.
+    input_notes: tuple = ()
 
     def worst(self) -> str | None:
         live = [f.severity for f in self.findings if f.waived is None]
@@ -127,4 +129,5 @@ class Result:
         return {"input": self.input, "project": self.project, "packs": list(self.packs),
                 "findings": [f.to_dict() for f in self.findings],
                 "not_applicable": [x.to_dict() for x in self.not_applicable],
-                "score": self.score.to_dict() if self.score else None}
+                "score": self.score.to_dict() if self.score else None,
+                "input_notes": [n.to_dict() for n in self.input_notes]}

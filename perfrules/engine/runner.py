@@ -211,4 +211,4 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     nas.sort(key=_sort_key)
     project = iset.project.name if iset.project else None
     return Result(iset.source, project, tuple(p.label for p in packs),
-                  tuple(f for *_, f in findings), tuple(x for *_, x in nas), sheet)
+                  tuple(f for *_, f in findings), tuple(x for *_, x in nas), sheet, iset.notes)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from ...errors import DataError, ErrorGroup, Location
 from ..categories import DEFAULT_SYNONYMS, Synonyms
 from ..indicators import NATURES, Budget, Indicator, IndicatorSet, Project, ScoreEntry, Waiver
+from ..notes import Note
 from . import fields as F
 from .fields import Bad
 
@@ -39,7 +40,7 @@ class Ctx:
         self.synonyms = synonyms
         self._where = where
         self.errors: list[DataError] = []
-        self.warnings: list[str] = []
+        self.notes: list[Note] = []
         # Unknown indicator keys → the paths that use them: one warning per key, not per row.
         self.kept_keys: dict[str, list[Path]] = {}
 
@@ -51,8 +52,9 @@ class Ctx:
     def error(self, path: Path, zh: str, en: str, hint: str | None = None) -> None:
         self.errors.append(DataError(zh, en, where=self.at(path), hint=hint))
 
-    def warn(self, path: Path, zh: str, en: str) -> None:
-        self.warnings.append(f"{self.at(path)}: 警告 {zh} ({en})")
+    def warn(self, path: Path, zh: str, en: str, kind: str = "unknown_key",
+             suggestion: str | None = None) -> None:
+        self.notes.append(Note(kind, self.at(path), zh, en, suggestion))
 
     def read(self, path: Path | None, conv: Callable, value: object, *args):
         if path is None:
@@ -137,7 +139,7 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
         scores=part.get("评分") or (), stage=part.get("阶段"), goal=part.get("绩效目标"),
         stated_total=part.get("总分"), stated_grade=part.get("等级"),
         adjustment_docs=part.get("调整文件") or (), waivers=part.get("豁免") or (),
-        source=ctx.source, warnings=ctx.warnings)
+        source=ctx.source, notes=ctx.notes)
     ctx.raise_errors()
     return result
 

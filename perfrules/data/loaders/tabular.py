@@ -258,11 +258,11 @@ def read_info(sheet: Sheet, ctx: Ctx, where: Where):
 
 
 def assemble(source: str, table: Sheet, info: Sheet | None, scores: Sheet | None,
-             synonyms: Synonyms, warnings: list[str] = ()) -> IndicatorSet:
+             synonyms: Synonyms, notes: list = ()) -> IndicatorSet:
     """The indicator set of a table with its optional 项目信息 and 评分 parts."""
     where = Where()
     ctx = Ctx(source, synonyms, where)
-    ctx.warnings.extend(warnings)
+    ctx.notes.extend(notes)
     project = budget = None
     top: dict = {}
     if info is not None:
@@ -279,7 +279,7 @@ def assemble(source: str, table: Sheet, info: Sheet | None, scores: Sheet | None
             ctx.errors.append(e)
     ctx.raise_errors()
     return IndicatorSet(indicators=indicators, project=project, budget=budget, scores=entries,
-                        source=source, warnings=ctx.warnings, **top)
+                        source=source, notes=ctx.notes, **top)
 
 
 # ------------------------------------------------------------------------ CSV

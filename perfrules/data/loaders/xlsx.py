@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
+from ..notes import Note
 from .mapping import Ctx
 from .tabular import Sheet, assemble, blank, find_header, header_text
 from . import fields as F
@@ -158,7 +159,7 @@ def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> IndicatorSet:
         raise _fail(source, "工作簿中没有指标表", "the workbook has no indicator sheet",
                     "除「项目信息」「评分」外，应有一张绩效指标表 (add a sheet with the indicators)")
     table = named(TABLE_SHEETS) or next((s for s in rest if _has_header(s)), rest[0])
-    warnings = [f"{Location(source, s.name)}: 警告 工作表未读取（每个文件只读一张指标表） "
-                f"(sheet not read: one indicator table per file)"
-                for s in rest if s is not table and any(not blank(v) for row in s.rows for v in row)]
-    return assemble(source, table, info, scores, synonyms, warnings)
+    notes = [Note("unread_sheet", Location(source, s.name), "工作表未读取（每个文件只读一张指标表）",
+                  "sheet not read: one indicator table per file")
+             for s in rest if s is not table and any(not blank(v) for row in s.rows for v in row)]
+    return assemble(source, table, info, scores, synonyms, notes)
