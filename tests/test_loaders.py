@@ -471,5 +471,6 @@ def test_numbered_rows_totals_and_headless_columns(tmp_path):
     assert [i.name for i in s.indicators] == ["线路数", "合格率"]  # row 3 holds only its 序号
     assert s.indicators[1].extra == (("E列", "见附件"),)
     text = "\n".join(map(str, s.notes))
-    assert "第2行" in text and "表头之上" in text      # a non-title row above the header
+    assert "第2行" in text and "未读取" in text and "2024-01-05" in text  # a row above the header
     assert "E列没有表头" in text and "合计" in text
+    assert s.stated_max == 8  # the 合计 row states the weights' total

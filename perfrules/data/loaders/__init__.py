@@ -24,7 +24,7 @@ from .tabular import load_csv
 from .xlsx import OLE_MAGIC, ZIP_MAGIC, load_xlsx
 from .yaml_json import load_json, load_yaml
 
-__all__ = ["EXTENSIONS", "SIDE_KINDS", "is_side_file", "load", "load_mapping"]
+__all__ = ["EXTENSIONS", "SIDE_KINDS", "is_side_file", "load", "load_all", "load_mapping"]
 
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
               ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -63,7 +63,22 @@ def _format(path: Path, data: bytes, source: str) -> str:
 
 
 def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
-    """Read one indicator set from a file; raise DataError/ErrorGroup for bad input."""
+    """Read the one indicator set of a file; raise DataError/ErrorGroup for bad input
+    (and for a workbook holding several projects: read those with :func:`load_all`)."""
+    sets = load_all(path, synonyms=synonyms)
+    if len(sets) > 1:
+        raise DataError(f"工作簿中有 {len(sets)} 个项目（每张工作表一个），请逐个检查",
+                        f"the workbook holds {len(sets)} projects (one per sheet)",
+                        where=Location(os.fspath(path)),
+                        hint="perfrules check 会逐个检查；程序中请用 load_all (use load_all)")
+    return sets[0]
+
+
+def load_all(path: str | os.PathLike, *,
+             synonyms: Synonyms = DEFAULT_SYNONYMS) -> tuple[IndicatorSet, ...]:
+    """Every indicator set in a file: a workbook may hold several projects (one per sheet).
+
+    Each set's ``source`` names the file (and the sheet when there are several)."""
     source = os.fspath(path)
     p = Path(path)
     try:
@@ -89,7 +104,10 @@ def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS) -> I
     text = fields.decode(data, source) if data.strip() else ""
     if not text:
         raise DataError("文件为空", "the file is empty", where=Location(source))
-    return (load_json if kind == "json" else load_yaml)(text, source, synonyms)
+    return ((load_json if kind == "json" else load_yaml)(text, source, synonyms),)
+
+
+
 
 
 def load_mapping(obj: Mapping, source: str, *,

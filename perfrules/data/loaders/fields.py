@@ -21,6 +21,13 @@ from ...errors import DataError, Location
 from ..categories import clean
 
 
+class Noted:
+    """A value read with a remark the user should see (a reading note, not an error)."""
+
+    def __init__(self, value: object, zh: str, en: str):
+        self.value, self.zh, self.en = value, zh, en
+
+
 class Bad(Exception):
     """A value that cannot be read as its field requires (located by the caller)."""
 
@@ -39,54 +46,133 @@ class Table:
 
     def __init__(self, entries: dict[str, tuple[str, ...]]):
         self.canon = tuple(entries)
+        self._aliases = dict(entries)
         self._by = {norm_key(a): c for c, aliases in entries.items() for a in (c, *aliases)}
         self._by.update({a: c for c, aliases in entries.items() for a in (c, *aliases)})
 
     def __contains__(self, key: object) -> bool:
         return self.lookup(key) is not None
 
+    def aliases(self, canon: str) -> tuple[str, ...]:
+        return self._aliases.get(canon, ())
+
     def lookup(self, key: object) -> str | None:
         hit = self._by.get(key) if type(key) is str else None  # keys as written are the usual case
         return hit if hit is not None else self._by.get(norm_key(key))
 
 
+# One table per part of the document. Each canonical key lists the spellings real forms
+# print (corpus LAYOUTS.md "Parser checklist"); English aliases are for YAML/JSON.
 TOP = Table({
     "项目": ("project",), "阶段": ("stage",), "预算": ("budget",),
-    "绩效目标": ("goal",), "绩效指标": ("indicators",), "评分": ("scores",),
+    "绩效目标": ("goal", "年度总体目标", "年度绩效目标"), "绩效指标": ("indicators",), "评分": ("scores",),
     # Stated results a report gives, to reconcile with computed ones.
-    "总分": ("stated_total", "total"), "等级": ("stated_grade", "grade"),
+    "总分": ("stated_total", "total", "自评总分", "自评得分"), "等级": ("stated_grade", "grade", "评价等级"),
+    "总分分值": ("stated_max", "max", "合计权重", "总分值"),
+    "陈述": ("statement", "statements"),
     "调整文件": ("adjustment_docs",),
     "豁免": ("waivers", "例外"),
 })
 WAIVER = Table({"规则": ("rule",), "指标": ("indicator", "三级指标"), "理由": ("reason", "原因")})
 PROJECT = Table({
-    "名称": ("name", "项目名称"), "主管部门": ("department", "主管单位"),
-    "类别": ("category", "categories"), "性质": ("nature", "项目性质"),
+    "名称": ("name", "项目名称", "项目支出名称", "转移支付项目名称", "转移支付(项目)名称"),
+    "主管部门": ("department", "主管单位", "主管部门及代码", "预算部门", "项目主管单位", "地方主管部门"),
+    "实施单位": ("implementing_unit", "unit", "实施单位(盖章)", "项目实施单位", "资金使用单位",
+             "实施(主管)单位"),
+    "类别": ("category", "categories", "项目类别"), "性质": ("nature", "项目性质"),
     "年度": ("year",),
 })
 BUDGET = Table({
-    "年初预算": ("initial",), "调整": ("adjustments", "adjustment"),
-    "上年结转": ("carryover",), "年度预算": ("annual",),
-    "支出": ("spent", "expenditure"), "执行率": ("execution_rate",),
+    # 单位: the unit of the amounts written as bare numbers (元, 万元, 亿元); default 万元.
+    "单位": ("unit", "金额单位"),
+    "年初预算": ("initial", "年初预算数"), "调整": ("adjustments", "adjustment"),
+    "上年结转": ("carryover", "上年结转资金"),
+    "年度预算": ("annual", "全年预算数", "全年预算数(A)", "调整后预算数", "全年(调整)预算数", "预算数",
+             "预算数(A)", "全年预算"),
+    "支出": ("spent", "expenditure", "全年执行数", "全年执行数(B)", "全年执行", "预算执行数", "执行数",
+           "执行数(B)"),
+    "执行率": ("execution_rate", "执行率(B/A)", "预算执行率", "执行率(%)", "预算执行进度(%)",
+            "预算执行率(B/A×100%)"),
+    "执行率分值": ("rate_weight", "执行率权重"), "执行率得分": ("rate_score", "执行率得分(分)"),
+    "明细": ("sources", "资金来源明细"),
     "支出合计": ("spent_total",), "支出明细": ("spent_parts",),
     "执行进度": ("progress",), "执行进度合计": ("progress_total",), "通报次数": ("progress_count",),
 })
-INDICATOR = Table({
-    "一级指标": ("level1",), "二级指标": ("level2",),
-    "三级指标": ("name", "level3", "指标名称"),
-    "指标值": ("target", "年度指标值", "预期值", "预期指标值", "标准"),
-    "实际完成值": ("actual", "指标完成情况", "完成情况", "实际完成指标值", "全年实际值"),
-    # The seeds write the explanation of a value as 指标解释 where others say 计算方法.
-    "计算方法": ("method", "指标解释", "计算公式"),
-    "赋值依据": ("basis",), "佐证材料": ("evidence",),
-    "分值": ("weight",), "得分": ("score",),
+# One row of the fund block (预算.明细): its amounts under the block's own column names.
+FUND = Table({
+    "来源": ("source", "name", "资金来源"),
+    "年初预算": ("initial", "年初预算数"),
+    "年度预算": ("annual", "全年预算数", "全年预算数(A)", "调整后预算数", "全年(调整)预算数", "预算数",
+             "预算数(A)"),
+    "支出": ("spent", "全年执行数", "全年执行数(B)", "全年执行", "预算执行数", "执行数", "执行数(B)"),
+    "执行率": ("execution_rate", "执行率(B/A)", "预算执行率", "执行率(%)"),
 })
+# 绩效目标 as the form's two halves.
+GOAL = Table({
+    "预期目标": ("expected", "年初设定目标", "项目年度目标", "年度预期目标", "年度目标", "全年(调整)绩效目标"),
+    "实际完成情况": ("achieved", "actual", "年度总体目标完成情况综述", "年度目标完成情况", "具体完成情况",
+               "全年目标实际完成情况", "目标完成情况"),
+})
+INDICATOR = Table({
+    "一级指标": ("level1", "评价指标"), "二级指标": ("level2", "评价内容"),
+    "三级指标": ("name", "level3", "指标名称", "指标名称(三级指标)"),
+    "指标值": ("target", "年度指标值", "预期值", "预期指标值", "标准", "年初指标值", "年初目标值",
+            "指标值及单位", "目标值", "当年预期实现值", "年度指标值(A)"),
+    # A split target: the comparison sign (or 定量/定性) and the unit in cells of their own.
+    "指标性质": ("sign", "符号", "指标方向"),
+    "度量单位": ("unit", "计量单位", "单位", "单位(文字描述)"),
+    "实际完成值": ("actual", "指标完成情况", "完成情况", "实际完成指标值", "全年实际值", "完成值",
+              "全年完成值", "年终完成值", "单项指标实际完成值", "全年实际值(B)"),
+    # The seeds write the explanation of a value as 指标解释 where others say 计算方法.
+    "计算方法": ("method", "指标解释", "计算公式", "指标说明"),
+    "赋值依据": ("basis",), "佐证材料": ("evidence",),
+    "分值": ("weight", "权重", "指标权重", "指标权重(分)", "指标分值", "权重占比", "权重占比(%)"),
+    "得分": ("score", "自评分", "指标得分", "指标得分(分)", "单项指标得分", "自评得分"),
+    "偏差原因": ("deviation", "偏差原因分析及改进措施", "未完成原因分析", "未完成原因及拟采取的改进措施",
+             "未完成原因及改进措施", "偏差原因分析", "原因分析"),
+})
+# Aliases that some forms use for a column of their own beside the canonical one (seed 002
+# 完成情况 is the actual; Hebei prints 实际完成值 AND 完成情况 "完成"). When the canonical
+# key is also given, such an alias is kept as an extra column, not a conflict.
+SOFT_ALIASES = frozenset({"完成情况", "指标完成情况", "单位", "标准", "权重占比", "权重占比(%)",
+                          "预算数", "执行数"})
+# Headings real forms print that perfrules keeps as written but does not interpret: a
+# reading note says so (not an "unknown key": nothing here is a typo).
+KEPT = frozenset({
+    # indicator columns
+    "绩效标准", "得分系数", "得分系数(%)", "是否核心指标", "单项指标折算得分", "单项指标完成情况",
+    "完成情况", "调整指标值", "指标类型", "备注", "得分计算方法", "评价标准", "评价标准及依据", "复核分",
+    "指标方向性", "指标性质",
+    # project header cells
+    "项目来源", "项目期", "实施期", "项目支出实施期", "资金类别", "是否为专项资金", "类型", "项目类型",
+    "项目负责人", "项目负责人及电话", "财政处室", "部门联系人", "联系电话", "填报日期", "项目属性",
+    "项目编码", "单位名称", "填报单位", "中央主管部门", "项目实施内容及过程概述",
+    # budget and goal blocks
+    "到位数", "资金到位情况", "原因", "实施期绩效目标", "年初绩效目标", "总体完成率", "总体完成率(%)",
+})
+
+
 SCORE = Table({
     "路径": ("path",), "分值": ("weight",), "得分": ("score", "评价得分"),
     "评价情况": ("comment", "评价意见"), "扣分": ("deductions",),
     # An evaluator's sheet (seed 002 附件) names items by level instead of a path.
     "一级指标": ("level1",), "二级指标": ("level2",), "三级指标": ("level3",),
 })
+
+
+def suggest(key: object, table: Table) -> str | None:
+    """The canonical key a mistyped key most likely means (指标值值 → 指标值), or None."""
+    import difflib
+    k = norm_key(key)
+    if not k:
+        return None
+    spellings = {norm_key(a): c for c in table.canon for a in (c, *table.aliases(c))}
+    hits = difflib.get_close_matches(k, list(spellings), n=1, cutoff=0.6)
+    if not hits and len(k) > 2:
+        # 指标值值, 三级指标名: a known key with a stray character or two around it.
+        hits = [s for s in sorted(spellings, key=len, reverse=True) if len(s) >= 2 and s in k][:1]
+    return spellings[hits[0]] if hits else None
+
 
 STAGE_ALIASES = {
     "申报": ("declare", "declared", "declaration", "目标申报", "绩效目标申报"),
@@ -180,6 +266,11 @@ def _finite(d: Decimal, raw: object) -> Decimal:
     return d
 
 
+# Blank markers: a form prints these in a cell that has no value (the 分值 of a fund
+# sub-row, an unused amount). Read as blank wherever a number is expected.
+DASHES = frozenset({"/", "-", "--", "—", "——", "－", "–", "／"})
+
+
 def _numeric(v: object) -> Decimal | str | None:
     """A Decimal for numbers, the normalised string for text, None for blanks."""
     if v is None:
@@ -192,7 +283,7 @@ def _numeric(v: object) -> Decimal | str | None:
         return _finite(Decimal(v), v)
     s = unicodedata.normalize("NFKC", v).replace("−", "-")
     s = re.sub(r"[\s,]", "", s)
-    return s or None
+    return None if not s or s in DASHES or v.strip() in DASHES else s
 
 
 def _parse(s: str, raw: object, hint: str) -> Decimal:
@@ -218,18 +309,29 @@ def _trim(d: Decimal) -> Decimal:
 _UNITS = (("亿元", 4), ("万元", 0), ("元", -4), ("亿", 4), ("万", 0))
 
 
-def amount(v: object) -> Decimal | None:
-    """An amount in 万元: a number, or text with a unit (428.54万元, 4285400元, 1.2亿元)."""
+def unit_shift(unit: object) -> int:
+    """The power of ten from a money unit to 万元 (元 → -4); raises Bad for another unit."""
+    u = clean(unicodedata.normalize("NFKC", str(unit))).strip("()")
+    for name, shift in _UNITS:
+        if u == name:
+            return shift
+    raise Bad(f"未知的金额单位「{unit}」", f"unknown money unit {unit!r}", "应为 元、万元 或 亿元")
+
+
+def amount(v: object, shift: int = 0) -> Decimal | None:
+    """An amount in 万元: a number, or text with a unit (428.54万元, 4285400元, 1.2亿元).
+    ``shift`` converts a bare number written in another unit (预算.单位 元: -4)."""
     s = _numeric(v)
     if not isinstance(s, str):
-        return s
-    for unit, shift in _UNITS:
+        return s if s is None or not shift else _trim(s.scaleb(shift))
+    for unit, own in _UNITS:  # a unit written in the cell wins over the block's unit
         if s.endswith(unit):
             d = _parse(s[: -len(unit)], v, "金额应为数字，可带单位元/万元/亿元 "
                        "(an amount: a number in 万元 or with a unit 元/万元/亿元)")
-            return _trim(d.scaleb(shift)) if shift else d
-    return _parse(s, v, "金额应为数字，可带单位元/万元/亿元 "
-                  "(an amount: a number in 万元 or with a unit 元/万元/亿元)")
+            return _trim(d.scaleb(own)) if own else d
+    d = _parse(s, v, "金额应为数字，可带单位元/万元/亿元 "
+               "(an amount: a number in 万元 or with a unit 元/万元/亿元)")
+    return _trim(d.scaleb(shift)) if shift else d
 
 
 # 调整 written in one cell: "-30.01、-626.68" or "-30.01, -626.68". A bare comma is a
@@ -237,12 +339,12 @@ def amount(v: object) -> Decimal | None:
 AMOUNT_SPLIT = r"[、；;，\n]|,(?=\s|[-+])"
 
 
-def amounts(v: object) -> tuple[Decimal, ...]:
+def amounts(v: object, shift: int = 0) -> tuple[Decimal, ...]:
     items = v if isinstance(v, (list, tuple)) else [v]
     out: list[Decimal] = []
     for item in items:
         parts = re.split(AMOUNT_SPLIT, item) if isinstance(item, str) else [item]
-        out.extend(d for d in (amount(p) for p in parts) if d is not None)
+        out.extend(d for d in (amount(p, shift) for p in parts) if d is not None)
     return tuple(out)
 
 
@@ -282,13 +384,19 @@ def _fraction(v: object, hint: str) -> tuple[Decimal | None, bool]:
     return s, False
 
 
-def rate(v: object) -> Decimal | None:
-    """执行率 as a fraction: "84.40%" → 0.8440; a bare number is already a fraction."""
+def rate(v: object) -> Decimal | Noted | None:
+    """执行率 as a fraction: "84.40%" → 0.8440; a bare number up to 1 is already a fraction.
+
+    A bare number above 2 can only be a percentage (a form's 执行率(%) column prints
+    "100.00"): read so, with a note. Between 1 and 2 (1.5: 150% or 1.5%?) it is refused."""
     hint = "写作百分数如 84.40% 或小数如 0.844 (write 84.40% or 0.844)"
     s, written_percent = _fraction(v, hint)
-    if s is not None and not written_percent and abs(s) > 2:  # 84.4 meant as 84.4%? Refuse to guess.
-        raise Bad(f"执行率「{v}」不明确", f"execution rate '{v}' is ambiguous", hint)
-    return s
+    if s is None or written_percent or abs(s) <= 1:
+        return s
+    if 2 < abs(s) <= 1000:
+        return Noted(s.scaleb(-2), f"执行率「{v}」未写 %，按 {v}% 读取",
+                     f"execution rate {v!r} has no %, read as {v}%")
+    raise Bad(f"执行率「{v}」不明确", f"execution rate '{v}' is ambiguous", hint)
 
 
 def percent(v: object) -> Decimal | None:
@@ -300,6 +408,14 @@ def rates(v: object) -> tuple[Decimal, ...]:
     """A list of percentages (periodic progress), each written "104.4%" or as a fraction."""
     items = v if isinstance(v, (list, tuple)) else [v]
     return tuple(r for r in (percent(x) for x in items) if r is not None)
+
+
+_PROMPT = re.compile(r"[（(]\s*\d+\s*字以内\s*[）)]\s*[。.]?$")
+
+
+def is_prompt(t: str | None) -> bool:
+    """A template's instruction left in a cell: "…说明完成情况(100字以内)" (Sichuan 0013zp)."""
+    return bool(t) and _PROMPT.search(t) is not None
 
 
 def count(v: object) -> int | None:

@@ -23,10 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
-from ..notes import Note
-from .mapping import Ctx
-from .tabular import Sheet, assemble, blank, find_header, header_text
-from . import fields as F
+from .sheet import Sheet, header_text
+from .tabular import assemble
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also an encrypted .xlsx
@@ -34,7 +32,6 @@ _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 MAX_UNCOMPRESSED = 256 * 2**20  # a zip bomb is refused before openpyxl inflates it
 INFO_SHEETS = {"项目信息", "project"}
 SCORE_SHEETS = {"评分", "评分表", "scores"}
-TABLE_SHEETS = {"绩效指标", "指标", "indicators"}
 
 
 def _fail(source: str, zh: str, en: str, hint: str | None = None) -> DataError:
@@ -102,6 +99,26 @@ def _value(cell) -> object:
     return str(v)  # a timedelta or an object openpyxl could not resolve: keep its text
 
 
+def _formulas(data: bytes, ws_names: list[str], cached: dict) -> dict[str, frozenset]:
+    """Cells holding a formula with no cached value (a file written by a program, never
+    opened in Excel): openpyxl's value-only view shows them as blank."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")):
+            return {}
+    import openpyxl
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False,
+                                    keep_vba=False, keep_links=False)
+    out = {}
+    for ws in wb.worksheets:
+        values = cached.get(ws.title, {})
+        out[ws.title] = frozenset(
+            (r - 1, c - 1) for (r, c), cell in ws._cells.items()
+            if isinstance(cell.value, str) and cell.value.startswith("=") and values.get((r, c)) is None)
+    return out
+
+
 def read_workbook(data: bytes, source: str) -> list[Sheet]:
     import openpyxl  # here, not at the top: checking a YAML file should not load it
     check(data, source)
@@ -114,13 +131,24 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
         # zlib, TypeError ...) on a damaged part; each means the same to the user.
         raise _fail(source, "XLSX 文件已损坏或无法读取",
                     f"the XLSX file is damaged or cannot be read ({type(e).__name__})") from None
-    sheets = []
+    grids = []
+    cached = {}
     for ws in wb.worksheets:
         # ws._cells holds only the cells the file defines; iter_rows would create every
         # cell of the used rectangle, which formatting alone can stretch to a million rows.
         cells = {k: c for k, c in ws._cells.items() if c.value is not None}
+        cached[ws.title] = {k: c.value for k, c in cells.items()}
+        grids.append((ws, cells))
+    try:
+        formulas = _formulas(data, [ws.title for ws, _ in grids], cached)
+    except Exception:  # noqa: BLE001 - the values were read; a second look that fails adds nothing
+        formulas = {}
+    sheets = []
+    for ws, cells in grids:
         height = max((r for r, _ in cells), default=0)
         width = max((c for _, c in cells), default=0)
+        for r, c in formulas.get(ws.title, ()):
+            height, width = max(height, r + 1), max(width, c + 1)
         rows: list[list[object]] = [[None] * width for _ in range(height)]
         for (r, c), cell in cells.items():
             rows[r - 1][c - 1] = _value(cell)
@@ -130,24 +158,13 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
                 for c in range(rng.min_col, min(rng.max_col, width) + 1):
                     if (r, c) != (rng.min_row, rng.min_col):
                         covered[(r - 1, c - 1)] = (rng.min_row - 1, rng.min_col - 1)
-        sheets.append(Sheet(source, ws.title, rows, covered))
+        sheets.append(Sheet(source, ws.title, rows, covered, formulas.get(ws.title, frozenset())))
     return sheets
 
 
-def _has_header(sheet: Sheet) -> bool:
-    try:
-        find_header(sheet, F.INDICATOR, {"三级指标", "指标值"}, Ctx(sheet.file))
-        return True
-    except DataError:
-        return False
-
-
-def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> IndicatorSet:
-    """One workbook: the indicator sheet, plus the optional 项目信息 and 评分 sheets.
-
-    The indicator sheet is the one named 绩效指标 (or 指标), else the first other sheet
-    with an indicator header. Other sheets with content are reported, not read.
-    """
+def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> tuple[IndicatorSet, ...]:
+    """Every project of a workbook: each sheet holding a form, plus the optional 项目信息
+    and 评分 sheets (joined to the form when the workbook holds one)."""
     sheets = read_workbook(data, source)
 
     def named(names: set[str]) -> Sheet | None:
@@ -158,8 +175,4 @@ def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> IndicatorSet:
     if not rest:
         raise _fail(source, "工作簿中没有指标表", "the workbook has no indicator sheet",
                     "除「项目信息」「评分」外，应有一张绩效指标表 (add a sheet with the indicators)")
-    table = named(TABLE_SHEETS) or next((s for s in rest if _has_header(s)), rest[0])
-    notes = [Note("unread_sheet", Location(source, s.name), "工作表未读取（每个文件只读一张指标表）",
-                  "sheet not read: one indicator table per file")
-             for s in rest if s is not table and any(not blank(v) for row in s.rows for v in row)]
-    return assemble(source, table, info, scores, synonyms, notes)
+    return assemble(source, rest, info, scores, synonyms)

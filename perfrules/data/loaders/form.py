@@ -1,0 +1,577 @@
+"""A whole printed form on one sheet → the canonical document, and where each part was.
+
+Real forms (the corpus' LAYOUTS.md) print, top to bottom: a title (stage and year), a
+header block of label/value cells, a money block (amounts by fund source under column
+headings), a goal block, the indicator grid, a bottom 总分/合计 row, closing text
+(评价结论, 存在问题, 改进措施) and a footer. Layouts differ in order, names and merges,
+so each part is found by its labels anywhere in the sheet:
+
+- **Indicator grid.** The header row is the row anywhere in the sheet naming the most
+  indicator columns, among rows that name 三级指标/指标名称 or a target column. A row
+  above it supplies names for the cells it leaves blank (a two-row header such as
+  ``绩效指标 | 年度指标值`` over ``一级指标 … | 指标性质 | 指标值 | 度量单位``), and a row
+  below it that names two or more columns is a sub-header (``符号 | 单位`` under
+  ``预期指标值``). Two columns for one field (指标分值 and 权重占比): the one holding data
+  is read, the other kept. The grid ends at a 总分/合计 row, read as the stated total
+  (分值 column: the weight total, 得分 column: the score, a grade word: the grade).
+- **Money block.** A row with two or more money headings (年初预算数, 全年预算数,
+  全年执行数, 分值, 执行率, 得分 …) heads it; each row below with a fund label is a
+  source (年度资金总额/总额 is the budget itself). The unit comes from the block's label
+  ("项目资金(万元)") or a "单位：万元" line; dashes are blanks.
+- **Goal block.** Headings 预期目标 | 实际完成情况 (and their variants) with the texts in
+  the rows below them; or a label with its text beside it.
+- **Everything else** is label/value cells: a label known to the model (项目名称,
+  主管部门, 实施单位, 自评总分 …) takes the next filled cell to its right.
+
+Every filled cell is used, a template prompt or blank marker, or reported as a reading
+note with its cell: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from ...errors import DataError, Location
+from . import fields as F
+from .sheet import Sheet, blank, header_text, letter
+
+Path = tuple
+
+# Block labels: cells that name a block and carry no datum themselves.
+BLOCK_LABELS = {
+    "绩效指标", "年度绩效指标", "本年度绩效指标", "绩", "一级", "年度", "年度总体目标", "年度总体目标完成情况",
+    "项目资金", "资金情况", "资金投入情况", "项目资金(万元)", "资金情况(万元)", "预算执行情况",
+    "部门预算执行情况", "当年绩效目标", "项目基本情况", "基本情况", "目标完成情况", "年度绩效指标完成情况",
+    "年度绩效目标完成情况", "市级预算执行情况", "年度预算数",
+}
+_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．])")  # 一、基本情况 / 1.项目年度目标完成情况
+TOTAL_LABELS = {"总分", "合计", "总计", "总得分", "合计得分"}
+FUND_TOTALS = {"年度资金总额", "总额", "合计", "年度总金额", "资金总额", "总计"}
+STATEMENT_LABELS = {"评价结论", "存在问题", "改进措施", "其他需要说明事项", "存在问题及原因",
+                    "下一步改进措施", "主要经验及做法", "问题及改进措施", "存在问题和改进措施"}
+FOOTER_LABELS = {"项目负责人", "财务负责人", "填表人", "联系电话", "填报日期", "单位负责人签字",
+                 "单位负责人", "财政部门审核意见", "主管部门审核意见", "审核人", "制表人"}
+GRADES = {"优", "良", "中", "低", "差", "优秀", "良好", "合格", "不合格", "一般", "较差"}
+MONEY = F.Table({
+    "年初预算": ("年初预算数",),
+    "年度预算": ("全年预算数", "全年预算数(A)", "调整后预算数", "全年(调整)预算数", "预算数", "预算数(A)",
+             "全年预算"),
+    "支出": ("全年执行数", "全年执行数(B)", "全年执行", "预算执行数", "执行数", "执行数(B)", "实际支付数"),
+    "执行率": ("执行率(B/A)", "预算执行率", "执行率(%)", "预算执行率(B/A×100%)"),
+    "执行率分值": ("分值", "权重", "执行率权重", "分值(10分)"),
+    "执行率得分": ("得分", "执行率得分(分)"),
+    "原因": ("原因说明",),
+})
+_MONEY_CORE = {"年初预算", "年度预算", "支出"}
+_UNIT = re.compile(r"(?:单位|金额单位)?\s*[（(:：]?\s*(亿元|万元|元)\s*[）)]?")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _label(v: object) -> str:
+    """A cell's text as a label: spaces, a trailing colon and a leading section number dropped."""
+    t = header_text(v).rstrip(":：")
+    return _SECTION.sub("", t)
+
+
+def _bare(t: str) -> str:
+    """A heading without its trailing unit: 总体完成率(%) → 总体完成率, 自评总分(分) → 自评总分."""
+    return re.sub(r"\([^()]*\)$", "", t)
+
+
+@attrs.define
+class Found:
+    """What the reader took from a sheet: the document, where each path was, what it noticed."""
+
+    doc: dict = attrs.Factory(dict)
+    cells: dict = attrs.Factory(dict)   # path → Location
+    notes: list = attrs.Factory(list)   # (kind, Location, zh, en)
+    used: set = attrs.Factory(set)      # (row, col) of cells read
+    inferred: set = attrs.Factory(set)  # paths guessed from the title: stated values win
+
+
+class FormReader:
+    """Reads one sheet holding one project's form (see the module docstring)."""
+
+    def __init__(self, sheet: Sheet):
+        self.s = sheet
+        self.f = Found()
+
+    # ---- small helpers ---------------------------------------------------------------
+
+    def text(self, r: int, c: int) -> str:
+        return header_text(self.s.cell(r, c))
+
+    def raw(self, r: int, c: int) -> object:
+        v = self.s.cell(r, c)
+        return None if blank(v) else v
+
+    def width(self, r: int) -> int:
+        return len(self.s.rows[r]) if r < len(self.s.rows) else 0
+
+    def own(self, r: int, c: int) -> bool:
+        """Whether (r, c) is a cell of its own (not covered by a merge from elsewhere)."""
+        return (r, c) not in self.s.covered
+
+    def loc(self, r: int, c: int | None = None, label: str | None = None) -> Location:
+        col = None if c is None else f"{letter(c)}" + (f" {label}" if label else "")
+        return self.s.at(r, col)
+
+    def put(self, path: Path, value: object, r: int, c: int, label: str | None = None) -> None:
+        """Set a document path from cell (r, c); a path set twice keeps the first, noted."""
+        d = self.f.doc
+        for k in path[:-1]:
+            d = d.setdefault(k, {})
+        if path[-1] in d and d[path[-1]] is not None and value is not None and d[path[-1]] != value:
+            self.note("unread_cell", r, c, f"「{path[-1]}」已在前面读取，此处的「{value}」未读取",
+                      f"{path[-1]!r} was already read above; {value!r} here is not read")
+            return
+        if path[-1] not in d or d[path[-1]] is None:
+            d[path[-1]] = value
+            self.f.cells[path] = self.loc(r, c, label)
+        self.f.used.add((r, c))
+
+    def note(self, kind: str, r: int | None, c: int | None, zh: str, en: str) -> None:
+        self.f.notes.append((kind, self.loc(r, c) if r is not None else self.s.at(), zh, en))
+
+    # ---- the whole sheet ---------------------------------------------------------------
+
+    def read(self, grid: "Grid") -> Found:
+        for r, c in sorted(self.s.formulas):
+            self.f.used.add((r, c))
+            self.note("formula", r, c, "公式单元格没有计算结果：请在 Excel/WPS 中打开并保存后重试",
+                      "a formula cell without a computed value: open and save the file in Excel/WPS, "
+                      "then try again")
+        end = grid.read(self)
+        self.title(0, grid.top)
+        self.money(0, grid.top)
+        self.labels(0, grid.top)
+        self.after(end)
+        self.unread()
+        if set(self.f.doc.get("预算", {})) == {"单位"}:
+            del self.f.doc["预算"]  # a unit line alone states no budget
+        self.f.doc = ordered(self.f.doc)
+        return self.f
+
+    def title(self, start: int, stop: int) -> None:
+        """Title rows (one distinct text): the stage and year they name, the money unit."""
+        for r in range(start, stop):
+            cells = [(c, self.text(r, c)) for c in range(self.width(r)) if self.own(r, c) and self.text(r, c)]
+            for c, t in cells:
+                if _UNIT.fullmatch(t) or re.fullmatch(r"(?:金额)?单位[:：]?(亿元|万元|元)", t):
+                    self.put(("预算", "单位"), _UNIT.search(t).group(1), r, c)
+                    continue
+                if len(cells) > 2 or not re.search(r"(表|年度|\(\d{4}年度?\))$", t):
+                    continue
+                stage = ("自评" if "自评" in t else "申报" if ("申报" in t or "目标表" in t) else
+                         "评价" if "评价" in t else None)
+                year = _YEAR.search(t)
+                if stage is None and year is None:
+                    continue
+                if stage:
+                    self.put(("阶段",), stage, r, c)
+                    self.f.inferred.add(("阶段",))
+                if year:
+                    self.put(("项目", "年度"), int(year.group(1)), r, c)
+                    self.f.inferred.add(("项目", "年度"))
+                self.f.used.add((r, c))
+
+    # ---- money block -------------------------------------------------------------------
+
+    def money(self, start: int, stop: int) -> None:
+        r = start
+        while r < stop:
+            heads = {c: MONEY.lookup(_bare(_label(self.s.cell(r, c)))) or MONEY.lookup(_label(self.s.cell(r, c)))
+                     for c in range(self.width(r)) if self.own(r, c)}
+            heads = {c: k for c, k in heads.items() if k}
+            if len(heads) >= 2 and set(heads.values()) & _MONEY_CORE:
+                r = self.money_rows(r, heads, stop)
+            else:
+                r += 1
+
+    def money_rows(self, h: int, heads: dict[int, str], stop: int) -> int:
+        first = min(heads)
+        for c in range(self.width(h)):
+            t = self.text(h, c)
+            if c in heads:
+                self.f.used.add((h, c))
+                if "%" in t:
+                    heads[c] = heads[c]  # the rate column's values may omit %
+            elif t:
+                self._unit_label(h, c, t)
+        percent = {c for c in heads if "%" in self.text(h, c)}
+        r = h + 1
+        n = 0
+        while r < stop:
+            label_c = next((c for c in range(first) if self.own(r, c) and self.text(r, c)
+                            and _label(self.s.cell(r, c)) not in BLOCK_LABELS and not self._unit_label(r, c, self.text(r, c), probe=True)), None)
+            if label_c is None:
+                break
+            name = F.text(self.s.cell(r, label_c)).rstrip(":：")
+            if name.replace(" ", "").rstrip(":：") in FUND_TOTALS:
+                base: Path = ("预算",)
+            else:
+                base = ("预算", "明细", n)
+                n += 1
+                self.put(base + ("来源",), name, r, label_c)
+            self.f.used.add((r, label_c))
+            for c, key in heads.items():
+                v = self.raw(r, c)
+                if v is None or (isinstance(v, str) and v.strip() in F.DASHES):
+                    self.f.used.add((r, c))
+                    continue
+                if key in ("执行率分值", "执行率得分", "原因") and base != ("预算",):
+                    key = {"执行率分值": "分值", "执行率得分": "得分"}.get(key, key)
+                if key == "执行率" and c in percent and isinstance(v, (str, int)) or (
+                        key == "执行率" and c in percent and not isinstance(v, str)):
+                    v = f"{v}%" if not str(v).strip().endswith("%") else v
+                self.put(base + (key,), v, r, c, self.text(h, c))
+            r += 1
+        return r
+
+    def _unit_label(self, r: int, c: int, t: str, probe: bool = False) -> bool:
+        """A block label carrying the money unit: 项目资金(万元), 年度预算数(万元)."""
+        m = re.search(r"[(（](亿元|万元|元)[)）]", t)
+        if m and _bare(_label(t)) in BLOCK_LABELS | {"项目资金", "资金情况", "年度预算数"}:
+            if not probe:
+                self.put(("预算", "单位"), m.group(1), r, c)
+            return True
+        return _label(t) in BLOCK_LABELS
+
+    # ---- label/value cells -------------------------------------------------------------
+
+    @staticmethod
+    def path_of(label: str) -> Path | None:
+        """Where a header-block label's value goes in the document."""
+        for t in (label, _bare(label)):
+            if F.PROJECT.lookup(t):
+                return ("项目", F.PROJECT.lookup(t))
+            if F.GOAL.lookup(t):
+                return ("绩效目标", F.GOAL.lookup(t))
+            top = F.TOP.lookup(t)
+            if top in ("总分", "等级", "总分分值", "阶段"):
+                return (top,)
+            if F.BUDGET.lookup(t) and F.BUDGET.lookup(t) not in ("明细",):
+                return ("预算", F.BUDGET.lookup(t))
+            if t in STATEMENT_LABELS:
+                return ("陈述", t)
+            if t in F.KEPT:
+                where = {"到位数": "预算", "资金到位情况": "预算", "原因": "预算", "实施期绩效目标": "绩效目标",
+                         "年初绩效目标": "绩效目标", "总体完成率": "绩效目标"}.get(t, "项目")
+                return (where, t)
+        return None
+
+    def labels(self, start: int, stop: int) -> None:
+        r = start
+        while r < stop:
+            r = self.label_row(r, stop)
+
+    def label_row(self, r: int, stop: int) -> int:
+        cells = [(c, _label(self.s.cell(r, c))) for c in range(self.width(r))
+                 if self.own(r, c) and (r, c) not in self.f.used and not blank(self.s.cell(r, c))]
+        cells = [(c, t) for c, t in cells if not (t in BLOCK_LABELS and not self.path_of(t))]
+        if not cells:
+            return r + 1
+        # "项目名称：xxx" in one cell.
+        labelled = [(c, t, self.path_of(t)) for c, t in cells]
+        heads = [(c, t, p) for c, t, p in labelled if p is not None]
+        if len(heads) >= 2 and all(p is not None for _, _, p in labelled):
+            # Headings with their texts in the rows below (预期目标 | 实际完成情况).
+            return self.heading_rows(r, heads, stop)
+        k = 0
+        while k < len(labelled):
+            c, t, p = labelled[k]
+            if p is None:
+                joined = re.match(r"^([^:：]{2,12})[:：]\s*(.+)$", header_text(self.s.cell(r, c)))
+                if joined and self.path_of(_label(joined.group(1))):
+                    self.put(self.path_of(_label(joined.group(1))), F.text(self.s.cell(r, c)).split(
+                        "：" if "：" in str(self.s.cell(r, c)) else ":", 1)[1].strip(), r, c)
+                k += 1
+                continue
+            self.f.used.add((r, c))
+            nxt = labelled[k + 1] if k + 1 < len(labelled) else None
+            if nxt is not None and nxt[2] is None:
+                self.put(p, self.raw(r, nxt[0]), r, nxt[0], t)
+                k += 2
+            else:
+                # A label with nothing beside it: a blank field as printed (or the text below).
+                below = self.raw(r + 1, c) if r + 1 < stop and not self._row_has_label(r + 1) else None
+                if below is not None and p[0] in ("绩效目标", "陈述"):
+                    self.put(p, below, r + 1, c, t)
+                else:
+                    self.put(p, None, r, c, t)
+                k += 1
+        return r + 1
+
+    def _row_has_label(self, r: int) -> bool:
+        return any(self.path_of(_label(self.s.cell(r, c))) for c in range(self.width(r))
+                   if self.own(r, c) and not blank(self.s.cell(r, c)))
+
+    def heading_rows(self, h: int, heads: list, stop: int) -> int:
+        for c, _, _ in heads:
+            self.f.used.add((h, c))
+        texts: dict[int, list] = {c: [] for c, _, _ in heads}
+        first: dict[int, int] = {}
+        r = h + 1
+        while r < stop and not self._row_has_label(r):
+            filled = [c for c in range(self.width(r)) if self.own(r, c) and not blank(self.s.cell(r, c))
+                      and (r, c) not in self.f.used]
+            if not filled:
+                r += 1
+                continue
+            for c in filled:
+                col = max((hc for hc in texts if hc <= c), default=None)
+                if col is None:
+                    continue
+                texts[col].append(self.raw(r, c))
+                first.setdefault(col, r)
+                self.f.used.add((r, c))
+            r += 1
+        for c, t, p in heads:
+            vals = texts[c]
+            value = None if not vals else vals[0] if len(vals) == 1 else [F.text(v) for v in vals]
+            self.put(p, value, first.get(c, h), c, t)
+        return r
+
+    # ---- below the grid ------------------------------------------------------------------
+
+    def after(self, start: int) -> None:
+        r = start
+        while r < len(self.s.rows):
+            r = self.label_row(r, len(self.s.rows))
+
+    def unread(self) -> None:
+        """Every filled cell not read is a note, one per row."""
+        for r, row in enumerate(self.s.rows):
+            left = [c for c, v in enumerate(row) if not blank(v) and (r, c) not in self.f.used
+                    and self.own(r, c)]
+            left = [c for c in left if _label(row[c]) not in BLOCK_LABELS | FOOTER_LABELS
+                    and _bare(_label(row[c])) not in BLOCK_LABELS]
+            if not left:
+                continue
+            shown = "、".join(f"{letter(c)}「{str(row[c]).strip()[:20]}」" for c in left[:4])
+            more = f" 等 {len(left)} 格" if len(left) > 4 else ""
+            self.note("unread_row", r, left[0], f"未读取的内容：{shown}{more}",
+                      f"{len(left)} cell(s) not read")
+
+
+def _col_key(t: str) -> str | None:
+    key = F.INDICATOR.lookup(t) or F.INDICATOR.lookup(_bare(t))
+    if key is None and _bare(t).endswith(("完成情况", "完成值", "实际值")) and "单项指标完成情况" != _bare(t):
+        key = "实际完成值"  # 截止2023年12月31日完成情况 (seed 002)
+    return key
+
+
+@attrs.define
+class Grid:
+    """The indicator grid of a sheet: its header rows and columns."""
+
+    sheet: Sheet
+    top: int            # first header row
+    header: int         # the main header row
+    first: int          # first data row
+    columns: dict       # column → canonical key or heading text (kept as another key)
+    labels: dict        # column → heading as printed
+    ignored: frozenset = frozenset()  # 序号 columns: a printed row number carries no data
+
+    @classmethod
+    def find(cls, sheet: Sheet) -> "Grid | None":
+        best, best_n = None, 1
+        for r in range(len(sheet.rows)):
+            found = {_col_key(header_text(sheet.cell(r, c, merged=True))) for c in range(len(sheet.rows[r]))}
+            found.discard(None)
+            if found & {"三级指标", "指标值"} and len(found) > best_n:
+                best, best_n = r, len(found)
+        if best is None:
+            return None
+        return cls._columns(sheet, best)
+
+    @classmethod
+    def _columns(cls, sheet: Sheet, h: int) -> "Grid":
+        width = max(len(sheet.rows[r]) for r in range(max(h - 1, 0), min(h + 2, len(sheet.rows))))
+        below = h + 1 < len(sheet.rows) and sum(
+            1 for c in range(width) if (h + 1, c) not in sheet.covered
+            and (_col_key(header_text(sheet.cell(h + 1, c))) or _bare(header_text(sheet.cell(h + 1, c))) in F.KEPT)
+        ) >= 2
+        rows = ([h + 1] if below else []) + [h] + ([h - 1] if h > 0 else [])
+        columns: dict[int, str] = {}
+        labels: dict[int, str] = {}
+        ignored = set()
+        top = h
+        for c in range(width):
+            name = None
+            for r in rows:  # the lowest own heading first, then the parent's
+                t = header_text(sheet.cell(r, c)) if (r, c) not in sheet.covered else ""
+                if t and (r != h - 1 or _col_key(t)):
+                    name = t
+                    top = min(top, r)
+                    break
+            if name is None:
+                for r in rows:
+                    t = header_text(sheet.cell(r, c, merged=True))
+                    if t and (r != h - 1 or _col_key(t)):
+                        name = t
+                        top = min(top, r)
+                        break
+            if name and name.lower() in ("序号", "no", "no.", "#"):
+                ignored.add(c)
+                continue
+            if not name or _label(name) in BLOCK_LABELS:
+                continue
+            columns[c] = _col_key(name) or _bare(name).rstrip(":：")
+            labels[c] = name
+        return cls(sheet, top, h, (h + 2) if below else (h + 1), columns, labels, frozenset(ignored))
+
+    def read(self, rd: FormReader) -> int:
+        """Read the data rows into ``rd``; return the first row after the grid."""
+        s = self.sheet
+        for r in range(self.top, self.first):
+            for c in range(len(s.rows[r]) if r < len(s.rows) else 0):
+                if c in self.columns or c in self.ignored or _label(s.cell(r, c)) in BLOCK_LABELS \
+                        or blank(s.cell(r, c)):
+                    rd.f.used.add((r, c))
+        rows: list[dict] = []
+        where: list[tuple[int, dict]] = []
+        prev: dict = {"一级指标": None, "二级指标": None}
+        r = self.first
+        end = len(s.rows)
+        while r < len(s.rows):
+            row = s.rows[r]
+            if all(blank(v) or c in self.ignored for c, v in enumerate(row)):
+                rd.f.used.update((r, c) for c in self.ignored)
+                r += 1
+                continue
+            total = next((c for c, v in enumerate(row) if _label(v) in TOTAL_LABELS), None)
+            if total is not None and blank(self._value(r, "三级指标")):
+                self.total_row(rd, r, total)
+                end = r + 1
+                break
+            if sum(_col_key(header_text(s.cell(r, c))) == k for c, k in self.columns.items()) >= 2:
+                for c in range(len(row)):
+                    rd.f.used.add((r, c))
+                r += 1
+                continue  # the header repeated after a page break
+            if not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r):
+                end = r
+                break  # the grid has ended: what follows is read as label/value cells
+            m: dict = {}
+            cells: dict = {}
+            for c, key in self.columns.items():
+                v = s.cell(r, c, merged=key in prev)
+                rd.f.used.add((r, c))
+                if blank(v):
+                    continue
+                if key in m:  # a second column for one field: the first filled one is read
+                    key = self.labels[c]
+                m[key] = v
+                cells[key] = (c, self.labels[c])
+            for c, v in enumerate(row):
+                if c in self.ignored:
+                    rd.f.used.add((r, c))
+                elif c not in self.columns and not blank(v) and (r, c) not in s.covered \
+                        and _label(v) not in BLOCK_LABELS:
+                    key = f"{letter(c)}列"
+                    m[key], cells[key] = v, (c, "")
+                    rd.f.used.add((r, c))
+            self._inherit(m, prev)
+            rows.append(m)
+            where.append((r, cells))
+            r += 1
+        else:
+            end = len(s.rows)
+        for k, (r, cells) in enumerate(where):
+            rd.f.cells[("绩效指标", k)] = s.at(r)
+            for key, (c, label) in cells.items():
+                rd.f.cells[("绩效指标", k, key)] = rd.loc(r, c, label or None)
+        rd.f.doc["绩效指标"] = rows
+        return end
+
+    def _in_grid(self, r: int) -> bool:
+        """A row whose only cells sit under merged grid cells (a category row's 二级)."""
+        return any((r, c) in self.sheet.covered for c in self.columns)
+
+    def _value(self, r: int, key: str) -> object:
+        c = next((c for c, k in self.columns.items() if k == key), None)
+        return None if c is None else self.sheet.cell(r, c)
+
+    @staticmethod
+    def _inherit(m: dict, prev: dict) -> None:
+        """A blank 一级 takes the one above; a blank 二级 too, while the 一级 is the same."""
+        if m.get("一级指标") is None and prev["一级指标"] is not None:
+            m["一级指标"] = prev["一级指标"]
+        if m.get("二级指标") is None and prev["二级指标"] is not None and m.get("一级指标") == prev["一级指标"]:
+            m["二级指标"] = prev["二级指标"]
+        prev["一级指标"], prev["二级指标"] = m.get("一级指标"), m.get("二级指标")
+
+    def total_row(self, rd: FormReader, r: int, at: int) -> None:
+        """总分 | 100 | 98 (| 优): the weight total, the score and a grade; pairs before it."""
+        s = self.sheet
+        rd.f.used.add((r, at))
+        weight_c = next((c for c, k in self.columns.items() if k == "分值"), None)
+        score_c = next((c for c, k in self.columns.items() if k == "得分"), None)
+        numbers = []
+        for c in range(at + 1, len(s.rows[r])):
+            v = s.cell(r, c)
+            if blank(v) or (r, c) in s.covered:
+                continue
+            rd.f.used.add((r, c))
+            t = header_text(v)
+            if t in GRADES:
+                rd.put(("等级",), F.text(v), r, c)
+            elif t in F.DASHES:
+                continue
+            else:
+                numbers.append((c, v))
+        for k, (c, v) in enumerate(numbers):
+            key = ("总分分值" if c == weight_c else "总分" if c == score_c else
+                   ("总分分值" if k == 0 and len(numbers) > 1 else "总分"))
+            if len(numbers) == 1 and c not in (weight_c, score_c) and _label(s.cell(r, at)) == "合计":
+                key = "总分分值"  # 合计 | 100: the weights' total (Sichuan prints no score)
+            rd.put((key,), v, r, c)
+        label = _label(s.cell(r, at))
+        got = "、".join(f"{k} {v}" for k, v in (("总分分值", rd.f.doc.get("总分分值")), ("总分", rd.f.doc.get("总分")),
+                                                 ("等级", rd.f.doc.get("等级"))) if v is not None)
+        rd.note("total_row", r, at, f"「{label}」行不是指标，读作表中陈述的" + (got or "合计（无数值）"),
+                f"the {label} row is not an indicator; read as the form's stated totals")
+        before = [(c, s.cell(r, c)) for c in range(at) if not blank(s.cell(r, c)) and (r, c) not in s.covered]
+        for (c, v), nxt in zip(before, before[1:] + [(None, None)]):
+            path = FormReader.path_of(_label(v))
+            if path is not None and nxt[0] is not None and FormReader.path_of(_label(nxt[1])) is None:
+                rd.put(path, nxt[1], r, nxt[0], _label(v))
+                rd.f.used.add((r, c))
+
+
+_ORDER = ("项目", "阶段", "预算", "绩效目标", "绩效指标", "总分分值", "总分", "等级", "陈述")
+
+
+def ordered(doc: dict) -> dict:
+    """Parts in the order a reader meets them on paper, so errors are listed that way too."""
+    return {k: doc[k] for k in sorted(doc, key=lambda k: _ORDER.index(k) if k in _ORDER else len(_ORDER))}
+
+
+def read_sheet(sheet: Sheet) -> Found | None:
+    """The document on one sheet, or None when the sheet has no indicator grid."""
+    grid = Grid.find(sheet)
+    if grid is None:
+        return None
+    return FormReader(sheet).read(grid)
+
+
+_MAIN = ("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分")
+
+
+def missing_grid(sheet: Sheet) -> DataError:
+    return DataError("找不到指标表表头：没有一行同时写有三级指标（或指标名称）与指标值等列",
+                     "no indicator header row: no row names 三级指标 (or 指标名称) together with "
+                     "指标值 and other indicator columns",
+                     where=sheet.at(), hint=f"表头应含 {'、'.join(_MAIN)} 等列 (the header names columns "
+                                            f"such as {', '.join(_MAIN)})")
+
+
+def iter_paths(doc: dict, prefix: Path = ()) -> Iterable[Path]:
+    for k, v in doc.items():
+        yield prefix + (k,)
+        if isinstance(v, dict):
+            yield from iter_paths(v, prefix + (k,))
