@@ -42,16 +42,22 @@ Path = tuple
 
 # Block labels: cells that name a block and carry no datum themselves.
 BLOCK_LABELS = {
-    "绩效指标", "年度绩效指标", "本年度绩效指标", "绩", "一级", "年度", "年度总体目标", "年度总体目标完成情况",
+    "绩效指标", "年度绩效指标", "本年度绩效指标", "绩", "年度总体目标", "年度总体目标完成情况",
     "项目资金", "资金情况", "资金投入情况", "项目资金(万元)", "资金情况(万元)", "预算执行情况",
     "部门预算执行情况", "当年绩效目标", "项目基本情况", "基本情况", "目标完成情况", "年度绩效指标完成情况",
-    "年度绩效目标完成情况", "市级预算执行情况", "年度预算数",
+    "年度绩效目标完成情况", "市级预算执行情况", "年度预算数", "项目年度目标完成情况", "资金管理情况",
+    "预算安排情况", "预算安排情况(调整后)", "资金到位情况", "资金执行情况",
 }
+# Cells that identify the printed form itself (Sichuan 报表编号, Yunnan 公开14表): no project data.
+FORM_MARKS = re.compile(r"^(?:报表编号[:：]\s*\S+|公开\d{1,2}表|表\d{1,2}|附件\d{0,2})$")
 _SECTION = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．])")  # 一、基本情况 / 1.项目年度目标完成情况
 TOTAL_LABELS = {"总分", "合计", "总计", "总得分", "合计得分"}
 FUND_TOTALS = {"年度资金总额", "总额", "合计", "年度总金额", "资金总额", "总计"}
 STATEMENT_LABELS = {"评价结论", "存在问题", "改进措施", "其他需要说明事项", "存在问题及原因",
                     "下一步改进措施", "主要经验及做法", "问题及改进措施", "存在问题和改进措施"}
+# Fund sources an 申报表 prints as header cells (Hunan 年度本级预算金额 | 250万).
+SOURCE_LABELS = {"年度本级预算金额", "本级预算金额", "该项目支出上级资金", "上级资金", "项目支出上级资金"}
+_STAMP = re.compile(r"^[（(]\s*(?:盖章|签字|签章|公章)\s*[)）]$")
 FOOTER_LABELS = {"项目负责人", "财务负责人", "填表人", "联系电话", "填报日期", "单位负责人签字",
                  "单位负责人", "财政部门审核意见", "主管部门审核意见", "审核人", "制表人"}
 GRADES = {"优", "良", "中", "低", "差", "优秀", "良好", "合格", "不合格", "一般", "较差"}
@@ -66,6 +72,7 @@ MONEY = F.Table({
     "原因": ("原因说明",),
 })
 _MONEY_CORE = {"年初预算", "年度预算", "支出"}
+_AMOUNT = re.compile(r"^-?[0-9][0-9,]*(?:\.[0-9]+)?(?:%|万元|元|亿元)?$")
 _UNIT = re.compile(r"(?:单位|金额单位)?\s*[（(:：]?\s*(亿元|万元|元)\s*[）)]?")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -150,6 +157,9 @@ class FormReader:
         self.labels(0, grid.top)
         self.after(end)
         self.unread()
+        funds = self.f.doc.get("预算", {}).get("明细")
+        if isinstance(funds, dict):  # filled by row number while reading
+            self.f.doc["预算"]["明细"] = [funds[k] for k in sorted(funds)]
         if set(self.f.doc.get("预算", {})) == {"单位"}:
             del self.f.doc["预算"]  # a unit line alone states no budget
         self.f.doc = ordered(self.f.doc)
@@ -163,13 +173,18 @@ class FormReader:
                 if _UNIT.fullmatch(t) or re.fullmatch(r"(?:金额)?单位[:：]?(亿元|万元|元)", t):
                     self.put(("预算", "单位"), _UNIT.search(t).group(1), r, c)
                     continue
-                if len(cells) > 2 or not re.search(r"(表|年度|\(\d{4}年度?\))$", t):
+                if not re.search(r"(表|年度|\(\d{4}年度?\))$", t):
                     continue
                 stage = ("自评" if "自评" in t else "申报" if ("申报" in t or "目标表" in t) else
                          "评价" if "评价" in t else None)
                 year = _YEAR.search(t)
                 if stage is None and year is None:
                     continue
+                unit = re.match(r"^(\S{2,30}?(?:局|委|委员会|办|办公室|中心|院|所|厅|部|站|队|会|馆|团|校|学校))"
+                                r"(?=(?:19|20)\d{2}年)", t)
+                if unit:  # 成安县民政局2020年度预算项目绩效自评表: the department names itself
+                    self.put(("项目", "主管部门"), unit.group(1), r, c)
+                    self.f.inferred.add(("项目", "主管部门"))
                 if stage:
                     self.put(("阶段",), stage, r, c)
                     self.f.inferred.add(("阶段",))
@@ -182,7 +197,18 @@ class FormReader:
 
     def money(self, start: int, stop: int) -> None:
         r = start
+        n = 0
         while r < stop:
+            pairs = self._pairs(r)
+            if pairs is not None:
+                n = self.money_pairs(r, pairs, n)
+                r += 1
+                continue
+            total = next((c for c in range(self.width(r)) if self.own(r, c)
+                          and _label(self.s.cell(r, c)) in FUND_TOTALS and (r, c) not in self.f.used), None)
+            if total is not None and self._amounts(r, total):
+                r, n = self.money_list(r, total, stop, n)
+                continue
             heads = {c: MONEY.lookup(_bare(_label(self.s.cell(r, c)))) or MONEY.lookup(_label(self.s.cell(r, c)))
                      for c in range(self.width(r)) if self.own(r, c)}
             heads = {c: k for c, k in heads.items() if k}
@@ -191,25 +217,93 @@ class FormReader:
             else:
                 r += 1
 
+    def _amounts(self, r: int, label: int) -> list[int]:
+        """The cells right of a label holding an amount."""
+        return [c for c in range(label + 1, self.width(r)) if self.own(r, c)
+                and _AMOUNT.match(header_text(self.s.cell(r, c)))]
+
+    def money_list(self, r: int, label: int, stop: int, n: int) -> tuple[int, int]:
+        """Fund rows with one amount each and no headings (Anhui): 年度资金总额: | 5.00 /
+        其中:财政拨款 | 5.00 / 上年结转 | 0.00 / 其他资金 | 0.00 — the year's budget by source."""
+        first = True
+        while r < stop and self.own(r, label) and not blank(self.s.cell(r, label)):
+            amounts = self._amounts(r, label)
+            if len(amounts) != 1:
+                break
+            name = F.text(self.s.cell(r, label)).rstrip(":：")
+            base: Path = ("预算",) if first else ("预算", "明细", n)
+            if not first:
+                self.put(base + ("来源",), name, r, label)
+                n += 1
+            self.f.used.add((r, label))
+            self.put(base + ("年度预算",), self.raw(r, amounts[0]), r, amounts[0], name)
+            first = False
+            r += 1
+        return r, n
+
+    def _pairs(self, r: int) -> list | None:
+        """Label/amount pairs across a row (Hebei: 预算数 | 6.84 | 到位数 | 6.84 | 执行数 | 6.84),
+        or None when the row is not made of two or more of them."""
+        cells = [(c, self.s.cell(r, c)) for c in range(self.width(r))
+                 if self.own(r, c) and not blank(self.s.cell(r, c))]
+        pairs = []
+        for (c, v), nxt in zip(cells, cells[1:] + [(None, None)]):
+            key = MONEY.lookup(_label(v)) or ("到位数" if _label(v) == "到位数" else None)
+            if key and nxt[0] is not None and _AMOUNT.match(header_text(nxt[1])):
+                pairs.append((c, key, nxt[0]))
+        return pairs if len(pairs) >= 2 else None
+
+    def money_pairs(self, r: int, pairs: list, n: int) -> int:
+        """One row of label/amount pairs: the budget itself, or a fund source named at its left."""
+        taken = {c for c, _, _ in pairs} | {v for _, _, v in pairs}
+        first = min(c for c, _, _ in pairs)
+        label = next((c for c in range(first) if self.own(r, c) and not blank(self.s.cell(r, c))), None)
+        if label is None:
+            base: Path = ("预算",)
+        else:
+            base = ("预算", "明细", n)
+            n += 1
+            self.put(base + ("来源",), F.text(self.s.cell(r, label)), r, label)
+        for c, key, vc in pairs:
+            self.f.used.add((r, c))
+            self.put(base + (key,), self.raw(r, vc), r, vc, _label(self.s.cell(r, c)))
+        for c in range(self.width(r)):  # an amount under a heading of the row above: 预算执行进度(%)
+            if c in taken or c == label or not self.own(r, c) or blank(self.s.cell(r, c)):
+                continue
+            head = header_text(self.s.cell(r - 1, c, merged=True))
+            key = MONEY.lookup(_bare(head)) or MONEY.lookup(head) or F.BUDGET.lookup(head)
+            if key is None:
+                continue
+            v = self.raw(r, c)
+            if key == "执行率" and "%" in head and not str(v).strip().endswith("%"):
+                v = f"{v}%"
+            self.put(base + (key,), v, r, c, head)
+            self.f.used.add((r - 1, c))
+        return n
+
     def money_rows(self, h: int, heads: dict[int, str], stop: int) -> int:
         first = min(heads)
         for c in range(self.width(h)):
             t = self.text(h, c)
             if c in heads:
                 self.f.used.add((h, c))
-                if "%" in t:
-                    heads[c] = heads[c]  # the rate column's values may omit %
-            elif t:
-                self._unit_label(h, c, t)
+            elif t and self._unit_label(h, c, t):
+                self.f.used.add((h, c))
         percent = {c for c in heads if "%" in self.text(h, c)}
         r = h + 1
         n = 0
+        label_col = None
         while r < stop:
             label_c = next((c for c in range(first) if self.own(r, c) and self.text(r, c)
-                            and _label(self.s.cell(r, c)) not in BLOCK_LABELS and not self._unit_label(r, c, self.text(r, c), probe=True)), None)
-            if label_c is None:
-                break
-            name = F.text(self.s.cell(r, label_c)).rstrip(":：")
+                            and not self._unit_label(r, c, self.text(r, c), probe=True)), None)
+            if label_c is None and r == h + 1 and any(self.raw(r, c) is not None for c in heads):
+                label_c = -1  # one unlabelled row of amounts under the headings: the budget itself
+            elif label_c is None or (label_col is not None and label_c != label_col) \
+                    or (self.path_of(_label(self.s.cell(r, label_c))) or ("预算",))[0] != "预算" \
+                    or _col_key(self.text(r, label_c)):
+                break  # the next block: a goal heading, the grid's header …
+            label_col = label_c
+            name = F.text(self.s.cell(r, label_c)).rstrip(":：") if label_c >= 0 else "年度资金总额"
             if name.replace(" ", "").rstrip(":：") in FUND_TOTALS:
                 base: Path = ("预算",)
             else:
@@ -224,9 +318,8 @@ class FormReader:
                     continue
                 if key in ("执行率分值", "执行率得分", "原因") and base != ("预算",):
                     key = {"执行率分值": "分值", "执行率得分": "得分"}.get(key, key)
-                if key == "执行率" and c in percent and isinstance(v, (str, int)) or (
-                        key == "执行率" and c in percent and not isinstance(v, str)):
-                    v = f"{v}%" if not str(v).strip().endswith("%") else v
+                if key == "执行率" and c in percent and not str(v).strip().endswith("%"):
+                    v = f"{v}%"  # 执行率(%) | 100.00
                 self.put(base + (key,), v, r, c, self.text(h, c))
             r += 1
         return r
@@ -257,10 +350,15 @@ class FormReader:
                 return ("预算", F.BUDGET.lookup(t))
             if t in STATEMENT_LABELS:
                 return ("陈述", t)
+            if t in FOOTER_LABELS:
+                return ("项目", t)
+            if t in SOURCE_LABELS:
+                return ("预算", "明细", t)
             if t in F.KEPT:
-                where = {"到位数": "预算", "资金到位情况": "预算", "原因": "预算", "实施期绩效目标": "绩效目标",
-                         "年初绩效目标": "绩效目标", "总体完成率": "绩效目标"}.get(t, "项目")
-                return (where, t)
+                name = F.kept_name(_bare(t))
+                where = {"到位数": "预算", "原因": "预算", "实施期绩效目标": "绩效目标",
+                         "年初绩效目标": "绩效目标", "总体完成率": "绩效目标"}.get(name, "项目")
+                return (where, name)
         return None
 
     def labels(self, start: int, stop: int) -> None:
@@ -277,32 +375,44 @@ class FormReader:
         # "项目名称：xxx" in one cell.
         labelled = [(c, t, self.path_of(t)) for c, t in cells]
         heads = [(c, t, p) for c, t, p in labelled if p is not None]
-        if len(heads) >= 2 and all(p is not None for _, _, p in labelled):
+        if len(heads) >= 2 and all(p is not None for _, _, p in labelled) \
+                and all(p[0] in ("绩效目标", "陈述") for _, _, p in heads[1:]):
             # Headings with their texts in the rows below (预期目标 | 实际完成情况).
             return self.heading_rows(r, heads, stop)
         k = 0
         while k < len(labelled):
             c, t, p = labelled[k]
             if p is None:
-                joined = re.match(r"^([^:：]{2,12})[:：]\s*(.+)$", header_text(self.s.cell(r, c)))
+                joined = re.match(r"^([^:：]{2,12})[:：]\s*(.+)$", F.text(self.s.cell(r, c)) or "")
                 if joined and self.path_of(_label(joined.group(1))):
-                    self.put(self.path_of(_label(joined.group(1))), F.text(self.s.cell(r, c)).split(
-                        "：" if "：" in str(self.s.cell(r, c)) else ":", 1)[1].strip(), r, c)
+                    value = joined.group(2).strip()
+                    if _STAMP.match(header_text(value)):
+                        self.f.used.add((r, c))
+                    else:
+                        self.put(self.path_of(_label(joined.group(1))), value, r, c)
                 k += 1
                 continue
             self.f.used.add((r, c))
             nxt = labelled[k + 1] if k + 1 < len(labelled) else None
             if nxt is not None and nxt[2] is None:
-                self.put(p, self.raw(r, nxt[0]), r, nxt[0], t)
+                value = self.raw(r, nxt[0])
+                if _STAMP.match(header_text(value)):
+                    self.f.used.add((r, nxt[0]))  # "(盖章)": where the stamp goes, not a value
+                elif p[:2] == ("预算", "明细"):
+                    n = len(self.f.doc.get("预算", {}).get("明细", {}))
+                    self.put(("预算", "明细", n, "来源"), p[2], r, c)
+                    self.put(("预算", "明细", n, "年度预算"), value, r, nxt[0], t)
+                else:
+                    if p == ("项目", "年度") and not re.fullmatch(r"\s*(?:19|20)\d{2}\s*年?度?\s*", str(value)):
+                        p = ("绩效目标", "预期目标")  # a vertical 年度目标 label cut to 年度 (Anhui)
+                    self.put(p, value, r, nxt[0], t)
                 k += 2
             else:
                 # A label with nothing beside it: a blank field as printed (or the text below).
                 below = self.raw(r + 1, c) if r + 1 < stop and not self._row_has_label(r + 1) else None
                 if below is not None and p[0] in ("绩效目标", "陈述"):
                     self.put(p, below, r + 1, c, t)
-                else:
-                    self.put(p, None, r, c, t)
-                k += 1
+                k += 1  # else a blank field as printed: nothing to read
         return r + 1
 
     def _row_has_label(self, r: int) -> bool:
@@ -321,6 +431,9 @@ class FormReader:
             if not filled:
                 r += 1
                 continue
+            if all(_SECTION.match(header_text(self.s.cell(r, c))) or _label(self.s.cell(r, c)) in BLOCK_LABELS
+                   for c in filled):
+                break  # the next section: 四、年度绩效指标完成情况
             for c in filled:
                 col = max((hc for hc in texts if hc <= c), default=None)
                 if col is None:
@@ -348,7 +461,7 @@ class FormReader:
             left = [c for c, v in enumerate(row) if not blank(v) and (r, c) not in self.f.used
                     and self.own(r, c)]
             left = [c for c in left if _label(row[c]) not in BLOCK_LABELS | FOOTER_LABELS
-                    and _bare(_label(row[c])) not in BLOCK_LABELS]
+                    and _bare(_label(row[c])) not in BLOCK_LABELS and not FORM_MARKS.match(header_text(row[c]))]
             if not left:
                 continue
             shown = "、".join(f"{letter(c)}「{str(row[c]).strip()[:20]}」" for c in left[:4])
@@ -415,12 +528,22 @@ class Grid:
                         name = t
                         top = min(top, r)
                         break
+            spanned = (h, c) in sheet.covered
+            if name is None and below and not sheet.covered and c > 0:
+                # A CSV export keeps a merged heading only in its first cell: under a two-row
+                # header, a column with no heading belongs to the heading on its left.
+                left = next((k for k in range(c - 1, -1, -1) if header_text(sheet.cell(h, k))), None)
+                if left is not None:
+                    name, spanned = header_text(sheet.cell(h, left)), True
             if name and name.lower() in ("序号", "no", "no.", "#"):
                 ignored.add(c)
                 continue
             if not name or _label(name) in BLOCK_LABELS:
                 continue
-            columns[c] = _col_key(name) or _bare(name).rstrip(":：")
+            key = _col_key(name) or F.kept_name(_bare(name).rstrip(":："))
+            if key in columns.values() and spanned and key == "三级指标":
+                key = "计算方法"  # the unlabelled explanation under a 三级指标 spanning two columns (Hebei)
+            columns[c] = key
             labels[c] = name
         return cls(sheet, top, h, (h + 2) if below else (h + 1), columns, labels, frozenset(ignored))
 
@@ -444,7 +567,8 @@ class Grid:
                 r += 1
                 continue
             total = next((c for c, v in enumerate(row) if _label(v) in TOTAL_LABELS), None)
-            if total is not None and blank(self._value(r, "三级指标")):
+            if total is not None and (blank(self._value(r, "三级指标")) or blank(self._value(r, "指标值"))
+                                      or _label(self._value(r, "三级指标")) in TOTAL_LABELS):
                 self.total_row(rd, r, total)
                 end = r + 1
                 break
@@ -453,7 +577,10 @@ class Grid:
                     rd.f.used.add((r, c))
                 r += 1
                 continue  # the header repeated after a page break
-            if not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r):
+            lead = next((v for c, v in enumerate(row) if not blank(v) and (r, c) not in s.covered), None)
+            if (not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r)) or (
+                    lead is not None and FormReader.path_of(_label(lead)) is not None
+                    and next(iter(self.columns)) > row.index(lead)):
                 end = r
                 break  # the grid has ended: what follows is read as label/value cells
             m: dict = {}
@@ -489,8 +616,11 @@ class Grid:
         return end
 
     def _in_grid(self, r: int) -> bool:
-        """A row whose only cells sit under merged grid cells (a category row's 二级)."""
-        return any((r, c) in self.sheet.covered for c in self.columns)
+        """A row whose only filled cells sit under grid cells merged down from a data row
+        (a category's 一级/二级 run), not under a merge of its own (a footer's value area)."""
+        cov = self.sheet.covered
+        return any((r, c) in cov and cov[(r, c)][0] >= self.first and cov[(r, c)][1] == c
+                   for c in self.columns)
 
     def _value(self, r: int, key: str) -> object:
         c = next((c for c, k in self.columns.items() if k == key), None)
@@ -533,7 +663,7 @@ class Grid:
         label = _label(s.cell(r, at))
         got = "、".join(f"{k} {v}" for k, v in (("总分分值", rd.f.doc.get("总分分值")), ("总分", rd.f.doc.get("总分")),
                                                  ("等级", rd.f.doc.get("等级"))) if v is not None)
-        rd.note("total_row", r, at, f"「{label}」行不是指标，读作表中陈述的" + (got or "合计（无数值）"),
+        rd.note("total_row", r, at, f"「{label}」行不是指标，" + (f"读作表中陈述的{got}" if got else "未填数值"),
                 f"the {label} row is not an indicator; read as the form's stated totals")
         before = [(c, s.cell(r, c)) for c in range(at) if not blank(s.cell(r, c)) and (r, c) not in s.covered]
         for (c, v), nxt in zip(before, before[1:] + [(None, None)]):

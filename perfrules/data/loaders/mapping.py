@@ -101,11 +101,12 @@ class Ctx:
         found: dict[str, tuple[Path, object]] = {}
         others: list[tuple[str, Path, object]] = []
         claims: dict[str, list[tuple[str, Path, object]]] = {}
+        order = {str(k): n for n, k in enumerate(m)}
         for key, value in m.items():
             p = path + (str(key),)
             canon = table.lookup(key)
             if canon is None:
-                others.append((str(key), p, value))
+                others.append((F.kept_name(str(key)), p, value))
                 if warn_unknown:
                     self.unknown(str(key), p, table, what, kept)
             else:
@@ -113,7 +114,8 @@ class Ctx:
         for canon, keys in claims.items():
             hard = [k for k in keys if F.clean(k[0]) not in F.SOFT_ALIASES]
             if len(keys) > 1 and len(hard) == 1:
-                others.extend(k for k in keys if k is not hard[0])
+                others.extend((F.kept_name(k[0]), *k[1:]) for k in keys if k is not hard[0])
+                others.sort(key=lambda k: order.get(str(k[1][-1]), 0))  # as the document has them
                 keys = hard
             found[canon] = keys[0][1:]
             for key, p, _ in keys[1:]:
