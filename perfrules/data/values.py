@@ -105,7 +105,10 @@ def _alt(words) -> str:
 
 
 _BASE_RE = _alt(_BASE_UNITS)
-_UNIT_RE = rf"%|‰|(?:百万|千万|[万亿千百])(?:{_BASE_RE})?|{_BASE_RE}|[A-Za-z]{{1,6}}(?:/[A-Za-z]{{1,4}})?"
+# A rate unit is two units with a slash: 元/台, 万元/公里, 人/次 (a split 度量单位 cell).
+_PER = rf"(?:/(?:{_BASE_RE}|[A-Za-z]{{1,4}}))?"
+_UNIT_RE = (rf"%|‰|(?:百万|千万|[万亿千百])(?:{_BASE_RE})?{_PER}|(?:{_BASE_RE}){_PER}"
+            rf"|[A-Za-z]{{1,6}}(?:/[A-Za-z]{{1,4}})?")
 _CN_NUM = "[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]{0,11}"
 _LABEL_CHAR = r"(?:[^\W\d_]|[“”\"'《》()·])"
 # One clause. Every quantifier is bounded or over disjoint classes, and clauses are

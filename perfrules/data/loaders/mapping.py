@@ -345,9 +345,10 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
         return None
     for k, p, _ in others:
         ctx.kept_keys.setdefault(k, []).append(p)
+    # level*_raw: the category as the form names it, without its weight or numbering.
     return Indicator(
-        level1=ctx.synonyms.canonical(l1_name), level1_raw=l1,
-        level2=ctx.synonyms.canonical(l2_name), level2_raw=l2, level1_weight=w1,
+        level1=ctx.synonyms.canonical(l1_name), level1_raw=l1_name,
+        level2=ctx.synonyms.canonical(l2_name), level2_raw=l2_name, level1_weight=w1,
         extra=tuple(kept), location=ctx.at(path), **row)
 
 
