@@ -170,3 +170,21 @@ def test_column_order_and_position_do_not_change_the_reading(order, offset, fmt)
                    ("产出指标", "质量指标", "验收合格率", "100%", "100%", Decimal(4), Decimal("3.5")),
                    ("效益指标", "社会效益指标", "可用率", "≥99%", "99.5%", Decimal(2), Decimal(2))]
     assert s.stage == "自评"
+
+
+def test_the_input_reference_lists_every_key_the_loader_accepts():
+    """docs/inputs.md is the user's list of keys and headings: it must not drift from the tables."""
+    from pathlib import Path
+
+    from perfrules.data.loaders import fields as F
+    from perfrules.data.notes import KINDS
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "inputs.md").read_text(encoding="utf-8")
+    for table in (F.TOP, F.PROJECT, F.BUDGET, F.FUND, F.GOAL, F.INDICATOR, F.SCORE, F.WAIVER):
+        for canon in table.canon:
+            assert f"| {canon} |" in doc, canon
+            for alias in table.aliases(canon):
+                assert f"`{alias}`" in doc, (canon, alias)
+    for word in F.KEPT:
+        assert word in doc, word
+    for kind in KINDS:
+        assert f"`{kind}`" in doc, kind

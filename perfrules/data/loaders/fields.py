@@ -78,7 +78,7 @@ PROJECT = Table({
     "名称": ("name", "项目名称", "项目支出名称", "转移支付项目名称", "转移支付(项目)名称"),
     "主管部门": ("department", "主管单位", "主管部门及代码", "预算部门", "项目主管单位", "地方主管部门"),
     # 部门: the unit a Yunnan 公开 table names in its title row.
-    "实施单位": ("implementing_unit", "unit", "部门", "实施单位(盖章)", "项目实施单位", "资金使用单位",
+    "实施单位": ("implementing_unit", "部门", "实施单位(盖章)", "项目实施单位", "资金使用单位",
              "实施(主管)单位"),
     "类别": ("category", "categories", "项目类别"), "性质": ("nature", "项目性质"),
     "年度": ("year",),
@@ -86,9 +86,9 @@ PROJECT = Table({
 BUDGET = Table({
     # 单位: the unit of the amounts written as bare numbers (元, 万元, 亿元); default 万元.
     "单位": ("unit", "金额单位"),
-    "年初预算": ("initial", "年初预算数"), "调整": ("adjustments", "adjustment"),
+    "年初预算": ("initial", "initial_budget", "年初预算数"), "调整": ("adjustments", "adjustment"),
     "上年结转": ("carryover", "上年结转资金"),
-    "年度预算": ("annual", "全年预算数", "全年预算数(A)", "调整后预算数", "全年(调整)预算数", "预算数",
+    "年度预算": ("annual", "annual_budget", "全年预算数", "全年预算数(A)", "调整后预算数", "全年(调整)预算数", "预算数",
              "预算数(A)", "全年预算"),
     "支出": ("spent", "expenditure", "全年执行数", "全年执行数(B)", "全年执行", "预算执行数", "执行数",
            "执行数(B)"),
@@ -126,7 +126,7 @@ INDICATOR = Table({
               "全年完成值", "年终完成值", "单项指标实际完成值", "全年实际值(B)"),
     # The seeds write the explanation of a value as 指标解释 where others say 计算方法.
     "计算方法": ("method", "指标解释", "计算公式", "指标说明"),
-    "赋值依据": ("basis",), "佐证材料": ("evidence",),
+    "赋值依据": ("basis", "value_basis"), "佐证材料": ("evidence",),
     "分值": ("weight", "权重", "指标权重", "指标权重(分)", "指标分值", "权重占比", "权重占比(%)"),
     "得分": ("score", "自评分", "指标得分", "指标得分(分)", "单项指标得分", "自评得分"),
     "偏差原因": ("deviation", "偏差原因分析及改进措施", "未完成原因分析", "未完成原因及拟采取的改进措施",
