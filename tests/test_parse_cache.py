@@ -31,3 +31,18 @@ def test_damaged_entry_and_disabled_cache_fall_back_to_parsing(tmp_path, monkeyp
     monkeypatch.setenv("PERFRULES_CACHE_DIR", "")
     assert cache.cache_dir() is None
     assert parse_file(str(f), "a.rules") == parse_text(TEXT, "a.rules")
+
+
+def test_the_parser_leaves_no_pickle_in_the_temp_folder(tmp_path, monkeypatch):
+    """Lark's own cache is a pickle at a predictable temp path: loading one planted by
+    another user would run their code. The parser must neither write nor read one."""
+    import tempfile
+
+    from perfrules.language import parser
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    parser.lark_parser.cache_clear()
+    try:
+        parser.lark_parser()
+    finally:
+        parser.lark_parser.cache_clear()
+    assert list(tmp_path.iterdir()) == []

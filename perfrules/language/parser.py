@@ -20,10 +20,12 @@ from .keywords import (_CONSEQUENCE_ORDER, _ORDER, _QUOTE_PAIRS, ARITH, CMPS,  #
 
 @functools.lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser, built once per process (and cached on disk by Lark)."""
+    """The LALR parser, built once per process. Never with Lark's ``cache=True``: that
+    stores a pickle at a predictable name in the shared temp folder, which any local user
+    could replace with one that runs code. Warm runs skip Lark through the JSON parse cache."""
     text = resources.files("perfrules.grammar").joinpath("perfrules.lark").read_text("utf-8")
     return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, cache=True)
+                maybe_placeholders=True)
 
 
 def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
