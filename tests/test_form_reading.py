@@ -215,3 +215,31 @@ def test_a_whole_national_form_scores_as_its_yaml(tmp_path, fmt):
     assert len(rc) == 1 and "86.19%" in rc[0] and "86.18%" in rc[0]
     b = load(p).budget
     assert (b.rate_weight, b.rate_score, len(b.sources)) == (Decimal(10), Decimal("8.62"), 3)
+
+
+def test_a_stray_far_cell_is_refused_by_name_not_by_exhausting_memory(tmp_path):
+    from perfrules.errors import DataError
+    wb = openpyxl.Workbook()
+    wb.active.append(["三级指标", "指标值"])
+    wb.active["XFD1048576"] = "x"
+    p = tmp_path / "far.xlsx"
+    wb.save(p)
+    with pytest.raises(DataError, match="XFD1048576"):
+        load(p)
+
+
+def test_a_huge_merged_range_is_refused_before_openpyxl_expands_it(tmp_path):
+    from perfrules.errors import DataError
+    import zipfile
+    wb = openpyxl.Workbook()
+    wb.active.append(["三级指标", "指标值"])
+    wb.active.merge_cells("A3:Z4")
+    small = io.BytesIO()
+    wb.save(small)
+    p = tmp_path / "merged.xlsx"
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(p, "w") as dst:
+        for item in src.infolist():  # the 5 KB file a hostile sender writes by hand
+            data = src.read(item.filename).replace(b'ref="A3:Z4"', b'ref="A3:Z1000000"')
+            dst.writestr(item, data)
+    with pytest.raises(DataError, match="A3:Z1000000"):
+        load(p)

@@ -23,13 +23,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
-from .sheet import Sheet, header_text
+from .sheet import Sheet, header_text, letter
 from .tabular import assemble
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also an encrypted .xlsx
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 MAX_UNCOMPRESSED = 256 * 2**20  # a zip bomb is refused before openpyxl inflates it
+# A form is at most a few thousand rows by a few dozen columns. Past these the sheet is
+# refused with its far cell named, before a grid (or openpyxl's merged cells) fills memory.
+MAX_ROWS, MAX_COLS, MAX_MERGED = 100_000, 1_000, 1_000_000
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 INFO_SHEETS = {"项目信息", "project"}
 SCORE_SHEETS = {"评分", "评分表", "scores"}
 
@@ -68,6 +72,35 @@ def check(data: bytes, source: str) -> None:
                     f"内容看起来是{kind}")
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         raise _fail(source, "XLSX 文件解压后过大", "the XLSX file is too large once unpacked")
+    try:
+        _merged_area(data, names, source)
+    except DataError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged part: the same answer as any damage
+        raise _fail(source, "XLSX 文件已损坏", "the XLSX file is damaged (not a valid zip)") from None
+
+
+def _merged_area(data: bytes, names: set[str], source: str) -> None:
+    """Refuse merged ranges covering more cells than any form has, before openpyxl makes
+    an object for each of them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in (n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            merged = 0
+            for m in _MERGE.finditer(z.read(name)):
+                c0, r0, c1, r1 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
+                merged += (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+                if merged > MAX_MERGED:
+                    ref = m.group(0).split(b'"')[1].decode()
+                    raise _fail(source, f"工作表中的合并单元格区域过大（{ref}）",
+                                f"a merged range in the workbook is far too large ({ref})",
+                                "请取消该合并或删除多余内容后另存 (unmerge it or delete the extra content, then save)")
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _is_text(data: bytes) -> bool:
@@ -147,6 +180,13 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
     for ws, cells in grids:
         height = max((r for r, _ in cells), default=0)
         width = max((c for _, c in cells), default=0)
+        if height > MAX_ROWS or width > MAX_COLS:
+            far = max(cells, key=lambda k: (k[0] > MAX_ROWS or k[1] > MAX_COLS, k))
+            ref = f"{letter(far[1] - 1)}{far[0]}"
+            raise DataError(f"工作表内容延伸到单元格 {ref}，远超指标表的范围",
+                            f"the sheet has content as far as cell {ref}, far beyond any indicator table",
+                            where=Location(source, ws.title, far[0], letter(far[1] - 1)),
+                            hint="请删除多余的单元格内容后另存 (delete the stray content and save again)")
         for r, c in formulas.get(ws.title, ()):
             height, width = max(height, r + 1), max(width, c + 1)
         rows: list[list[object]] = [[None] * width for _ in range(height)]
