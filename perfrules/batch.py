@@ -1,229 +1,100 @@
-"""Batch checking: many projects, streamed, in input order, on N worker processes.
+"""Writing a ``check`` run as it goes: every format streamed, in input order, memory flat.
 
-A finance bureau checks a budget year at once: folders, globs and JSON Lines files (one
-project per line) go in; one JSON line per project comes out as soon as it is ready, in
-input order, with memory flat whatever the count. Packs are compiled once per process.
-A broken project is reported on its own line and the rest go on.
+The outcomes come from :mod:`perfrules.pipeline` (on N worker processes with ``-j N``,
+already rendered there); this module only writes them and decides the exit code:
 
-A *job* is one project: a file, a JSON Lines record, or the files of one folder that are
-the same project's stages (申报.yaml beside 自评.yaml), checked together.
+- ``jsonl``: one line per entry as soon as it is ready; with ``-o`` a :class:`LineWriter`
+  whose file, on Ctrl-C, ends at the last whole line.
+- ``json``: one object when the run has exactly one entry, else an array, built on the fly
+  (the first entry is held until a second shows which it is).
+- ``table`` and ``md``: each entry's block in turn, then the run's summary when an input
+  could not be read or a file was skipped.
+- With ``-o``, every format but ``jsonl`` is written to a temporary file beside the target
+  and renamed over it only when whole (:class:`AtomicWriter`).
+
+The names ``Job``, ``jobs``, ``check_job`` and ``set_packs`` are kept for callers of the
+former batch module.
 """
 
 from __future__ import annotations
 
-import glob
-import json
 import os
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+import sys
+import tempfile
+import time
 from pathlib import Path
 
-import attrs
+import click
 
-from .errors import DataError, Location, PerfrulesError, UsageError
+from .errors import PerfrulesError, UsageError
+from .pipeline import Job, Outcome, Settings, Summary, check_job, configure, jobs  # noqa: F401  (kept names)
 
-JSONL = {".jsonl", ".ndjson"}
-
-
-@attrs.frozen
-class Job:
-    """One project to check: files of one folder, or one JSON Lines record."""
-
-    files: tuple[str, ...] = ()
-    record: str | None = None  # the JSON text of one line
-    source: str = ""           # file:line for a record
-
-
-def expand(inputs: Iterable[str]) -> Iterator[str]:
-    """Files, folders (recursively, sorted) and glob patterns → input files, lazily."""
-    from .data.loaders import EXTENSIONS, is_side_file
-    for spec in inputs:
-        p = Path(spec)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if (f.is_file() and (f.suffix.lower() in EXTENSIONS or f.suffix.lower() in JSONL)
-                        and not is_side_file(f) and not f.name.startswith((".", "~$"))
-                        and f.name != "pack.yaml" and not f.name.endswith(".examples.yaml")):
-                    yield str(f)
-        elif p.suffix.lower() == ".rules":
-            raise UsageError(f"「{spec}」是规则文件，不是指标表；规则文件或规则包请用 -p 指定",
-                             f"{spec} is a rule file, not an indicator set: give rules with -p")
-        elif p.exists():
-            yield spec
-        elif glob.has_magic(spec):
-            matches = sorted(glob.glob(spec, recursive=True))
-            if not matches:
-                raise UsageError(f"没有与「{spec}」匹配的文件", f"no file matches {spec}")
-            yield from expand(matches)
-        else:
-            raise UsageError(f"找不到输入文件「{spec}」", f"input {spec} does not exist")
-
-
-def jobs(files: Iterable[str]) -> Iterator[Job]:
-    """Group consecutive files of one folder into one job (a project's stages); a JSON Lines
-    file gives one job per line."""
-    pending: list[str] = []
-    folder = None
-    for f in files:
-        if Path(f).suffix.lower() in JSONL:
-            if pending:
-                yield Job(files=tuple(pending))
-                pending, folder = [], None
-            yield from _records(f)
-            continue
-        parent = str(Path(f).parent)
-        if pending and parent != folder:
-            yield Job(files=tuple(pending))
-            pending = []
-        pending.append(f)
-        folder = parent
-    if pending:
-        yield Job(files=tuple(pending))
-
-
-def _records(path: str) -> Iterator[Job]:
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as e:
-        raise UsageError(f"无法读取「{path}」：{e.strerror}", f"cannot read {path}: {e.strerror}") from None
-    with fh:
-        for no, line in enumerate(fh, 1):
-            if line.strip():
-                yield Job(record=line, source=f"{path}:{no}")
-
-
-# ---- in each worker ---------------------------------------------------------------------------
-
-_PACKS = None
-
-
-def init_worker(pack_specs: tuple[str, ...], worker: bool = False) -> None:
-    """Compile the packs once per process (a forked worker inherits them already compiled)."""
-    global _PACKS
-    if worker:  # Ctrl-C is the parent's to handle: it keeps the output whole and stops the pool
-        import signal
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _PACKS is None:
-        from .engine.packs import default_packs, load_pack
-        _PACKS = [load_pack(s) for s in (pack_specs or default_packs())]
+__all__ = ["AtomicWriter", "Job", "LineWriter", "check_command", "check_job", "jobs", "set_packs",
+           "write_atomic"]
 
 
 def set_packs(packs) -> None:
-    global _PACKS
-    _PACKS = packs
+    """Compile once, then check jobs with these packs (kept for callers of the batch module)."""
+    configure(packs, Settings(fmt="jsonl"))
 
 
-def check_job(job: Job) -> list[tuple[str, dict]]:
-    """Run one job: [(JSON line, summary)] — one line per project, errors included."""
-    from .data.loaders import load, load_mapping
-    from .engine.runner import run
-    loaded, out = [], []
-    if job.record is not None:
-        try:
-            obj = json.loads(job.record, parse_float=Decimal)
-            loaded.append(load_mapping(obj, job.source))
-        except json.JSONDecodeError as e:
-            err = DataError(f"不是合法的 JSON（第{e.colno}列）：{e.msg}", f"not valid JSON (column {e.colno}): {e.msg}",
-                            where=Location(job.source))
-            return [_error_line(job.source, err)]
-        except PerfrulesError as e:
-            return [_error_line(job.source, e)]
-    for f in job.files:
-        try:
-            loaded.append(load(f))
-        except PerfrulesError as e:
-            out.append((f, _error_line(f, e)))
-    stages = {}
-    for s in loaded:
-        if s.stage:
-            stages.setdefault(s.stage, s)
-    results = []
-    for iset in loaded:
-        year = iset.project.year if iset.project else None
-        use = [p for p in _PACKS if p.covers(year)] or _PACKS
-        r = run(use, iset, stages if len(loaded) > 1 else None)
-        results.append((iset.source, _result_line(r)))
-    # Keep the order of the job's own files: results and errors interleaved as listed.
-    order = {name: k for k, name in enumerate(job.files)} if job.files else {}
-    merged = sorted(out + results, key=lambda x: order.get(x[0], 0))
-    return [line for _, line in merged]
+# ---- where the output goes --------------------------------------------------------------------
+
+def check_output(path: str) -> None:
+    """Refuse, before anything runs, an output file that cannot be written."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"输出文件所在的文件夹「{parent}」不存在", f"the output folder {parent} does not exist",
+                         hint="请先创建该文件夹，或换一个输出路径 (create the folder first, or write elsewhere)")
+    if target.is_dir():
+        raise UsageError(f"输出路径「{path}」是文件夹", f"the output path {path} is a folder")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"不能在「{parent}」中写入文件", f"cannot write files in {parent}")
 
 
-def _result_line(r) -> tuple[str, dict]:
-    d = r.to_dict()
-    summary = {"severities": Counter(f.severity for f in r.findings if f.waived is None),
-               "rules": Counter(f.rule for f in r.findings if f.waived is None),
-               "grade": r.score.grade if r.score else None,
-               "indicators": None, "error": False}
-    return json.dumps(d, ensure_ascii=False) + "\n", summary
+def _cannot_write(path: str | None, e: OSError) -> UsageError:
+    shown = path or "标准输出 (stdout)"
+    return UsageError(f"无法写入「{shown}」：{e.strerror or e}", f"cannot write {shown}: {e.strerror or e}")
 
 
-def _error_line(source: str, e: PerfrulesError) -> tuple[str, dict]:
-    line = json.dumps({"input": source, "error": e.to_dict()}, ensure_ascii=False) + "\n"
-    return line, {"severities": Counter(), "rules": Counter(), "grade": None, "error": True,
-                  "message": e.render()}
+def write_atomic(path: str, text: str) -> None:
+    """Write the whole output or nothing: a temp file beside the target, then rename."""
+    w = AtomicWriter(path)
+    try:
+        w.write(text)
+    except BaseException:
+        w.abort()
+        raise
+    w.commit()
 
 
-# ---- the parent --------------------------------------------------------------------------------
+class AtomicWriter:
+    """Writes to a temporary file beside the target; :meth:`commit` renames it over the target."""
 
-@attrs.define
-class Summary:
-    """What a batch found: counts by severity and rule, grades, broken inputs."""
+    def __init__(self, path: str):
+        target = Path(path)
+        self.path = path
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent) or ".")
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
-    projects: int = 0
-    broken: int = 0
-    severities: Counter = attrs.field(factory=Counter)
-    rules: Counter = attrs.field(factory=Counter)
-    grades: Counter = attrs.field(factory=Counter)
+    def write(self, text: str) -> None:
+        self.fh.write(text)
 
-    def add(self, s: dict) -> None:
-        self.projects += 1
-        if s["error"]:
-            self.broken += 1
-            return
-        self.severities.update(s["severities"])
-        self.rules.update(s["rules"])
-        if s["grade"]:
-            self.grades[s["grade"]] += 1
+    def commit(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.path)
 
-    def render(self) -> str:
-        from .report.render import SEVERITY_ZH
-        sev = "，".join(f"{SEVERITY_ZH[k]} {self.severities[k]}" for k in ("veto", "error", "warning", "info")
-                       if self.severities[k])
-        lines = [f"共 {self.projects} 个项目（无法读取 {self.broken} 个）；发现：{sev or '无'}"]
-        if self.rules:
-            top = "，".join(f"{r} {n}" for r, n in self.rules.most_common(10))
-            lines.append(f"最常见的规则 (top rules): {top}")
-        if self.grades:
-            lines.append("等级分布 (grades): " + "，".join(f"{g} {n}" for g, n in sorted(self.grades.items())))
-        return "\n".join(lines)
-
-
-def run_batch(job_iter: Iterable[Job], pack_specs: tuple[str, ...], workers: int, packs=None,
-              chunksize: int = 32) -> Iterator[tuple[str, dict]]:
-    """(line, summary) per project, in input order, computed on ``workers`` processes."""
-    if workers <= 1:
-        if packs is not None:
-            set_packs(packs)
-        else:
-            init_worker(pack_specs)
-        for job in job_iter:
-            yield from check_job(job)
-        return
-    import multiprocessing as mp
-    if packs is not None:
-        set_packs(packs)  # forked workers inherit the compiled packs: compiled once per run
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(workers, initializer=init_worker, initargs=(pack_specs, True)) as pool:
-        for lines in pool.imap(check_job, job_iter, chunksize=chunksize):
-            yield from lines
+    def abort(self, interrupted: bool = False) -> None:
+        self.fh.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 class LineWriter:
     """Writes whole lines to the output; on interruption the file ends at a complete line."""
 
-    def __init__(self, path: str | None, stream):
+    def __init__(self, path: str | None, stream=None):
         self.path = path
         self.fh = open(path, "w", encoding="utf-8", newline="\n") if path else stream
         self.good = 0  # bytes of complete lines written to the file
@@ -246,3 +117,190 @@ class LineWriter:
             self.fh.close()
             if interrupted:
                 os.truncate(self.path, self.good)
+
+    commit = close
+
+    def abort(self, interrupted: bool = False) -> None:
+        self.close(interrupted=True)
+
+
+class _Stdout:
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
+
+    def commit(self) -> None:
+        pass
+
+    def abort(self, interrupted: bool = False) -> None:
+        pass
+
+
+def _indent(text: str) -> str:
+    return "  " + text.replace("\n", "\n  ")  # JSON text has no raw newline inside a string
+
+
+class Sink:
+    """The entries of one format, joined as that format joins them."""
+
+    def __init__(self, fmt: str, output: str | None):
+        self.fmt = fmt
+        if not output:
+            self.out = _Stdout()
+        elif fmt == "jsonl":
+            self.out = LineWriter(output)
+        else:
+            self.out = AtomicWriter(output)
+        self.n = 0
+        self.first: str | None = None
+
+    def add(self, o: Outcome) -> None:
+        text = o.text
+        if text is None:  # a skipped file in table or md: listed in the summary at the end
+            return
+        if self.fmt == "json":
+            if self.n == 0:
+                self.first = text
+            elif self.n == 1:
+                self.out.write("[\n" + _indent(self.first) + ",\n" + _indent(text))
+                self.first = None
+            else:
+                self.out.write(",\n" + _indent(text))
+        elif self.fmt == "table" and self.n:
+            self.out.write("\n" + text)
+        else:
+            self.out.write(text)
+        self.n += 1
+
+    def finish(self, footer: str | None = None) -> None:
+        if self.fmt == "json":
+            if self.n == 1:
+                self.out.write(self.first + "\n")
+            elif self.n > 1:
+                self.out.write("\n]\n")
+        if footer:
+            self.out.write(("\n" if self.fmt == "table" and self.n else "") + footer)
+        self.out.commit()
+
+    def abort(self, interrupted: bool = False) -> None:
+        self.out.abort(interrupted)
+
+
+# ---- progress ---------------------------------------------------------------------------------
+
+class Progress:
+    """A progress bar on stderr (rich), when stderr is a terminal, CI is unset, the output is
+    not on the same terminal, and the run lasts more than a second."""
+
+    def __init__(self, output: str | None):
+        self.on = (sys.stderr.isatty() and not os.environ.get("CI")
+                   and (bool(output) or not sys.stdout.isatty()))
+        self.start = time.monotonic()
+        self.n = 0
+        self.bar = None
+
+    def advance(self) -> None:
+        self.n += 1
+        if not self.on:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+            self.bar = Bar(SpinnerColumn(), TextColumn("已检查 {task.completed} 项"), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("check", total=None, completed=self.n - 1)
+            self.bar.start()
+        self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# ---- the check command -------------------------------------------------------------------------
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str = "table",
+                  output: str | None = None, workers: int = 1, fail_on: str = "error",
+                  show_na: bool = False, strict: bool = False) -> int:
+    """Run ``perfrules check``: write the outcomes in ``fmt`` and return the exit code.
+
+    0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, or (with
+    ``strict``) content was left unread; 130 on Ctrl-C."""
+    from . import pipeline
+    try:
+        pipeline.check_specs(inputs)
+        if output:
+            check_output(output)
+        packs = pipeline.load_packs(pack_specs)
+        sink = Sink(fmt, output)
+    except PerfrulesError as e:
+        _err(e.render())
+        return 2
+    except OSError as e:
+        _err(_cannot_write(output, e).render())
+        return 2
+    outcomes = pipeline.run(inputs, packs, chosen=bool(pack_specs), workers=workers, fmt=fmt,
+                            show_na=show_na, exclude=(output,) if output else (),
+                            pack_specs=tuple(pack_specs))
+    summary, hinted, progress = Summary(), set(), Progress(output)
+    try:
+        for o in outcomes:
+            summary.add(o)
+            if o.kind == "error":
+                _err(o.message)
+            if o.hint and o.hint[0] not in hinted:
+                hinted.add(o.hint[0])
+                _err(o.hint[1])
+            sink.add(o)
+            progress.advance()
+    except KeyboardInterrupt:
+        progress.stop()
+        outcomes.close()  # stops the worker pool
+        sink.abort(interrupted=True)
+        kept = ("输出文件保留到最后一个完整的项目 (the output file ends at the last whole project)"
+                if output and fmt == "jsonl" else
+                "未写出输出文件 (the output file was not written)" if output else "")
+        _err(summary.render() + "\n已中断 (interrupted)" + (f"：{kept}" if kept else ""))
+        return 130
+    except (OSError, PerfrulesError) as e:  # writing the output (a full disk); an input gone
+        progress.stop()
+        outcomes.close()
+        sink.abort()
+        _err((e if isinstance(e, PerfrulesError) else _cannot_write(output, e)).render())
+        return 2
+    progress.stop()
+    not_read = bool(summary.broken or summary.skipped)
+    footer = None
+    if not_read and fmt in ("table", "md"):
+        footer = _footer(fmt, summary)
+    if summary.projects == 0:
+        if sink.n:
+            sink.finish(footer)
+        else:
+            sink.abort()
+        for n in summary.skipped:
+            _err(f"{n.where.file}: 跳过 {n.zh} (skipped: {n.en})")
+        _err(UsageError("没有可检查的输入文件", "no input files to check").render())
+        return 2
+    try:
+        sink.finish(footer)
+    except OSError as e:
+        _err(_cannot_write(output, e).render())
+        return 2
+    if fmt == "jsonl" or (fmt == "json" and not_read) or (output and not_read):
+        _err(summary.render())
+    why = summary.strict_failure() if strict else None
+    if why:
+        _err(why)
+    return summary.exit_code(fail_on, strict)
+
+
+def _footer(fmt: str, summary: Summary) -> str:
+    """The run's summary at the end of a table or Markdown document, skipped files listed."""
+    from .report.render import footer_markdown, footer_table
+    return (footer_table if fmt == "table" else footer_markdown)(summary.lines(skipped=False), summary.skipped)

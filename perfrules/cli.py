@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from .errors import ErrorGroup, PerfrulesError, UsageError
 
-FAIL_ON = {"veto": 3, "error": 2, "warning": 1, "info": 0}
+FAIL_ON = ("veto", "error", "warning", "info")
 
 
 def _die(e: PerfrulesError) -> None:
@@ -20,59 +18,13 @@ def _die(e: PerfrulesError) -> None:
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write the whole output or nothing: a temp file beside the target, then rename."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def expand_inputs(inputs: tuple[str, ...]) -> list[Path]:
-    """Files as given; folders expanded to the indicator sets in them (side files skipped)."""
-    from .data.loaders import EXTENSIONS, is_side_file
-    out: list[Path] = []
-    for spec in inputs:
-        p = Path(spec)
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file()
-                          and (f.suffix.lower() in EXTENSIONS or f.suffix.lower() in (".jsonl", ".ndjson"))
-                          and not is_side_file(f) and not f.name.startswith((".", "~$"))
-                          and f.name != "pack.yaml")
-        elif p.suffix.lower() == ".rules":
-            raise UsageError(f"「{spec}」是规则文件，不是指标表；规则文件或规则包请用 -p 指定",
-                             f"{spec} is a rule file, not an indicator set: give rules with -p")
-        elif p.exists():
-            out.append(p)
-        else:
-            raise UsageError(f"找不到输入文件「{spec}」", f"input {spec} does not exist")
-    if not out:
-        raise UsageError("没有可检查的输入文件", "no input files to check")
-    return out
+    from .batch import write_atomic as write
+    write(path, text)
 
 
 def load_packs(specs: tuple[str, ...]):
-    from .engine.packs import default_packs, load_pack
-    names = list(specs) or default_packs()
-    if not names:
-        raise UsageError("未指定规则包，且没有默认规则包", "no pack given and no default pack")
-    errors: list[PerfrulesError] = []
-    packs = []
-    for s in names:
-        try:
-            packs.append(load_pack(s))
-        except ErrorGroup as e:
-            errors += e.errors
-        except PerfrulesError as e:
-            errors.append(e)
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
-    return packs
+    from .pipeline import load_packs as load
+    return load(specs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,174 +37,23 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-p", "--pack", "packs", multiple=True, help="规则包名称或路径 (pack name or folder); 可多次")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md", "jsonl"]), default="table")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 (write to a file, atomically)")
-@click.option("-j", "--jobs", type=int, default=1, help="并行进程数 (worker processes)")
-@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error",
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="写入文件 (write to a file; whole or not at all, jsonl line by line)")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="并行进程数 (worker processes)")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error",
               help="达到此级别即以 1 退出 (exit 1 at or above this severity)")
 @click.option("--show-na", is_flag=True, help="表格中列出不适用项 (list not-applicable outcomes)")
-def check(inputs, packs, fmt, output, jobs, fail_on, show_na):
+@click.option("--strict", is_flag=True,
+              help="有未读取的内容或跳过的文件时以 2 退出 (exit 2 if any content was left unread)")
+def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict):
     """检查指标表 (validate indicator sets against packs)."""
-    from .engine.results import SEVERITY_ORDER
-    from .report import render
-    if fmt in ("jsonl", "json") and (jobs > 1 or fmt == "jsonl" or _has_jsonl(inputs)):
-        sys.exit(_check_stream(inputs, packs, fmt, output, jobs, fail_on))
+    from .batch import check_command
     try:
-        files = expand_inputs(inputs)
-        compiled = load_packs(packs)
-    except PerfrulesError as e:
-        _die(e)
-        return
-    results, errors = run_inputs(files, compiled, chosen=bool(packs))
-    for e in errors:
-        click.echo(e.render(), err=True)
-    text = {"table": lambda: render.to_table(results, show_na), "json": lambda: render.to_json(results),
-            "md": lambda: render.to_markdown(results)}[fmt]()
-    if output:
-        write_atomic(output, text)
-    elif results:
-        click.echo(text, nl=False)
-    if errors:
-        sys.exit(2)
-    threshold = FAIL_ON[fail_on]
-    worst = max((SEVERITY_ORDER[f.severity] for r in results for f in r.findings if f.waived is None),
-                default=-1)
-    sys.exit(1 if worst >= threshold else 0)
-
-
-def _has_jsonl(inputs) -> bool:
-    return any(str(x).lower().endswith((".jsonl", ".ndjson")) for x in inputs)
-
-
-def _check_stream(inputs, packs, fmt, output, workers, fail_on) -> int:
-    """Many projects: streamed through N workers, one JSON line each, in input order."""
-    from . import batch
-    from .engine.results import SEVERITY_ORDER
-    try:
-        compiled = load_packs(packs)
-        job_iter = batch.jobs(batch.expand(inputs))
-        first = next(job_iter, None)  # surface a bad input path before any output is made
-    except PerfrulesError as e:
-        _die(e)
-        return 2
-    if first is None:
-        _die(UsageError("没有可检查的输入文件", "no input files to check"))
-    import itertools
-    summary = batch.Summary()
-    writer = batch.LineWriter(output, click.get_text_stream("stdout"))
-    progress = _progress()
-    worst, interrupted = -1, False
-    try:
-        if fmt == "json":
-            writer.write("[\n")
-        sep = ""
-        for line, s in batch.run_batch(itertools.chain([first], job_iter), tuple(packs), workers,
-                                      packs=compiled):
-            summary.add(s)
-            if s["error"]:
-                click.echo(s["message"], err=True)
-            if fmt == "json":
-                writer.write(sep + line.rstrip("\n"))
-                sep = ",\n"
-            else:
-                writer.write(line)
-            worst = max([worst] + [SEVERITY_ORDER[k] for k in s["severities"]])
-            if progress:
-                progress.advance()
-        if fmt == "json":
-            writer.write("\n]\n")
-    except KeyboardInterrupt:
-        interrupted = True
-    except PerfrulesError as e:  # an input path that vanished mid-run, an unreadable JSONL file
-        writer.close(interrupted=True)
-        _die(e)
-    finally:
-        if progress:
-            progress.stop()
-    writer.close(interrupted=interrupted)
-    click.echo(summary.render() + ("\n已中断：输出文件保留到最后一个完整的项目 (interrupted)" if interrupted else ""),
-               err=True)
-    if interrupted:
-        return 130
-    if summary.broken:
-        return 2
-    return 1 if worst >= FAIL_ON[fail_on] else 0
-
-
-class _Bar:
-    """A progress bar on stderr when it is a terminal (rich)."""
-
-    def __init__(self):
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-        self.p = Progress(SpinnerColumn(), TextColumn("已检查 {task.completed} 个项目"), TimeElapsedColumn(),
-                          console=__import__("rich.console").console.Console(stderr=True), transient=True)
-        self.task = self.p.add_task("check", total=None)
-        self.p.start()
-
-    def advance(self):
-        self.p.advance(self.task)
-
-    def stop(self):
-        self.p.stop()
-
-
-def _progress():
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
-    return _Bar()
-
-
-def run_inputs(files: list[Path], packs, chosen: bool):
-    """Load every input (reporting the broken ones), link a project's stages, run the packs.
-
-    Files of one folder with different 阶段 (申报.yaml beside 自评.yaml) are one project's
-    stages: each is checked with the others at hand, so rules can compare them.
-    """
-    from .data.loaders import load
-    from .engine.runner import run
-    import json
-    from decimal import Decimal
-
-    from .data.loaders import load_mapping
-    from .errors import DataError, Location
-    loaded, errors = [], []
-    for f in files:
-        if f.suffix.lower() in (".jsonl", ".ndjson"):  # one project per line
-            from .batch import _records
-            for job in _records(str(f)):
-                try:
-                    loaded.append(load_mapping(json.loads(job.record, parse_float=Decimal), job.source))
-                except json.JSONDecodeError as e:
-                    errors.append(DataError(f"不是合法的 JSON（第{e.colno}列）：{e.msg}",
-                                            f"not valid JSON (column {e.colno}): {e.msg}",
-                                            where=Location(job.source)))
-                except PerfrulesError as e:
-                    errors.append(e)
-            continue
-        try:
-            loaded.append(load(str(f)))
-        except PerfrulesError as e:
-            errors.append(e)
-    by_dir: dict[str, dict[str, object]] = {}
-    for f, iset in zip([Path(x.source) for x in loaded], loaded):
-        if iset.stage and f.is_file():
-            by_dir.setdefault(str(f.parent), {}).setdefault(iset.stage, iset)
-    results = []
-    warned: set[int] = set()
-    for iset in loaded:
-        use = packs
-        year = iset.project.year if iset.project else None
-        if not chosen:
-            use = [p for p in packs if p.covers(year)]
-            if not use:
-                if year not in warned:
-                    click.echo(f"提示: 没有覆盖 {year} 年度的内置规则包，仍使用默认规则包 "
-                               f"(no bundled pack covers {year}; using the default packs)", err=True)
-                    warned.add(year)
-                use = packs
-        # Only whole files are a folder's stages; JSON Lines records are projects of their own.
-        related = by_dir.get(str(Path(iset.source).parent), {}) if Path(iset.source).is_file() else {}
-        results.append(run(use, iset, related))
-    return results, errors
+        code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict)
+    except KeyboardInterrupt:  # before the run started (compiling packs): nothing was written
+        click.echo("已中断 (interrupted)", err=True)
+        code = 130
+    sys.exit(code)
 
 
 @main.command("compile")
@@ -391,20 +192,25 @@ def docs(pack, out_dir):
 @click.argument("inputs", nargs=-1, required=True)
 def diff(pack_a, pack_b, inputs):
     """比较两个规则包对同一批指标表的结论 (what changes between two packs)."""
+    from . import pipeline
     from .report.diffs import compare, render
     try:
+        pipeline.check_specs(inputs)
         a, b = load_packs((pack_a,)), load_packs((pack_b,))
-        files = expand_inputs(inputs)
-        ra, errors = run_inputs(files, a, chosen=True)
-        rb, _ = run_inputs(files, b, chosen=True)
+        changes, summary = [], pipeline.Summary()
+        for x, y in pipeline.pairs(inputs, a, b):
+            summary.add(x)
+            if y is None:
+                click.echo(x.message, err=True)
+            else:
+                changes.append(compare(x.result, y.result))
     except PerfrulesError as e:
         _die(e)
         return
-    for e in errors:
-        click.echo(e.render(), err=True)
-    changes = [compare(x, y) for x, y in zip(ra, rb)]
+    if not summary.projects:
+        _die(UsageError("没有可检查的输入文件", "no input files to check"))
     click.echo(render(a[0].label, b[0].label, changes), nl=False)
-    sys.exit(2 if errors else 0)
+    sys.exit(2 if summary.broken else 0)
 
 
 @main.command()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from perfrules import batch
+from perfrules import batch, pipeline
+from perfrules.engine.packs import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 PERFRULES = [sys.executable, "-m", "perfrules"]
@@ -41,7 +42,7 @@ def test_results_keep_input_order_with_two_workers_and_a_broken_line(tmp_path):
     assert "error" in lines[17] and lines[17]["input"].endswith(":18")
     names = [x["project"] for k, x in enumerate(lines) if k != 17]
     assert names == [f"项目{k:05d}" for k in range(60) if k != 17]
-    assert "共 60 个项目（无法读取 1 个）" in r.stderr
+    assert f"共 60 个项目（无法读取 1 个：{src}:18）" in r.stderr
 
 
 def test_folders_are_grouped_by_project_and_globs_expand(tmp_path):
@@ -53,15 +54,44 @@ def test_folders_are_grouped_by_project_and_globs_expand(tmp_path):
 
 
 def test_jobs_stream_lazily():
-    # A generator of a million projects: taking three jobs reads three lines, not the file.
+    # A generator of a million projects: taking three outcomes runs three jobs, not the lot.
+    taken = []
+
     def records():
         for k in range(10**6):
-            yield batch.Job(record=json.dumps({"绩效指标": [{"三级指标": f"甲{k}", "指标值": "5个"}]}),
-                            source=f"gen:{k}")
-    batch.init_worker(("national",))
-    it = batch.run_batch(records(), ("national",), workers=1)
+            taken.append(k)
+            yield pipeline.Job(record=json.dumps({"绩效指标": [{"三级指标": f"甲{k}", "指标值": "5个"}]}),
+                               source=f"gen:{k}")
+    it = pipeline.run_jobs(records(), [load_pack("national")], pipeline.Settings(fmt="jsonl"))
     first = [next(it) for _ in range(3)]
-    assert [json.loads(line)["input"] for line, _ in first] == ["gen:0", "gen:1", "gen:2"]
+    assert [json.loads(o.text)["input"] for o in first] == ["gen:0", "gen:1", "gen:2"]
+    assert len(taken) == 3
+
+
+def test_the_former_batch_names_still_check_a_job(tmp_path):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, 2)
+    batch.set_packs([load_pack("national")])
+    out = [o for job in batch.jobs([str(src)]) for o in batch.check_job(job)]
+    assert [json.loads(o.text)["project"] for o in out] == ["项目00000", "项目00001"]
+
+
+def test_interrupted_json_output_leaves_the_previous_file(tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.json"
+    write_jsonl(src, 4000)
+    out.write_text("previous", encoding="utf-8")
+    p = subprocess.Popen([*PERFRULES, "check", str(src), "--format", "json", "-o", str(out)],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(x.name.startswith(".out.json.") and x.stat().st_size > 50_000
+                                             for x in tmp_path.iterdir()):
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert out.read_text(encoding="utf-8") == "previous"  # whole or not at all
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["in.jsonl", "out.json"]
+    assert "未写出输出文件" in err
 
 
 def test_interrupt_leaves_whole_lines(tmp_path):

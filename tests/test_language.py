@@ -36,7 +36,7 @@ def run_text(text: str, iset: IndicatorSet, path: str = "t.rules"):
     ours = {r.id for r in compiled.rules} | {i.path for i in compiled.items}
     if result.score is not None:
         for item in result.score.items:
-            assert item.max - item.score == sum((d.points for d in item.deductions), D(0)), item
+            assert item.max - item.highest == sum((d.points for d in item.deductions), D(0)), item
     # Other packs' checks (reconciliation …) may add findings of their own: keep ours.
     findings = [f for f in result.findings if f.rule in ours]
     nas = [x for x in result.not_applicable if x.rule in ours]
@@ -138,16 +138,27 @@ def test_not_applicable_in_ops_project(text):
     assert not nas
 
 
-@pytest.mark.parametrize("project,reason", [
-    (Project(categories=["基础设施"]), "项目类别不含「信息化运维」"),
-    (Project(), "未填写项目类别"),
-    (None, "未填写项目类别"),
-])
-def test_not_applicable_elsewhere_is_reported_as_such(project, reason):
-    data = IndicatorSet(ECO.indicators, project=project)
+def test_not_applicable_elsewhere_is_reported_as_such():
+    data = IndicatorSet(ECO.indicators, project=Project(categories=["基础设施"]))
     findings, nas, _ = run_text(NOT_APPLICABLE[0], data)
     assert findings == []
-    assert [(x.target, reason in x.reason) for x in nas] == [("项目", True)]
+    assert [(x.target, "项目类别不含「信息化运维」" in x.reason) for x in nas] == [("项目", True)]
+
+
+@pytest.mark.parametrize("project", [Project(), None])
+def test_without_categories_the_rule_is_undecided_not_silent(project):
+    # Leaving 类别 out must not silence the rule: each indicator it would report is a finding
+    # that says the rule could not be judged, at the rule's severity, and is no pass.
+    findings, nas, _ = run_text(NOT_APPLICABLE[0], IndicatorSet(ECO.indicators, project=project))
+    assert targets(findings) == ["绩效指标[1] 生态环境改善", "绩效指标[2] 绿化面积"]
+    assert all(f.missing == "类别" and f.undecided and f.severity == "error" for f in findings)
+    assert findings[0].message.startswith(
+        "类别未填写，无法判断是否适用：「生态效益」类指标不适用于「信息化运维」类项目（生态效益 不适用于 信息化运维）")
+    assert not nas
+    # With no indicator it could report, it stays "not applicable", with the reason.
+    other = IndicatorSet(ECO.indicators[2:], project=project)
+    findings, nas, _ = run_text(NOT_APPLICABLE[0], other)
+    assert findings == [] and [(x.target, "未填写项目类别" in x.reason) for x in nas] == [("项目", True)]
 
 
 def test_not_applicable_other_categories_untouched():
@@ -177,9 +188,33 @@ def test_veto_at_60_percent(text, spent, vetoed):
         assert f"{D(spent):.2f}%" in findings[0].message
 
 
-def test_veto_without_budget_is_not_applicable():
-    findings, nas, _ = run_text(VETO[0], IndicatorSet(()))
-    assert findings == [] and "预算" in nas[0].reason
+@pytest.mark.parametrize("text", VETO)
+def test_veto_without_budget_is_undecided_not_silent(text):
+    findings, nas, sheet = run_text(text, IndicatorSet(()))
+    (f,) = findings
+    assert (f.severity, f.target, f.missing) == ("veto", "项目", "预算") and not nas
+    assert f.message.startswith("预算未填写，无法判断是否否决（执行率") and "no budget given" in f.message
+    # Without a spending figure alone it says what is missing.
+    findings, _, _ = run_text(text, IndicatorSet((), budget=Budget(annual=D(100))))
+    assert [x.missing for x in findings] == ["支出"]
+
+
+def test_undecided_veto_keeps_the_grade_it_might_lower_from_the_sheet():
+    data = IndicatorSet((), scores=[ScoreEntry("项目决策", D(92), D(92)), ScoreEntry("项目管理/支出完成率", D(8), D(8))])
+    _, _, sheet = run_text(SHEET, data)
+    # 项目决策 92 + 支出完成率 (no budget: cannot be scored, never 0, never the stated 8) → no total, no grade
+    spend = sheet.items[1]
+    assert (spend.score, spend.reason, spend.lowest, spend.highest) == (
+        None, "无法计算：缺少预算数据 (no budget given)", D("0.00"), D("8.00"))
+    assert sheet.total is None and sheet.grade is None and not sheet.vetoed
+    assert (sheet.scored, sheet.unscorable, sheet.low, sheet.high) == (D("92.00"), D(8), D("92.00"), D("100.00"))
+    assert sheet.undecided and "无法判断是否否决" in sheet.undecided[0]
+    text = "执行率<60% ⇒ 否决\n评分项 项目决策 分值 100\n"
+    _, _, high = run_text(text, IndicatorSet((), scores=[ScoreEntry("项目决策", D(100), D(92))]))
+    assert (high.total, high.grade, high.vetoed) == (D(92), None, False)  # 优, or 中 after a veto: no grade
+    assert "等级可能为「优」或「中」" in high.grade_note
+    _, _, low = run_text(text, IndicatorSet((), scores=[ScoreEntry("项目决策", D(100), D(65))]))
+    assert (low.total, low.grade) == (D(65), "中")  # a veto could not lower 中: graded
 
 
 SHEET = """
@@ -508,8 +543,14 @@ def test_when(when, applies):
         assert [(x.target, when in x.reason) for x in nas] == [("项目", True)]
 
 
-def test_when_on_missing_data_is_not_applicable():
-    findings, nas, _ = run_text("规则 W\n  当 阶段 是 自评\n  每个指标: 三级指标 不得为空", iset(ind("", "1个")))
+def test_when_on_missing_data_is_undecided_where_the_rule_would_report():
+    text = "规则 W\n  当 阶段 是 自评\n  每个指标: 三级指标 不得为空"
+    findings, nas, _ = run_text(text, iset(ind("", "1个")))
+    (f,) = findings
+    assert (f.target, f.missing, f.severity) == ("绩效指标[1] (未命名)", "阶段", "error") and not nas
+    assert f.message.startswith("阶段未填写，无法判断是否适用（当 阶段 是 自评）：三级指标为空")
+    # Where it would report nothing, a 当 on missing data is "not applicable" as before.
+    findings, nas, _ = run_text(text, iset(ind("名称", "1个")))
     assert findings == [] and "阶段" in nas[0].reason
 
 

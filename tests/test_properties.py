@@ -63,9 +63,15 @@ def sheet_of(pack, iset):
 
 def assert_bounded(pack, sheet):
     for item in sheet.items:
-        assert ZERO <= item.score <= item.max, item
+        assert ZERO <= item.lowest <= item.highest <= item.max, item
+        assert (item.score is None) == bool(item.reason), item  # unscorable: always with the reason
     assert sheet.max == sum((w for _, w, _ in pack_leaves(pack)), ZERO)
-    assert ZERO <= sheet.total <= sheet.max
+    if sheet.total is None:  # incomplete: no total and no grade, and a range that says how far it got
+        assert sheet.incomplete and sheet.grade is None
+        assert ZERO <= sheet.scored <= sheet.low <= sheet.high <= sheet.max
+        assert sheet.unscorable == sum((i.max for i in sheet.items if i.score is None), ZERO) > 0
+    else:
+        assert ZERO <= sheet.total <= sheet.max
 
 
 @SOME
@@ -76,7 +82,7 @@ def test_bounds_on_bundled_packs(case):
     _, sheet = sheet_of(pack, iset)
     if sheet is not None:
         assert_bounded(pack, sheet)
-        assert sheet.total <= weight_total(pack) == D(100)
+        assert sheet.high <= weight_total(pack) == D(100)
 
 
 @SOME
@@ -92,7 +98,8 @@ def test_bounds_on_generated_packs(case):
 
 def assert_explained(sheet):
     for item in sheet.items:
-        assert item.max - item.score == sum((d.points for d in item.deductions), ZERO), item
+        # scored: max − score; unscorable: max − the most it could still score (what is known lost)
+        assert item.max - item.highest == sum((d.points for d in item.deductions), ZERO), item
         for d in item.deductions:
             assert d.points > 0, item
             assert d.rule.strip() and d.reason.strip(), item
@@ -134,10 +141,17 @@ def budgets_with_denominator(draw, annual: D, spent: D) -> Budget:
     return Budget(carryover=cut, initial=annual, adjustments=(-cut,), spent=spent)
 
 
-def panyu_sheet(budget: Budget, scores=None):
+# The declared (申报) set beside it: 6 indicators, 4 quantified, one of them for satisfaction, so
+# 绩效指标规范性 and 项目效益 are decided by it (without it they cannot be scored).
+DECLARED = IndicatorSet(tuple(Indicator(level1=l1, name=f"申报{k}", target=t) for k, (l1, t) in enumerate(
+    [("产出指标", "5个"), ("产出指标", "100%"), ("效益指标", "99%"), ("效益指标", "提升"), ("效益指标", "保障"),
+     ("满意度指标", "≥90%")])), stage="申报")
+
+
+def panyu_sheet(budget: Budget | None, scores=None):
     iset = IndicatorSet((), stage="评价", budget=budget,
                         scores=full_marks(PANYU) if scores is None else scores)
-    result = run([PANYU], iset)
+    result = run([PANYU], iset, {"申报": DECLARED, "评价": iset})
     return result, {i.path: i for i in result.score.items}
 
 
@@ -227,19 +241,24 @@ def test_sheet_grade_is_the_band_of_its_total(case):
     name, iset = case
     rules = PACKS[name].scoring
     _, sheet = sheet_of(PACKS[name], iset)
-    if sheet is not None:
+    if sheet is not None and sheet.total is None:
+        assert sheet.grade is None
+    elif sheet is not None:
         band = rules.grade(sheet.total)
-        assert sheet.grade == band or (sheet.grade_note and sheet.grade == rules.cap(band, sheet.grade))
+        assert sheet.grade == band or (sheet.grade_note and sheet.grade == rules.cap(band, sheet.grade)) or \
+            (sheet.grade is None and sheet.undecided)  # a veto or cap that could not be judged
 
 
 # ------------------------------------------------------------------ rounding and order
 
 def assert_rounded(rules, sheet):
     for item in sheet.items:
-        assert item.score == rules.round(item.score) and item.score.as_tuple().exponent == -rules.places, item
+        for x in (item.lowest, item.highest):
+            assert x == rules.round(x) and x.as_tuple().exponent == -rules.places, item
         for d in item.deductions:
             assert d.points == rules.round(d.points), item
-    assert sheet.total == rules.round(sum((rules.round(i.score) for i in sheet.items), ZERO))
+    if sheet.total is not None:
+        assert sheet.total == rules.round(sum((rules.round(i.score) for i in sheet.items), ZERO))
 
 
 @SOME
@@ -551,7 +570,8 @@ def run_all(obj) -> None:
         json.dumps(r.to_dict(), ensure_ascii=False)
         if r.score is not None:
             assert_explained(r.score)
-            assert ZERO <= r.score.total <= r.score.max
+            assert ZERO <= r.score.low <= r.score.high <= r.score.max
+            assert r.score.total is None or r.score.total == r.score.low == r.score.high
     render.to_table(results, show_na=True)
     render.to_markdown(results)
 
@@ -635,8 +655,9 @@ def test_regression_discretionary_item_never_deducts_zero_points():
     # Found by test_every_lost_point_is_explained_on_bundled_packs: 绩效指标规范性 (酌情) at 0 by
     # its ladder, evaluator's 得分 -1: a deduction of 0.00 points 「评价人酌情扣分」 was listed.
     entry = ScoreEntry("项目安排/绩效目标/绩效指标规范性", D(4), D(-1))
-    item = {i.path: i for i in run([PANYU], IndicatorSet((), stage="评价", scores=(entry,))).score.items}[
-        "项目安排/绩效目标/绩效指标规范性"]
+    empty_declared = {"申报": IndicatorSet((), stage="申报")}  # the ladder needs it: 0 indicators → 0
+    item = {i.path: i for i in run([PANYU], IndicatorSet((), stage="评价", scores=(entry,)),
+                                   empty_declared).score.items}["项目安排/绩效目标/绩效指标规范性"]
     assert (item.score, [(d.points, d.rule) for d in item.deductions]) == \
         (D("0.00"), [(D("4.00"), "项目安排/绩效目标/绩效指标规范性")])
 

@@ -69,7 +69,7 @@ def check(text: str) -> None:
         result = run([pack], data)
         if result.score is not None:
             for item in result.score.items:
-                assert item.max - item.score == sum((d.points for d in item.deductions), D(0))
+                assert item.max - item.highest == sum((d.points for d in item.deductions), D(0))
 
 
 # ---- random text ----------------------------------------------------------------------------

@@ -29,12 +29,15 @@ def test_every_item_is_explained_and_bounded(case):
         assert any(x.target == "评分表" for x in result.not_applicable)
         return
     for item in sheet.items:
-        assert ZERO <= item.score <= item.max
-        assert item.max - item.score == sum((d.points for d in item.deductions), ZERO)
+        assert ZERO <= item.lowest <= item.highest <= item.max
+        assert item.max - item.highest == sum((d.points for d in item.deductions), ZERO)
         for d in item.deductions:
             assert d.points > 0 and d.rule and d.reason
-    assert sheet.total == sum((i.score for i in sheet.items), ZERO)
-    assert ZERO <= sheet.total <= sheet.max
+    if sheet.incomplete:
+        assert sheet.total is None and sheet.grade is None
+    else:
+        assert sheet.total == sum((i.score for i in sheet.items), ZERO)
+        assert ZERO <= sheet.total <= sheet.max
     if sheet.vetoed:
         assert sheet.grade not in ("优", "良")
 
@@ -53,7 +56,8 @@ def test_grade_boundaries_are_half_open():
 
 def test_regression_fallback_to_stated_score_is_rounded():
     # Found by hypothesis: a formula item with no budget falls back to the evaluator's 2.05
-    # under a 1-place pack; the unrounded 2.05 broke max − score = Σ deductions.
+    # under a 1-place pack; the unrounded 2.05 broke max − score = Σ deductions. (A pack takes
+    # the stated score for missing data only with accept_stated; by default the item is unscorable.)
     from perfrules.data.indicators import IndicatorSet, ScoreEntry
     from perfrules.engine.compiler import compile_files
     from perfrules.engine.packs import Pack
@@ -61,7 +65,12 @@ def test_regression_fallback_to_stated_score_is_rounded():
 
     compiled = compile_files([parse_text("评分项 组/项3 分值 3\n  得分 = (执行率 − 0%) ÷ (100% − 0%) × 分值\n",
                                          "g.rules")])
-    pack = Pack("g", "0", "", "g", compiled, ScoringRules(places=1), None, False, ())
+    pack = Pack("g", "0", "", "g", compiled, ScoringRules(places=1, accept_stated=True), None, False, ())
     iset = IndicatorSet((), scores=(ScoreEntry(path="组/项3", weight=Decimal(3), score=Decimal("2.05")),))
     item = run([pack], iset).score.items[0]
     assert (str(item.score), [str(d.points) for d in item.deductions]) == ("2.1", ["0.9"])
+    assert item.notes == ("无法计算（缺少预算数据 (no budget given)），采用陈述得分 2.1（规则包接受陈述得分 accept_stated）",)
+    strict = Pack("g", "0", "", "g", compiled, ScoringRules(places=1), None, False, ())
+    item = run([strict], iset).score.items[0]
+    assert (item.score, item.reason, str(item.low), str(item.high)) == (
+        None, "无法计算：缺少预算数据 (no budget given)", "0.0", "3.0")

@@ -6,7 +6,11 @@ findings, "not applicable" outcomes and score effects:
 - ``Fail(i, message, severity)``: the statement is broken on target ``i``;
 - ``NA(i, reason)``: it cannot be judged there (missing data, a ``当`` that is false);
 - ``Effect(i, kind, points, reason)``: a score consequence (deduct, cap, halve, set,
-  veto, grade cap) for the score sheet.
+  veto, grade cap) for the score sheet;
+- ``Undecided(i, missing, reason, would, text)``: it cannot be judged because the input
+  left something out (``missing``: 预算, 类别 …), and it would give ``would`` (failures or
+  score consequences) if what is missing made it apply. The runner reports it (a finding
+  "预算未填写，无法判断是否否决", an item that cannot be scored), never drops it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..data.values import Value
-from .context import Context, Unknown
+from .context import COMPANION, Context, Unknown
 from .expr import Expr, render, substituted
 from .explain import fmt_num, show
 
@@ -46,8 +50,41 @@ class Effect:
     grade: str | None = None
 
 
-Events = tuple  # of Fail | NA | Effect: a tuple, not a generator, as most rows give none
+@attrs.frozen
+class Undecided:
+    i: int | None
+    missing: str  # what the input left out: 预算, 类别, 阶段, 申报表 …
+    reason: str  # why the statement could not be judged (bilingual)
+    would: tuple  # the Fail/Effect events it would give
+    text: str = ""  # the statement, as written
+    kind: str = ""  # "applies" when what is undecided is whether the rule applies at all
+
+
+Events = tuple  # of Fail | NA | Effect | Undecided: a tuple, not a generator, as most rows give none
 NONE: tuple = ()
+
+
+def consequential(events) -> tuple:
+    """The events that would change a result: failures and score consequences."""
+    out = []
+    for e in events:
+        if isinstance(e, (Fail, Effect)):
+            out.append(e)
+        elif isinstance(e, Undecided) and e.missing not in COMPANION:
+            out.extend(e.would)
+    return tuple(out)
+
+
+def unknown_outcome(i, u: Unknown, would, text: str, kind: str = "") -> Events:
+    """What a statement gives when ``u`` keeps it from being judged: "not applicable" when
+    nothing is missing from the input, or when it would report nothing anyway; else
+    undecided, with what it would report."""
+    if u.missing is None:
+        return (NA(i, u.reason),)
+    hits = consequential(would() if callable(would) else would)
+    if not hits:
+        return (NA(i, u.reason),)
+    return (Undecided(i, u.missing, u.reason, hits, text, kind),)
 
 
 class Stmt:
@@ -92,14 +129,20 @@ class Requirement(Stmt):
         self.what = what or f"不符合「{text}」"  # how a violation reads, from the compiler
         self.right = right  # the compared-with expression, shown with its value
 
-    def check(self, ctx: Context, i) -> tuple[bool | None, str]:
-        """(violated?, detail); None when it cannot be judged (detail is then the reason)."""
+    def _subject(self, ctx: Context, i):
         value = self.subject.fn(ctx, i) if self.subject is not None else i
+        if isinstance(value, Unknown) and value.missing is not None and getattr(self.test, "accepts_missing", False):
+            return None  # 类别 须 非空 without 类别: the field is empty, and that is decided
+        return value
+
+    def check(self, ctx: Context, i) -> tuple[bool | None, str | Unknown]:
+        """(violated?, detail); None when it cannot be judged (detail is then the Unknown)."""
+        value = self._subject(ctx, i)
         if isinstance(value, Unknown):
-            return None, value.reason
+            return None, value
         r = self.test(ctx, i, value)
         if isinstance(r, Unknown):
-            return None, r.reason
+            return None, r
         violated = (not r) if self.positive else bool(r)
         if violated and self.unless is not None and self.unless.fn(ctx, i) is True:
             violated = False
@@ -135,7 +178,9 @@ class Requirement(Stmt):
                 return NONE
         violated, detail = self.check(ctx, i)
         if violated is None:
-            return (NA(i, detail),)
+            # Cannot be judged: a requirement on what is missing could be broken.
+            return unknown_outcome(i, detail, (Fail(i, f"无法判断是否满足「{self.text}」", self.severity),),
+                                   self.text)
         if violated:
             return (Fail(i, detail, self.severity),)
         return NONE
@@ -149,12 +194,14 @@ class Applicability(Stmt):
     def __init__(self, category: str, project_category: str, unless: Expr | None, text: str):
         self.category, self.project_category, self.unless, self.text = category, project_category, unless, text
 
-    def project_na(self, ctx: Context) -> str | None:
+    def project_na(self, ctx: Context) -> Unknown | None:
+        """Why the statement does not apply to this project (None: it does). Without 类别 it
+        is undecided: the runner still asks each indicator whether it would be reported."""
         p = ctx.iset.project
         if p is None or not p.categories:
-            return "未填写项目类别 (project categories not given)"
+            return Unknown("未填写项目类别 (project categories not given)", "类别")
         if ctx.env.canonical(self.project_category) not in ctx.categories:
-            return f"项目类别不含「{self.project_category}」 (project is not {self.project_category})"
+            return Unknown(f"项目类别不含「{self.project_category}」 (project is not {self.project_category})")
         return None
 
     def run(self, ctx, i):
@@ -180,7 +227,7 @@ class Assertion(Stmt):
                 return NONE
             return (Fail(i, f"不满足「{self.text}」：{substituted(self.cond, ctx, i)}"),)
         if isinstance(r, Unknown):
-            return (NA(i, r.reason),)
+            return unknown_outcome(i, r, (Fail(i, f"无法判断是否满足「{self.text}」"),), self.text)
         return NONE
 
 
@@ -195,7 +242,8 @@ class Implication(Stmt):
         if r is True:
             return self.consequence.fire(ctx, i, self.cond)
         if isinstance(r, Unknown):
-            return (NA(i, r.reason),)
+            # What it would give if the missing data made the condition hold.
+            return unknown_outcome(i, r, lambda: self.consequence.fire(ctx, i, self.cond), self.cond.text)
         return NONE
 
 
@@ -211,7 +259,9 @@ class Each(Stmt):
         if self.where is not None:
             r = self.where.fn(ctx, i)
             if r is not True:
-                return (NA(i, r.reason),) if isinstance(r, Unknown) else NONE
+                if isinstance(r, Unknown):
+                    return unknown_outcome(i, r, lambda: self.stmt.run(ctx, i), self.text)
+                return NONE
         return self.stmt.run(ctx, i)
 
 
@@ -235,7 +285,7 @@ class Consequence:
             assert self.check is not None
             r = self.check.fn(ctx, i)
             if isinstance(r, Unknown):
-                return (NA(i, r.reason),)
+                return unknown_outcome(i, r, (Fail(i, f"无法判断是否满足「{self.check.text}」"),), self.check.text)
             if r is False:
                 return (Fail(i, f"{why()}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}"),)
             return NONE

@@ -221,12 +221,21 @@ class ExprCompiler:
             return Expr(fn, "bool", "indicator" if subj.type == "indicator" else subj.scope,
                         self.text_of(node), "", (subj,))
 
-        def fn(ctx, i):
-            v = fs(ctx, i)
-            if isinstance(v, Unknown):
-                return v
-            r = test(ctx, i, v)
-            return r if isinstance(r, Unknown) else (bool(r) != neg)
+        if getattr(test, "accepts_missing", False):
+            def fn(ctx, i):  # x 为空 / x 非空: a field left out is empty
+                v = fs(ctx, i)
+                if isinstance(v, Unknown):
+                    if v.missing is None:
+                        return v
+                    v = None
+                return bool(test(ctx, i, v)) != neg
+        else:
+            def fn(ctx, i):
+                v = fs(ctx, i)
+                if isinstance(v, Unknown):
+                    return v
+                r = test(ctx, i, v)
+                return r if isinstance(r, Unknown) else (bool(r) != neg)
         scope = "indicator" if subj.type == "indicator" else subj.scope
         return Expr(fn, "bool", scope, self.text_of(node), "", (subj,))
 
@@ -328,6 +337,9 @@ class ExprCompiler:
                 else:
                     e = v.empty if hasattr(v, "empty") else False
                 return e != neg
+            # A field the input left out is empty: 类别 须 非空 on a project without 类别 is a
+            # finding, not "not applicable" (it is what the requirement is about).
+            empty.accepts_missing = True
             return empty
         if isinstance(p, n.PredCompare):
             right = self.expr(p.right)

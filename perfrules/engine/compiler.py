@@ -478,21 +478,49 @@ class _Compiler(ExprCompiler):
 
 
 def run_rule(rule: CompiledRule, ctx: Context):
-    """Events of one rule on one context, with "not applicable" when a 当 is false."""
+    """Events of one rule on one context, with "not applicable" when a 当 is false.
+
+    A 当 that cannot be judged because the input left something out (阶段, 类别 …) does not
+    silence the rule: it runs as if the 当 held, and whatever it would report comes back
+    undecided (:class:`~perfrules.engine.checks.Undecided`), or "not applicable" if nothing."""
+    undecided = None
     for w in rule.when:
         r = w.fn(ctx, None) if w.scope == "project" else True
         if isinstance(r, Unknown):
-            yield c.NA(None, r.reason)
-            return
-        if r is not True:
+            if r.missing is None:
+                yield c.NA(None, r.reason)
+                return
+            undecided = undecided or (w, r)
+        elif r is not True:
             yield c.NA(None, f"仅当「{w.text}」时适用 (applies only when {w.text})")
             return
+    if undecided is None:
+        yield from _statements(rule, ctx)
+        return
+    w, r = undecided
+    hits = c.consequential(_statements(rule, ctx))
+    if not hits:
+        yield c.NA(None, r.reason)
+        return
+    for i in sorted({e.i for e in hits}, key=lambda k: -1 if k is None else k):
+        yield c.Undecided(i, r.missing, r.reason, tuple(e for e in hits if e.i == i), f"当 {w.text}", "applies")
+
+
+def _statements(rule: CompiledRule, ctx: Context):
     ind_whens = [w for w in rule.when if w.scope == "indicator"]
     for s in rule.stmts:
         if isinstance(s, c.Applicability):
-            reason = s.project_na(ctx)
-            if reason:
-                yield c.NA(None, reason)
+            u = s.project_na(ctx)
+            if u is not None:
+                # Without 类别 the rule is undecided for each indicator it would report.
+                hits = [] if u.missing is None else [
+                    e for i in range(len(ctx.indicators))
+                    if not ind_whens or all(w.fn(ctx, i) is True for w in ind_whens)
+                    for e in s.run(ctx, i)]
+                if not hits:
+                    yield c.NA(None, u.reason)
+                for e in hits:
+                    yield c.Undecided(e.i, u.missing, u.reason, (e,), s.text, "applies")
                 continue
         if s.scope == "indicator":
             run = s.run

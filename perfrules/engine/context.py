@@ -10,15 +10,28 @@ from ..data.values import Value, completion_rate, peak_rate, read_value
 
 
 class Unknown:
-    """A datum the input does not give; a check that meets one is "not applicable"."""
+    """A datum the input does not give; a check that meets one is "not applicable".
 
-    __slots__ = ("reason",)
+    ``missing`` names what the input left out when the datum could have been given (预算,
+    类别, 阶段 …): a check that cannot be judged for that reason, and would report something
+    if it could, is not silently "not applicable" (see :class:`~perfrules.engine.checks.Undecided`).
+    It is None where nothing is missing: a qualitative target has no completion rate.
+    """
 
-    def __init__(self, reason: str):
+    __slots__ = ("reason", "missing")
+
+    def __init__(self, reason: str, missing: str | None = None):
         self.reason = reason
+        self.missing = missing
 
     def __repr__(self) -> str:
-        return f"Unknown({self.reason!r})"
+        return f"Unknown({self.reason!r}, missing={self.missing!r})"
+
+
+# What may be missing without being part of the form itself: the declared (申报) set is
+# another document given alongside. A rule it leaves undecided stays "not applicable";
+# a score it leaves undecided is still shown as undecided.
+COMPANION = frozenset({"申报表"})
 
 
 class Env:
@@ -53,7 +66,9 @@ class Context:
         self._categories: frozenset[str] | None = None
         self._declared_ctx: Context | None = None
         self._entries: dict[str, object] | None = None
-        self._score_lines: dict[str, object] | None = None  # see scoring.score_lines
+        # The score-sheet lines as a pack reads them (see scoring.score_entries / score_lines).
+        self._lines: tuple | None = None
+        self._score_table: tuple | None = None
         self.memo: dict[int, object] = {}  # project-wide values (counts) computed once
 
     def _read(self, text: str | None) -> Value:
@@ -122,7 +137,7 @@ class Context:
     def declared(self) -> IndicatorSet | Unknown:
         d = self.related.get("申报")
         if d is None or d is self.iset:
-            return Unknown("未同时提供申报阶段的指标表 (no declared set given alongside)")
+            return Unknown("未同时提供申报阶段的指标表 (no declared set given alongside)", "申报表")
         return d
 
     def declared_context(self) -> "Context | Unknown":
@@ -144,10 +159,12 @@ class Context:
     def execution_rate(self) -> Decimal | Unknown:
         b = self.iset.budget
         if b is None:
-            return Unknown("缺少预算数据 (no budget given)")
+            return Unknown("缺少预算数据 (no budget given)", "预算")
         if b.spent is None:
-            return Unknown("缺少支出数 (no expenditure given)")
+            return Unknown("缺少支出数 (no expenditure given)", "支出")
         den = b.denominator
-        if den is None or den == 0:
-            return Unknown("缺少年度预算数 (no annual budget given)")
+        if den is None:
+            return Unknown("缺少年度预算数 (no annual budget given)", "年度预算")
+        if den == 0:
+            return Unknown("年度预算为 0 (annual budget is 0)")
         return b.spent / den

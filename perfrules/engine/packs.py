@@ -13,6 +13,10 @@ Manifest keys (all optional but ``name``)::
     veto_cap: 中                # a vetoed project is graded at most this
     severity: {N-03: warning}   # override a rule's severity by id
     disable: [N-07]             # switch rules off by id
+    missing_data: unscorable    # a row with neither 指标值 nor 实际完成值: unscorable | zero
+    accept_stated: false        # true: where data is missing, the input's stated score stands (each use listed)
+    indicator_items: {产出指标: 项目绩效/项目产出}   # indicator rows with 分值/得分 → lines of that item
+    item_aliases: {项目管理/业务管理/项目过程质量控制情况: [项目质量控制情况]}   # other names of an item
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
 
 MANIFEST = "pack.yaml"
 # What a pack takes from the packs it extends unless it states its own.
-INHERITED = ("years", "rounding", "grades", "veto_cap")
+INHERITED = ("years", "rounding", "grades", "veto_cap", "missing_data", "accept_stated", "indicator_items",
+             "item_aliases")
+MISSING_DATA = {"unscorable": "unscorable", "无法评分": "unscorable", "zero": "zero", "0": "zero", "零分": "zero",
+                "计0分": "zero"}
 
 
 @attrs.frozen
@@ -123,7 +130,75 @@ def _scoring(m: dict, where: str) -> ScoringRules:
         kw["bands"] = DEFAULT_BANDS
     if m.get("veto_cap"):
         kw["veto_cap"] = str(m["veto_cap"])
+    if m.get("missing_data") is not None:
+        v = MISSING_DATA.get(str(m["missing_data"]).strip().lower())
+        if v is None:
+            raise PackError(f"missing_data 的取值「{m['missing_data']}」无效，应为 unscorable（无法评分）或 zero（计 0 分）",
+                            f"missing_data {m['missing_data']!r} is invalid: use unscorable or zero",
+                            where=Location(where, key="missing_data"))
+        kw["missing_data"] = v
+    if m.get("accept_stated") is not None:
+        v = m["accept_stated"]
+        if not isinstance(v, bool):
+            raise PackError(f"accept_stated 的取值「{v}」无效，应为 true 或 false",
+                            f"accept_stated {v!r} is invalid: use true or false",
+                            where=Location(where, key="accept_stated"))
+        kw["accept_stated"] = v
     return ScoringRules(**kw)
+
+
+def _item_links(m: dict, where: str, compiled: Compiled) -> dict:
+    """indicator_items and item_aliases, checked against the pack's own items."""
+    from ..data.categories import LEVEL1, LEVEL2
+    from .compiler import suggestion
+    items = {i.path: i for i in compiled.items}
+    paths = list(items)
+    leaves = {p for p in paths if not any(q.startswith(p + "/") for q in paths)}
+
+    def item(path: object, key: str) -> str:
+        p = str(path).replace(" ", "").strip("/")
+        if p not in items:
+            best = suggestion(p, paths)
+            raise PackError(f"清单中的评分项「{p}」不存在" + (f"，是否指「{best}」？" if best else ""),
+                            f"manifest names unknown score item {p}" + (f"; did you mean {best}?" if best else ""),
+                            where=Location(where, key=key))
+        return p
+
+    def mapping(name: str) -> dict:
+        v = m.get(name)
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise PackError(f"{name} 须为键值表", f"{name} must be a mapping", where=Location(where, key=name))
+        return v
+
+    links = []
+    for level1, path in mapping("indicator_items").items():
+        key = f"indicator_items.{level1}"
+        canon = compiled.env.canonical(str(level1)) or str(level1)
+        canon = LEVEL2.get(canon, canon) if canon not in LEVEL1 else canon
+        if canon not in LEVEL1:
+            best = suggestion(str(level1), LEVEL1)
+            raise PackError(f"「{level1}」不是一级指标" + (f"，是否指「{best}」？" if best else ""),
+                            f"{level1} is not a 一级指标 category", where=Location(where, key=key))
+        p = item(path, key)
+        if p not in leaves or items[p].kind != "judgement":
+            raise PackError(f"评分项「{p}」须是末级的评价人判断项（没有公式、阶梯或逐项计分），才能由指标行给分",
+                            f"score item {p} must be a leaf judgement item to take indicator rows",
+                            where=Location(where, key=key))
+        links.append((canon, p))
+    aliases = []
+    for path, names in mapping("item_aliases").items():
+        p = item(path, f"item_aliases.{path}")
+        for a in names if isinstance(names, list) else [names]:
+            a = str(a).replace(" ", "").strip("/")
+            full = a if "/" in a else (p.rsplit("/", 1)[0] + "/" + a if "/" in p else a)
+            if not a or full in items:
+                raise PackError(f"评分项「{p}」的别名「{a}」无效：为空或与另一评分项同名",
+                                f"alias {a!r} of {p} is empty or names another item",
+                                where=Location(where, key=f"item_aliases.{path}"))
+            aliases.append((full, p))
+    return {"indicator_items": tuple(links), "aliases": tuple(aliases)}
 
 
 def display_path(f: Path) -> str:
@@ -212,8 +287,9 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     compiled = attrs.evolve(compiled, rules=rules)
     years = m.get("years")
     yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
+    scoring = attrs.evolve(_scoring(m, where), **_item_links(m, where, compiled))
     return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
-                str(path), compiled, _scoring(m, where), yr, bool(m.get("default", False)),
+                str(path), compiled, scoring, yr, bool(m.get("default", False)),
                 tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled), m)
 
 

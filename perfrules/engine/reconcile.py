@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..data.indicators import IndicatorSet
 from .explain import fmt_num, quantize
 from .results import Finding, ScoreSheet
-from .scoring import ScoringRules
+from .scoring import Line, ScoringRules, item_names, norm_path
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -31,6 +31,7 @@ TITLES = {
     "RC-08": "评分项得分应等于分值减去所列扣分",
     "RC-09": "陈述得分应与计算得分一致",
     "RC-10": "同一评分项只应给一次分",
+    "RC-11": "评分行应对应规则包的评分项",
 }
 BASIS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
 
@@ -41,33 +42,41 @@ def _f(rule: str, target: str, message: str, location=None, severity: str = "err
 
 
 def _norm(path: str) -> str:
-    return path.replace(" ", "").strip("/")
+    return norm_path(path)
 
 
-def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules | None) -> list[Finding]:
+def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules | None,
+              lines: list[Line] | None = None) -> list[Finding]:
+    """``lines`` are the score-sheet lines as the scoring pack read them (aliases resolved,
+    indicator rows it maps to items included); without them, the input's 评分 as written."""
+    if lines is None:
+        lines = [Line(_norm(e.path), e) for e in iset.scores]
     out: list[Finding] = []
-    out += _score_entries(iset, sheet)
+    out += _score_entries(iset, sheet, lines)
     out += _budget(iset)
     if sheet is not None:
-        out += _against_sheet(iset, sheet)
+        out += _unmatched(sheet, lines, rules or ScoringRules())
+        out += _against_sheet(iset, sheet, lines)
     if iset.stated_grade is not None:
         out += _grade(iset, sheet, rules or ScoringRules())
     return out
 
 
-def _score_entries(iset: IndicatorSet, sheet: ScoreSheet | None) -> list[Finding]:
+def _score_entries(iset: IndicatorSet, sheet: ScoreSheet | None, lines: list[Line]) -> list[Finding]:
     out = []
     seen: dict[str, list] = {}
-    for e in iset.scores:
-        seen.setdefault(_norm(e.path), []).append(e)
-    for p, lines in seen.items():
-        if len(lines) > 1:
-            scores = sorted(fmt_num(e.score) for e in lines if e.score is not None)
-            out.append(_f("RC-10", lines[0].path, f"评分中出现 {len(lines)} 次（得分 {'、'.join(scores)}），"
-                                                   f"按较低者计", lines[0].location))
-    entries = [(e, _norm(e.path)) for e in iset.scores]
+    for ln in lines:
+        seen.setdefault(ln.key, []).append(ln.entry)
+    for p, group in seen.items():
+        if len(group) > 1:
+            scores = sorted(fmt_num(e.score) for e in group if e.score is not None)
+            out.append(_f("RC-10", group[0].path, f"评分中出现 {len(group)} 次（得分 {'、'.join(scores)}），"
+                                                  f"按较低者计", group[0].location))
+    entries = [(ln.entry, ln.key) for ln in lines]
     paths = [p for _, p in entries]
-    covered = {i.path for i in sheet.items} if sheet is not None else set()
+    # Subtotals over items the sheet scores are checked against the sheet (below); over
+    # items it cannot score, against the input's own lines.
+    covered = {i.path for i in sheet.items if i.score is not None} if sheet is not None else set()
     leaves_sum = ZERO
     leaves_all = True
     for e, p in entries:
@@ -105,6 +114,34 @@ def _score_entries(iset: IndicatorSet, sheet: ScoreSheet | None) -> list[Finding
         if leaves_sum != iset.stated_total:
             out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，各评分项得分合计 "
                                              f"{fmt_num(leaves_sum)}"))
+    return out
+
+
+def _unmatched(sheet: ScoreSheet, lines: list[Line], rules: ScoringRules) -> list[Finding]:
+    """A line the sheet cannot place is reported, never dropped: its points would be lost
+    without a word (the seed 002 annex writes 项目质量控制情况 where the report says
+    项目过程质量控制情况)."""
+    from .compiler import suggestion
+    leaves = {i.path: i for i in sheet.items}
+    parents = {q.rsplit("/", k)[0] for q in leaves for k in range(1, q.count("/") + 1)}
+    groups = {p for p, i in leaves.items() if i.kind in ("judgement", "group")}
+    names = {n for p in leaves for n in item_names(p, rules)}
+    out = []
+    for ln in lines:
+        k = ln.key
+        if k in leaves or k in parents or k.rsplit("/", 1)[-1] in names:
+            continue
+        if "/" in k and k.rsplit("/", 1)[0] in groups:
+            continue  # a line under a judgement item (项目绩效/项目产出/<指标>)
+        e = ln.entry
+        known = {**{p: p for p in leaves}, **{a: p for a, p in rules.aliases if p in leaves}}
+        best = suggestion(k, known)
+        best = known.get(best) if best else None  # an alias points at its item
+        tip = f"，是否指「{best}」？" if best else ""
+        tip_en = f"; did you mean {best}?" if best else ""
+        got = f"，其得分 {fmt_num(e.score)} 未计入任何评分项" if e.score is not None else ""
+        out.append(_f("RC-11", e.path, f"评分中的「{e.path}」不对应规则包的任何评分项{got}{tip} "
+                                       f"(matches no score item of the pack{tip_en})", e.location))
     return out
 
 
@@ -147,23 +184,42 @@ def _budget(iset: IndicatorSet) -> list[Finding]:
     return out
 
 
-def _against_sheet(iset: IndicatorSet, sheet: ScoreSheet) -> list[Finding]:
+def _between(x: Decimal, lo: Decimal, hi: Decimal) -> bool:
+    return lo <= x <= hi
+
+
+def _against_sheet(iset: IndicatorSet, sheet: ScoreSheet, lines: list[Line]) -> list[Finding]:
     out = []
     for item in sheet.items:
         if item.kind == "group" or item.stated is None or item.stated > item.max:
             continue  # groups: RC-02 below; above the weight: RC-01
-        if item.stated != item.score:
+        if item.score is None:
+            if not _between(item.stated, item.lowest, item.highest):
+                out.append(_f("RC-09", item.path, f"陈述得分 {fmt_num(item.stated)}，按规则应在 "
+                                                  f"{fmt_num(item.lowest)}–{fmt_num(item.highest)} 之间"))
+        elif item.stated != item.score:
             out.append(_f("RC-09", item.path, f"陈述得分 {fmt_num(item.stated)}，按规则计算为 {fmt_num(item.score)}"))
     # Stated subtotals against the computed leaves under them.
-    for e in iset.scores:
-        p = _norm(e.path)
+    for ln in lines:
+        e, p = ln.entry, ln.key
         under = [i for i in sheet.items if (i.path == p and i.kind == "group") or i.path.startswith(p + "/")]
         if under and e.score is not None:
-            s = sum((i.score for i in under), ZERO)
-            if s != e.score:
-                out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，按评分表计算为 {fmt_num(s)}", e.location))
-    if iset.stated_total is not None and sheet.total != iset.stated_total:
-        out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，按评分表计算为 {fmt_num(sheet.total)}"))
+            if all(i.score is not None for i in under):
+                s = sum((i.score for i in under), ZERO)
+                if s != e.score:
+                    out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，按评分表计算为 {fmt_num(s)}",
+                                  e.location))
+            else:
+                lo, hi = sum((i.lowest for i in under), ZERO), sum((i.highest for i in under), ZERO)
+                if not _between(e.score, lo, hi):
+                    out.append(_f("RC-02", e.path, f"陈述小计 {fmt_num(e.score)}，按评分表应在 "
+                                                   f"{fmt_num(lo)}–{fmt_num(hi)} 之间", e.location))
+    if iset.stated_total is not None:
+        if sheet.total is not None and sheet.total != iset.stated_total:
+            out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，按评分表计算为 {fmt_num(sheet.total)}"))
+        elif sheet.total is None and not _between(iset.stated_total, sheet.low, sheet.high):
+            out.append(_f("RC-03", "评分表", f"陈述总分 {fmt_num(iset.stated_total)}，按评分表应在 "
+                                             f"{fmt_num(sheet.low)}–{fmt_num(sheet.high)} 之间"))
     return out
 
 

@@ -34,6 +34,14 @@ class Finding:
     source: str | None = None
     location: Location | None = None
     waived: str | None = None  # the stated reason when an input waives this finding
+    # Set when the rule could not be judged because the input left this out (预算, 类别 …)
+    # and would report something if it could: the finding says so and keeps its severity,
+    # but is no veto (or other consequence) of its own.
+    missing: str | None = None
+
+    @property
+    def undecided(self) -> bool:
+        return self.missing is not None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"rule": self.rule, "title": self.title, "severity": self.severity,
@@ -43,6 +51,9 @@ class Finding:
             d["location"] = self.location.to_dict()
         if self.waived is not None:
             d["waived"] = self.waived
+        if self.missing is not None:
+            d["undecided"] = True
+            d["missing"] = self.missing
         return d
 
 
@@ -72,39 +83,101 @@ class Deduction:
 
 @attrs.frozen
 class ItemScore:
-    """One line of the score sheet. Invariant: max − score = Σ deductions, exactly."""
+    """One line of the score sheet.
+
+    Scored (``score`` set): max − score = Σ deductions, exactly. Unscorable (``score`` None,
+    "无法评分"): ``reason`` says what is missing, ``low``..``high`` is what the item could
+    still score, and max − high = Σ deductions (the points already known to be lost)."""
 
     path: str
     max: Decimal
-    score: Decimal
+    score: Decimal | None
     deductions: tuple[Deduction, ...] = ()
     stated: Decimal | None = None  # the score the input states, if any
-    kind: str = "formula"  # formula | ladder | judgement | fixed | group
+    kind: str = "formula"  # formula | ladder | judgement | rows | group
+    reason: str | None = None  # why it cannot be scored
+    low: Decimal | None = None
+    high: Decimal | None = None
+    # What the score rests on besides the rules: a stated score taken for missing data (a
+    # pack that accepts them), a row counted 0 by the pack's missing_data setting.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        return "scored" if self.score is not None else "unscorable"
+
+    @property
+    def lowest(self) -> Decimal:
+        if self.score is not None:
+            return self.score
+        return self.low if self.low is not None else Decimal(0)
+
+    @property
+    def highest(self) -> Decimal:
+        if self.score is not None:
+            return self.score
+        return self.high if self.high is not None else self.max
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"path": self.path, "max": _dec(self.max), "score": _dec(self.score),
-             "deductions": [x.to_dict() for x in self.deductions]}
+        d = {"path": self.path, "max": _dec(self.max), "score": _dec(self.score), "status": self.status}
+        if self.score is None:
+            d["reason"] = self.reason
+            d["range"] = [_dec(self.lowest), _dec(self.highest)]
+        d["deductions"] = [x.to_dict() for x in self.deductions]
         if self.stated is not None:
             d["stated"] = _dec(self.stated)
+        if self.notes:
+            d["notes"] = list(self.notes)
         return d
 
 
 @attrs.frozen
 class ScoreSheet:
-    """The computed 评分表: leaf items, total, grade, and whether a veto capped the grade."""
+    """The computed 评分表: leaf items, total, grade, and whether a veto capped the grade.
 
-    total: Decimal
+    When an item cannot be scored the sheet is incomplete: ``total`` and ``grade`` are None,
+    and ``scored`` (the scored items' sum), ``unscorable`` (the weight of the others) and
+    ``low``..``high`` (what the total could be) say how far it got."""
+
+    total: Decimal | None
     max: Decimal
     grade: str | None
     vetoed: bool
     items: tuple[ItemScore, ...]
     grade_note: str | None = None
+    # Vetoes and grade caps that could not be judged for missing data (why, as text).
+    undecided: tuple[str, ...] = ()
+
+    @property
+    def incomplete(self) -> bool:
+        return any(i.score is None for i in self.items)
+
+    @property
+    def scored(self) -> Decimal:
+        zero = self.low * 0  # 0 at the places the items are kept at (0.00, not 0)
+        return sum((i.score for i in self.items if i.score is not None), zero)
+
+    @property
+    def unscorable(self) -> Decimal:
+        return sum((i.max for i in self.items if i.score is None), Decimal(0))
+
+    @property
+    def low(self) -> Decimal:
+        return sum((i.lowest for i in self.items), Decimal(0))
+
+    @property
+    def high(self) -> Decimal:
+        return sum((i.highest for i in self.items), Decimal(0))
 
     def to_dict(self) -> dict[str, Any]:
         d = {"total": _dec(self.total), "max": _dec(self.max), "grade": self.grade,
-             "vetoed": self.vetoed, "items": [i.to_dict() for i in self.items]}
+             "vetoed": self.vetoed, "incomplete": self.incomplete, "scored": _dec(self.scored),
+             "unscorable": _dec(self.unscorable), "range": [_dec(self.low), _dec(self.high)],
+             "items": [i.to_dict() for i in self.items]}
         if self.grade_note:
             d["grade_note"] = self.grade_note
+        if self.undecided:
+            d["undecided"] = list(self.undecided)
         return d
 
 

@@ -11,12 +11,12 @@ from decimal import Decimal
 from ..data.indicators import IndicatorSet
 from . import checks as c
 from .compiler import CompiledRule, run_rule
-from .context import Context, Unknown
+from .context import COMPANION, Context, Unknown
 from .explain import fmt_num, show
 from .packs import Pack
 from .reconcile import reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
-from .scoring import make_sheet, score_item, score_rows
+from .scoring import make_sheet, score_entries, score_item, score_rows
 from .vocab import FIELDS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")
@@ -60,13 +60,93 @@ def _severity(stated: str | None, rule: str) -> str:
     return stated or rule
 
 
-def _rows(it, ctx: Context, pack: Pack, findings: list, nas: list):
+_VERBS = {"veto": ("是否否决", "whether the veto applies"),
+          "applies": ("是否适用", "whether the rule applies"),
+          "grade": ("是否限制等级", "whether the grade is capped"),
+          "score": ("是否扣分", "whether points are lost"),
+          "holds": ("是否成立", "whether it holds")}
+_EFFECTS = {"deduct": "扣{}分", "cap": "最高{}分", "halve": "得分减半", "set": "{}分", "veto": "否决"}
+_EN = re.compile(r"\(([^()]*)\)\s*$")
+
+
+class _Run:
+    """What a run collects: findings, "not applicable", score consequences (those that hold
+    and those the input leaves undecided), vetoes and grade caps."""
+
+    def __init__(self):
+        self.findings: list[tuple] = []
+        self.nas: list[tuple] = []
+        self.effects: dict[str, list] = {}  # item path → [(rule id, Effect, pending reason | None)]
+        self.grade_caps: list[tuple[str, str]] = []
+        self.vetoed = False
+        self.undecided_vetoes: list[str] = []
+        self.undecided_caps: list[tuple[str, str]] = []
+        self._said: set = set()
+
+    def undecided(self, ev: c.Undecided, ctx: Context, rid: str, title: str, severity, fix, basis, source,
+                  item: str | None = None, veto_allowed: bool = True, rule: CompiledRule | None = None,
+                  row_effects: list | None = None, target: str | None = None) -> None:
+        """A statement the input leaves undecided (预算 or 类别 left out): its consequences are
+        held as undecided, and unless what is missing is another document (the declared set)
+        it is a finding that says what could not be judged — never a silent "not applicable"."""
+        fails = [e for e in ev.would if isinstance(e, c.Fail)]
+        effects = [e for e in ev.would if isinstance(e, c.Effect)]
+        why = f"{ev.missing}未填写，无法判断「{ev.text}」是否成立"
+        verb = "holds"
+        for e in effects:
+            if e.kind == "veto":
+                if veto_allowed:
+                    self.undecided_vetoes.append(f"{ev.missing}未填写，无法判断是否否决（{ev.text}）")
+                    verb = "veto"
+            elif e.kind == "grade_cap" and e.grade:
+                self.undecided_caps.append((e.grade, why))
+                verb = "grade" if verb != "veto" else verb
+            else:
+                then = _EFFECTS.get(e.kind, e.kind).format(fmt_num(e.amount) if e.amount is not None else "")
+                pending = f"无法判断「{ev.text}」是否成立（成立则{then}）：{ev.reason}"
+                if row_effects is not None:
+                    row_effects.append((rid, e, pending))
+                elif e.item or item:
+                    self.effects.setdefault(e.item or item, []).append((rid, e, pending))
+                verb = "score" if verb == "holds" else verb
+        if verb == "holds" and ev.kind == "applies":
+            verb = "applies"
+        shown, loc = _target(ctx, ev.i)
+        target = target or shown
+        if ev.missing in COMPANION:
+            self.nas.append((ev.i, (rid, ev.reason), NotApplicable(rid, target, ev.reason)))
+            return
+        sevs = [severity(f.severity) for f in fails] or [severity(None)]
+        if verb == "veto" and veto_allowed:
+            sevs.append("veto")
+        sev = max(sevs, key=SEVERITY_ORDER.__getitem__)
+        zh, en = _VERBS[verb]
+        if verb == "veto":
+            zh_text = f"无法判断是否否决（{ev.text}）"
+        elif ev.kind == "applies" and fails:
+            said = "；".join(dict.fromkeys(_message(rule, f, ctx) if rule is not None else _fill(f.message, ctx, f.i)
+                                           for f in fails))
+            zh_text = f"无法判断是否适用（{ev.text}）：{said}" if ev.text.startswith("当") else f"无法判断是否适用：{said}"
+        elif verb == "holds":
+            zh_text = f"无法判断「{ev.text}」是否成立"
+        else:
+            zh_text = f"无法判断{zh}（{ev.text}）"
+        m = _EN.search(ev.reason)
+        message = f"{ev.missing}未填写，{zh_text} ({m.group(1) if m else ev.reason}: cannot tell {en})"
+        if (ev.i, rid, target, message) in self._said:
+            return
+        self._said.add((ev.i, rid, target, message))
+        self.findings.append((ev.i, (rid, message), Finding(rid, title, sev, target, message, fix, basis, source,
+                                                             loc, missing=ev.missing)))
+
+
+def _rows(it, ctx: Context, pack: Pack, run: _Run):
     """Run a row-by-row item: its checks per row (findings point at the row), then score."""
     rows = []
     for i in range(len(ctx.indicators)):
         r = it.rows.fn(ctx, i) if it.rows is not None else True
         if isinstance(r, Unknown):
-            nas.append((i, (it.path, r.reason), NotApplicable(it.path, _target(ctx, i)[0], r.reason)))
+            run.nas.append((i, (it.path, r.reason), NotApplicable(it.path, _target(ctx, i)[0], r.reason)))
         elif r is True:
             rows.append(i)
     effects: dict[int, list] = {}
@@ -74,14 +154,17 @@ def _rows(it, ctx: Context, pack: Pack, findings: list, nas: list):
         for s in it.stmts:
             for ev in s.run(ctx, i):
                 if isinstance(ev, c.Effect):
-                    effects.setdefault(i, []).append((it.path, ev))
+                    effects.setdefault(i, []).append((it.path, ev, None))
                 elif isinstance(ev, c.Fail):
                     target, loc = _target(ctx, i)
-                    findings.append((i, (it.path, ev.message), Finding(
+                    run.findings.append((i, (it.path, ev.message), Finding(
                         it.path, it.title or it.path, _severity(ev.severity, "error"), target,
                         _fill(ev.message, ctx, i), None, it.basis, it.source, loc)))
                 elif isinstance(ev, c.NA):
-                    nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
+                    run.nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
+                elif isinstance(ev, c.Undecided):
+                    run.undecided(ev, ctx, it.path, it.title or it.path, lambda sv: _severity(sv, "error"), None,
+                                  it.basis, it.source, veto_allowed=False, row_effects=effects.setdefault(i, []))
     return score_rows(it, ctx, effects, rows, pack.scoring)
 
 
@@ -127,33 +210,35 @@ def _sort_key(x):
 def run(packs: Sequence[Pack], iset: IndicatorSet,
         related: dict[str, IndicatorSet] | None = None) -> Result:
     """Apply packs to one indicator set; ``related`` holds the same project's other stages."""
-    findings: list[tuple] = []
-    nas: list[tuple] = []
-    effects: dict[str, list] = {}
-    grade_caps: list[tuple[str, str]] = []
-    vetoed = False
+    st = _Run()
     sheet_items = []
+    lines: list = []
     for pack in packs:
         ctx = Context(iset, pack.compiled.env, related)
         for rule in pack.compiled.rules:
+            def severity(stated, rule=rule):
+                return rule.override or _severity(stated, rule.severity)
             for ev in run_rule(rule, ctx):
                 if isinstance(ev, c.Fail):
                     target, loc = _target(ctx, ev.i)
-                    sev = rule.override or _severity(ev.severity, rule.severity)
-                    findings.append((ev.i, (rule.id, ev.message), Finding(
+                    sev = severity(ev.severity)
+                    st.findings.append((ev.i, (rule.id, ev.message), Finding(
                         rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
                         rule.basis, rule.source, loc)))
-                    vetoed |= sev == "veto"
+                    st.vetoed |= sev == "veto"
                 elif isinstance(ev, c.NA):
-                    nas.append((ev.i, (rule.id, ev.reason),
-                                NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
+                    st.nas.append((ev.i, (rule.id, ev.reason),
+                                   NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
                 elif isinstance(ev, c.Effect):
                     if ev.kind == "veto" and rule.override in (None, "veto"):
-                        vetoed = True
+                        st.vetoed = True
                     elif ev.kind == "grade_cap" and ev.grade:
-                        grade_caps.append((ev.grade, ev.reason))
+                        st.grade_caps.append((ev.grade, ev.reason))
                     elif ev.item:
-                        effects.setdefault(ev.item, []).append((rule.id, ev))
+                        st.effects.setdefault(ev.item, []).append((rule.id, ev, None))
+                elif isinstance(ev, c.Undecided):
+                    st.undecided(ev, ctx, rule.id, rule.title, severity, rule.fix, rule.basis, rule.source,
+                                 veto_allowed=rule.override in (None, "veto"), rule=rule)
         items = pack.compiled.items
         if not items:
             continue
@@ -161,54 +246,59 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
         leaves = [it for it in items if not any(p.startswith(it.path + "/") for p in paths)]
         if not iset.scores and any(it.kind == "judgement" for it in leaves):
             # Judgement items need the evaluator's scores; an indicator table alone has none.
-            nas.append((None, (pack.name, ""), NotApplicable(
+            st.nas.append((None, (pack.name, ""), NotApplicable(
                 pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
             continue
+        if not lines:
+            lines = list(score_entries(ctx, pack.scoring))
         for it in leaves:
             if it.per_indicator:
-                score, problems = _rows(it, ctx, pack, findings, nas)
+                score, problems = _rows(it, ctx, pack, st)
                 sheet_items.append(score)
                 for p in problems:
-                    findings.append((None, (it.path, p), Finding(
+                    st.findings.append((None, (it.path, p), Finding(
                         it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
                 continue
-            item_effects = list(effects.get(it.path, []))
+            item_effects = st.effects.setdefault(it.path, [])
             for s in it.stmts:
                 for ev in (s.run(ctx, None) if s.scope == "project" else
                            (e for k in range(len(ctx.indicators)) for e in s.run(ctx, k))):
                     if isinstance(ev, c.Effect):
                         if ev.kind == "veto":
-                            vetoed = True
+                            st.vetoed = True
                         if ev.kind == "grade_cap" and ev.grade:
-                            grade_caps.append((ev.grade, ev.reason))
+                            st.grade_caps.append((ev.grade, ev.reason))
                         else:
-                            item_effects.append((it.path, ev))
+                            item_effects.append((it.path, ev, None))
                     elif isinstance(ev, c.Fail):
                         sev = _severity(ev.severity, "error")
-                        vetoed |= sev == "veto"
-                        findings.append((None, (it.path, ev.message), Finding(
+                        st.vetoed |= sev == "veto"
+                        st.findings.append((None, (it.path, ev.message), Finding(
                             it.path, it.title or it.path, sev, it.path, ev.message, None, it.basis,
                             it.source, None)))
                     elif isinstance(ev, c.NA):
-                        nas.append((None, (it.path, ev.reason), NotApplicable(it.path, it.path, ev.reason)))
+                        st.nas.append((None, (it.path, ev.reason), NotApplicable(it.path, it.path, ev.reason)))
+                    elif isinstance(ev, c.Undecided):
+                        st.undecided(attrs.evolve(ev, i=None), ctx, it.path, it.title or it.path,
+                                     lambda sv: _severity(sv, "error"), None, it.basis, it.source, item=it.path,
+                                     target=it.path)
             score, problems = score_item(it, ctx, item_effects, pack.scoring)
             sheet_items.append(score)
             for p in problems:
-                findings.append((None, (it.path, p), Finding(
+                st.findings.append((None, (it.path, p), Finding(
                     it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
     sheet = None
     scoring = next((p.scoring for p in packs if p.compiled.items), packs[0].scoring if packs else None)
     if sheet_items:
-        sheet = make_sheet(sheet_items, scoring, vetoed, grade_caps)
+        sheet = make_sheet(sheet_items, scoring, st.vetoed, st.grade_caps, st.undecided_vetoes, st.undecided_caps)
     disabled = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
-    for f in reconcile(iset, sheet, scoring):
+    for f in reconcile(iset, sheet, scoring, lines or None):
         if f.rule not in disabled:
-            findings.append((None, (f.rule, f.message), f))
-    findings = _waive(iset, findings)
-    off = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
-    findings = [x for x in findings if x[2].rule not in off]  # built-in checks a pack switched off
+            st.findings.append((None, (f.rule, f.message), f))
+    findings = _waive(iset, st.findings)
+    findings = [x for x in findings if x[2].rule not in disabled]  # built-in checks a pack switched off
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
-    nas.sort(key=_sort_key)
+    nas = sorted(st.nas, key=_sort_key)
     project = iset.project.name if iset.project else None
     return Result(iset.source, project, tuple(p.label for p in packs),
                   tuple(f for *_, f in findings), tuple(x for *_, x in nas), sheet, iset.notes)

@@ -1,9 +1,15 @@
 """Score sheets: each item's score from its formula, ladder or the evaluator, every lost
 point a deduction with its rule and arithmetic; then the total and the grade.
 
-Invariant kept by construction: for every item, max − score = Σ deductions exactly.
-Each step works on numbers already rounded by the pack's rule, and each deduction is
-the exact difference between two such numbers.
+Invariant kept by construction: for every scored item, max − score = Σ deductions exactly
+(for an item that cannot be scored, max − the most it could score = Σ deductions). Each
+step works on numbers already rounded by the pack's rule, and each deduction is the exact
+difference between two such numbers.
+
+Scoring fails closed: an item whose data is missing is "无法评分" with the reason, never 0
+and never the stated score, unless the pack accepts stated scores (``accept_stated``), and
+then each use is noted on the item. A sheet with such an item has no total and no grade,
+only the scored part and the range the total could reach.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from .compiler import CompiledItem
 from .context import Context, Unknown
 from .explain import fmt_num, quantize
 from .expr import Expr, leaf_names, substituted
+from ..data.indicators import ScoreEntry
 from .results import Deduction, ItemScore, ScoreSheet
 
 ZERO = Decimal(0)
@@ -66,6 +73,15 @@ class ScoringRules:
     rounding: str = ROUND_HALF_UP
     bands: tuple[Band, ...] = DEFAULT_BANDS
     veto_cap: str = "中"  # a vetoed project may be graded at most this
+    # A row with neither 指标值 nor 实际完成值: "unscorable" (无法评分) or "zero" (0 分).
+    missing_data: str = "unscorable"
+    # Where the data a rule needs is missing, take the input's stated score (each use listed)
+    # instead of leaving the item unscorable.
+    accept_stated: bool = False
+    # Indicator rows with 分值/得分 under these 一级指标 are lines of these (judgement) items.
+    indicator_items: tuple[tuple[str, str], ...] = ()
+    # Other paths an item is written with: (alias path, item path).
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def round(self, x: Decimal) -> Decimal:
         # quantize with enough digits: a formula's raw value (shown before it is limited to
@@ -96,77 +112,315 @@ def _derivations(e: Expr, ctx: Context) -> list[str]:
     return out
 
 
-def score_lines(ctx: Context) -> dict[str, object]:
-    """The input's 评分 lines by path, one per path. A path stated twice keeps the lower
+# ---- the evaluator's lines ---------------------------------------------------------------
+
+@attrs.frozen
+class Line:
+    """One line of the score sheet an input gives: a 评分 line, or an indicator row that
+    carries 分值/得分 under an 一级指标 the pack maps to an item (``indicator_items``)."""
+
+    key: str  # its path without spaces, with the pack's aliases resolved
+    entry: ScoreEntry
+    row: int | None = None  # the indicator row it comes from (0-based), if any
+
+
+def norm_path(path: str) -> str:
+    return path.replace(" ", "").replace("　", "").strip("/")
+
+
+_COMMENT_HEADINGS = ("评价情况", "评价意见", "评分说明", "备注")
+
+
+def _row_comment(ind) -> str | None:
+    """What an indicator row says about its score: an evaluator's 评价情况 kept beside it,
+    else the row's 偏差原因."""
+    extra = dict(ind.extra)
+    for k in _COMMENT_HEADINGS:
+        v = extra.get(k)
+        if isinstance(v, str) and v.strip():
+            return v
+    return ind.deviation
+
+
+def score_entries(ctx: Context, rules: ScoringRules) -> tuple[Line, ...]:
+    """Every line the input gives for the score sheet, in input order: the indicator rows
+    the pack maps to items first (they come first on a form), then the 评分 lines."""
+    cached = ctx._lines
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    aliases = dict(rules.aliases)
+    out: list[Line] = []
+    mapping = dict(rules.indicator_items)
+    if mapping:
+        for i, ind in enumerate(ctx.indicators):
+            if ind.weight is None and ind.score is None:
+                continue
+            item = mapping.get(ctx.level1(i) or "")
+            if item is None:
+                continue
+            name = (ind.name or "").strip()
+            if name in ("", "/", "-", "—", "无"):
+                name = f"绩效指标[{i + 1}]"
+            name = name.replace("/", "／")  # a name is one part of the path
+            e = ScoreEntry(path=f"{item}/{name}", weight=ind.weight, score=ind.score,
+                           comment=_row_comment(ind), location=ind.location)
+            out.append(Line(norm_path(e.path), e, i))
+    for e in ctx.iset.scores:
+        k = norm_path(e.path)
+        out.append(Line(aliases.get(k, k), e))
+    lines = tuple(out)
+    ctx._lines = (rules, lines)
+    return lines
+
+
+def score_lines(ctx: Context, rules: ScoringRules) -> dict[str, ScoreEntry]:
+    """The input's lines by path, one per path. A path stated twice keeps the lower
     score, whatever the order of the lines (RC-10 reports the repetition)."""
-    table = getattr(ctx, "_score_lines", None)
-    if table is None:
-        table = {}
-        for e in ctx.iset.scores:
-            p = e.path.replace(" ", "").strip("/")
-            have = table.get(p)
-            if have is None or _lower(e, have):
-                table[p] = e
-        ctx._score_lines = table
+    cached = ctx._score_table
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    table: dict[str, ScoreEntry] = {}
+    for ln in score_entries(ctx, rules):
+        have = table.get(ln.key)
+        if have is None or _lower(ln.entry, have):
+            table[ln.key] = ln.entry
+    ctx._score_table = (rules, table)
     return table
 
 
 def _lower(a, b) -> bool:
-    ka = (a.score is None, a.score if a.score is not None else ZERO, a.comment or "")
-    kb = (b.score is None, b.score if b.score is not None else ZERO, b.comment or "")
-    return ka < kb
+    """Which of two lines for one path counts: the lower score, then (for lines that differ
+    only there) the lower weight and the comment, so the order of the lines never matters."""
+    def key(e):
+        return (e.score is None, e.score if e.score is not None else ZERO,
+                e.weight is None, e.weight if e.weight is not None else ZERO, e.comment or "")
+    return key(a) < key(b)
 
 
-def _stated(ctx: Context, path: str):
-    """The evaluator's line for an item: same path, or the same last part of the path."""
-    lines = score_lines(ctx)
+def item_names(path: str, rules: ScoringRules) -> set[str]:
+    """The last parts an item may be written with: its own and its aliases'."""
+    names = {path.rsplit("/", 1)[-1]}
+    names |= {a.rsplit("/", 1)[-1] for a, p in rules.aliases if p == path}
+    return names
+
+
+def _stated(ctx: Context, rules: ScoringRules, path: str):
+    """The evaluator's line for an item: same path (or an alias), or the same last part."""
+    lines = score_lines(ctx, rules)
     if path in lines:
         return lines[path]
-    last = path.rsplit("/", 1)[-1]
-    tail = [e for p, e in lines.items() if p.rsplit("/", 1)[-1] == last]
+    names = item_names(path, rules)
+    tail = [e for p, e in lines.items() if p.rsplit("/", 1)[-1] in names]
     return tail[0] if len(tail) == 1 else None
 
 
-def _children(ctx: Context, path: str) -> list:
+def _children(ctx: Context, rules: ScoringRules, path: str) -> list:
     """The evaluator's lines directly under a judgement item the pack does not itemise
     (a project's own 三级 indicators under 项目绩效/项目产出)."""
     prefix = path + "/"
-    return [e for p, e in score_lines(ctx).items() if p.startswith(prefix) and "/" not in p[len(prefix):]]
+    return [e for p, e in score_lines(ctx, rules).items()
+            if p.startswith(prefix) and "/" not in p[len(prefix):]]
 
 
-def _judged_group(item: CompiledItem, children: list, deductions: list, problems: list,
-                  rules: ScoringRules) -> tuple[Decimal, Decimal]:
-    """Score a judgement item as the sum of the evaluator's lines under it."""
+# ---- one item ------------------------------------------------------------------------------
+
+class _Tracks:
+    """An item's score as it is worked out: ``hi`` is what it scores on what is known (every
+    point lost from it is a deduction), ``lo`` what it would score if every consequence the
+    input leaves undecided applied. With nothing undecided the two are the same."""
+
+    def __init__(self, weight: Decimal, rules: ScoringRules, rule_id: str):
+        self.w, self.rules, self.rule_id = weight, rules, rule_id
+        self.hi: Decimal | None = None
+        self.lo: Decimal | None = None
+        self.deductions: list[Deduction] = []
+        self.unknown: list[str] = []  # why the item cannot be scored
+        self.notes: list[str] = []
+
+    def base(self, x: Decimal) -> None:
+        self.hi = self.lo = x
+
+    def unscorable(self, reason: str) -> None:
+        self.unknown.append(reason)
+        self.hi, self.lo = self.w, ZERO
+
+    def apply(self, rid: str, e: Effect, pending: str | None) -> None:
+        got = apply_effect(e, self.lo, self.w, self.rules)
+        if got is not None:
+            self.lo = got[0]
+        if pending is not None:
+            if got is not None and self.lo < self.hi and pending not in self.unknown:
+                self.unknown.append(pending)
+            return
+        got = apply_effect(e, self.hi, self.w, self.rules)
+        if got is None:
+            return
+        before = self.hi
+        self.hi, label = got
+        if self.hi < before:
+            self.deductions.append(Deduction(before - self.hi, rid, label))
+        self.lo = min(self.lo, self.hi)
+
+
+def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
+               rules: ScoringRules) -> tuple[ItemScore, list[str]]:
+    """One item's score and deductions; also the problems found on the way (messages).
+
+    ``effects`` are (rule id, Effect, pending) where ``pending`` is None for a consequence
+    that holds, or the reason it could not be judged (the item may then not be scorable)."""
+    w = item.weight
+    problems: list[str] = []
+    stated_entry = _stated(ctx, rules, item.path)
+    stated = stated_entry.score if stated_entry else None
+    rule_id = item.path
+    t = _Tracks(w, rules, rule_id)
+    deductions = t.deductions
+
+    def missing(reason: str) -> None:
+        """The rule cannot compute the item: the stated score only if the pack accepts it."""
+        if rules.accept_stated and stated is not None:
+            base = rules.round(min(max(stated, ZERO), w))
+            if base < w:
+                deductions.append(Deduction(w - base, rule_id,
+                                            f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}"))
+            t.notes.append(f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}（规则包接受陈述得分 accept_stated）")
+            t.base(base)
+        else:
+            t.unscorable(f"无法计算：{reason}")
+
+    kind = item.kind
+    if item.formula is not None:
+        v = item.formula.fn(ctx, None)
+        if isinstance(v, Unknown):
+            missing(v.reason)
+        else:
+            clamped = min(max(v, ZERO), w)
+            current = rules.round(clamped)
+            if current < w:
+                lines = _derivations(item.formula, ctx)
+                calc = f"得分 = {substituted(item.formula, ctx, None)} = {fmt_num(rules.round(v))}"
+                if clamped != v:
+                    calc += f"，限于 [0, {fmt_num(w)}] 得 {fmt_num(current)}"
+                deductions.append(Deduction(w - current, rule_id, "；".join(lines + [calc])))
+            t.base(current)
+    elif item.kind == "ladder":
+        current = None
+        for cond, points in item.ladder:
+            r = cond.fn(ctx, None)
+            if isinstance(r, Unknown):
+                missing(r.reason)
+                break
+            if r is True:
+                current = points
+                if points < w:
+                    deductions.append(Deduction(w - points, rule_id,
+                                                f"{cond.text}（{substituted(cond, ctx, None)}）⇒ {fmt_num(points)}分"))
+                t.base(points)
+                break
+        else:
+            current = item.otherwise if item.otherwise is not None else ZERO
+            if current < w:
+                deductions.append(Deduction(w - current, rule_id,
+                                            f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
+            t.base(current)
+    else:  # judgement: the evaluator's score, the evaluator's reason
+        # The evaluator's lines under the item are the detail; a subtotal the input also
+        # states for it is reconciled with them (RC-02), not used in their place.
+        children = _children(ctx, rules, item.path)
+        if children:
+            kind = "group"  # scored as the sum of the evaluator's lines under it
+            stated = _judged_group(item, children, t, problems, rules)
+        elif stated is None:
+            t.unscorable("输入未给出该项评价得分 (no evaluator score given)")
+            problems.append(f"评分项「{item.path}」为评价人判断项，输入未给出得分")
+        else:
+            current = rules.round(min(max(stated, ZERO), w))
+            if current < w:
+                comment = (stated_entry.comment or "").strip() or "；".join(
+                    f"{why} 扣{fmt_num(pts)}分" for why, pts in stated_entry.deductions)
+                if not comment:
+                    problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
+                deductions.append(Deduction(w - current, "评价人",
+                                            comment or "评价人未说明扣分理由 (no reason stated)"))
+            t.base(current)
+    if item.discretionary and stated is not None and item.kind != "judgement" and not t.unknown \
+            and rules.round(max(stated, ZERO)) < t.hi:
+        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason (a stated
+        # score below 0, or that rounds to the ceiling, lowers nothing: no 0-point deduction).
+        lowered = rules.round(max(stated, ZERO))
+        comment = ((stated_entry.comment if stated_entry else "") or "").strip()
+        if not comment:
+            problems.append(f"评分项「{item.path}」酌情扣分但未说明理由")
+        deductions.append(Deduction(t.hi - lowered, "评价人",
+                                    f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
+        t.base(lowered)
+
+    for rid, e, pending in effects:
+        t.apply(rid, e, pending)
+    # Every step above works on rounded numbers, so quantizing only fixes how they print.
+    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
+    hi, lo = rules.round(t.hi), rules.round(t.lo)
+    assert w - hi == sum((d.points for d in deductions), ZERO), (item.path, w, hi, deductions)
+    if t.unknown and lo < hi:
+        return ItemScore(item.path, w, None, tuple(deductions), stated, kind, "；".join(t.unknown), lo, hi,
+                         tuple(t.notes)), problems
+    # Nothing undecided, or nothing undecided that could change the score (a veto took it to 0).
+    return ItemScore(item.path, w, hi, tuple(deductions), stated, kind, notes=tuple(t.notes)), problems
+
+
+def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list,
+                  rules: ScoringRules) -> Decimal | None:
+    """Score a judgement item as the sum of the evaluator's lines under it; returns the sum
+    of what they state (None when a line gives no score: the item cannot be scored)."""
     w = item.weight
     total = ZERO
     weights = ZERO
     losses: list[Deduction] = []
+    blank: list[str] = []
+    scored_weights = ZERO
     for e in children:
-        name = e.path.replace(" ", "").rsplit("/", 1)[-1]
-        sc = rules.round(e.score) if e.score is not None else ZERO
+        name = norm_path(e.path).rsplit("/", 1)[-1]
+        if e.score is None:
+            problems.append(f"评分项「{item.path}/{name}」未给出得分")
+            blank.append(name)
+            weights += max(e.weight, ZERO) if e.weight is not None else ZERO
+            continue
+        sc = rules.round(e.score)
         # A line's weight is never below 0: a negative 分值, or a negative 得分 standing in for
         # a missing 分值, would take the item below 0.
         wt = max(e.weight if e.weight is not None else sc, ZERO)
         got = min(max(sc, ZERO), wt)
         total += got
         weights += wt
-        if e.score is None:
-            problems.append(f"评分项「{item.path}/{name}」未给出得分")
+        scored_weights += wt
         if got < wt:
             comment = (e.comment or "").strip()
             if not comment:
                 problems.append(f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由")
             losses.append(Deduction(wt - got, "评价人", f"{name}（{fmt_num(got)}/{fmt_num(wt)}）："
                                     + (comment or "评价人未说明扣分理由 (no reason stated)")))
+    if weights != w:
+        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}")
+    if blank:
+        # What the lines without a score would add is unknown: the item cannot be scored; it
+        # scores at least what the others give and at most all the rest of its weight.
+        t.unknown.append(f"评价人未给出{'、'.join(f'「{n}」' for n in blank)}的得分 (no score given)")
+        t.lo = rules.round(min(total, w))
+        t.hi = rules.round(min(w, total + max(ZERO, w - scored_weights)))
+        if sum((d.points for d in losses), ZERO) == w - t.hi:
+            t.deductions.extend(losses)
+        elif t.hi < w:
+            t.deductions.append(Deduction(w - t.hi, "评价人",
+                                          f"已给分各项得分合计 {fmt_num(total)}，分值合计 {fmt_num(scored_weights)}"))
+        return None
     current = rules.round(min(total, w))
     if weights == w:
-        deductions.extend(losses)
-    else:
-        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}")
-        if current < w:
-            deductions.append(Deduction(w - current, "评价人",
-                                        f"所列各项得分合计 {fmt_num(total)}，各项分值合计 {fmt_num(weights)}"))
-    return current, total
+        t.deductions.extend(losses)
+    elif current < w:
+        t.deductions.append(Deduction(w - current, "评价人",
+                                      f"所列各项得分合计 {fmt_num(total)}，各项分值合计 {fmt_num(weights)}"))
+    t.base(current)
+    return total
 
 
 def apply_effect(e: Effect, current: Decimal, weight: Decimal,
@@ -188,112 +442,21 @@ def apply_effect(e: Effect, current: Decimal, weight: Decimal,
     return None
 
 
-def score_item(item: CompiledItem, ctx: Context, effects: list[tuple[str, Effect]],
-               rules: ScoringRules) -> tuple[ItemScore, list[str]]:
-    """One item's score and deductions; also the problems found on the way (messages)."""
-    w = item.weight
-    problems: list[str] = []
-    deductions: list[Deduction] = []
-    stated_entry = _stated(ctx, item.path)
-    stated = stated_entry.score if stated_entry else None
-    rule_id = item.path
-
-    def fallback(reason: str) -> Decimal:
-        if stated is not None:
-            base = rules.round(min(max(stated, ZERO), w))
-            if base < w:
-                deductions.append(Deduction(w - base, rule_id,
-                                            f"无法计算（{reason}），采用评价人给分 {fmt_num(base)}"))
-            return base
-        deductions.append(Deduction(w, rule_id, f"无法计算：{reason}"))
-        return ZERO
-
-    if item.formula is not None:
-        v = item.formula.fn(ctx, None)
-        if isinstance(v, Unknown):
-            current = fallback(v.reason)
-        else:
-            clamped = min(max(v, ZERO), w)
-            current = rules.round(clamped)
-            if current < w:
-                lines = _derivations(item.formula, ctx)
-                calc = f"得分 = {substituted(item.formula, ctx, None)} = {fmt_num(rules.round(v))}"
-                if clamped != v:
-                    calc += f"，限于 [0, {fmt_num(w)}] 得 {fmt_num(current)}"
-                deductions.append(Deduction(w - current, rule_id, "；".join(lines + [calc])))
-    elif item.kind == "ladder":
-        current = None
-        for cond, points in item.ladder:
-            r = cond.fn(ctx, None)
-            if isinstance(r, Unknown):
-                current = fallback(r.reason)
-                break
-            if r is True:
-                current = points
-                if points < w:
-                    deductions.append(Deduction(w - points, rule_id,
-                                                f"{cond.text}（{substituted(cond, ctx, None)}）⇒ {fmt_num(points)}分"))
-                break
-        if current is None:
-            current = item.otherwise if item.otherwise is not None else ZERO
-            if current < w:
-                deductions.append(Deduction(w - current, rule_id,
-                                            f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
-    else:  # judgement: the evaluator's score, the evaluator's reason
-        # The evaluator's lines under the item are the detail; a subtotal the input also
-        # states for it is reconciled with them (RC-02), not used in their place.
-        children = _children(ctx, item.path)
-        if children:
-            current, stated = _judged_group(item, children, deductions, problems, rules)
-        elif stated is None:
-            current = ZERO
-            deductions.append(Deduction(w, rule_id, "输入未给出该项评价得分 (no evaluator score given)"))
-            problems.append(f"评分项「{item.path}」为评价人判断项，输入未给出得分")
-        else:
-            current = rules.round(min(max(stated, ZERO), w))
-            if current < w:
-                comment = (stated_entry.comment or "").strip() or "；".join(
-                    f"{why} 扣{fmt_num(pts)}分" for why, pts in stated_entry.deductions)
-                if not comment:
-                    problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
-                deductions.append(Deduction(w - current, "评价人",
-                                            comment or "评价人未说明扣分理由 (no reason stated)"))
-    if item.discretionary and stated is not None and item.kind != "judgement" \
-            and rules.round(max(stated, ZERO)) < current:
-        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason (a stated
-        # score below 0, or that rounds to the ceiling, lowers nothing: no 0-point deduction).
-        lowered = rules.round(max(stated, ZERO))
-        comment = ((stated_entry.comment if stated_entry else "") or "").strip()
-        if not comment:
-            problems.append(f"评分项「{item.path}」酌情扣分但未说明理由")
-        deductions.append(Deduction(current - lowered, "评价人",
-                                    f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
-        current = lowered
-
-    for rid, e in effects:
-        before = current
-        applied = apply_effect(e, current, w, rules)
-        if applied is None:
-            continue
-        current, label = applied
-        if current < before:
-            deductions.append(Deduction(before - current, rid, label))
-    kind = item.kind
-    # Every step above works on rounded numbers, so quantizing only fixes how they print.
-    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
-    current = rules.round(current)
-    assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
-    if kind == "judgement" and _children(ctx, item.path):
-        kind = "group"  # scored as the sum of the evaluator's lines under it
-    return ItemScore(item.path, w, current, tuple(deductions), stated, kind), problems
-
-
 def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
-               grade_caps: list[tuple[str, str]]) -> ScoreSheet:
-    total = sum((i.score for i in items), ZERO)
+               grade_caps: list[tuple[str, str]], undecided_vetoes: list[str] = (),
+               undecided_caps: list[tuple[str, str]] = ()) -> ScoreSheet:
+    """The total and grade of a sheet. An item that cannot be scored leaves the total
+    incomplete and the sheet ungraded; so does a veto or grade cap that could not be judged
+    and would lower the grade."""
     top = sum((i.max for i in items), ZERO)
+    notes: list[str] = []
+    undecided = [f"{why}（否决项：等级不高于「{rules.veto_cap}」）" for why in undecided_vetoes] + \
+        [f"{why}（等级不高于「{at_most}」）" for at_most, why in undecided_caps]
+    if any(i.score is None for i in items):
+        # Incomplete: no total, no grade (the sheet's scored part and range say how far it got).
+        return ScoreSheet(None, top, None, vetoed, tuple(items), None, tuple(undecided))
+    total = sum((i.score for i in items), ZERO)
     grade = rules.grade(total)
-    notes = []
     if vetoed:
         capped = rules.cap(grade, rules.veto_cap)
         if capped != grade:
@@ -304,98 +467,159 @@ def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
         if capped != grade:
             notes.append(f"{why} ⇒ 等级不高于「{at_most}」")
         grade = capped
-    return ScoreSheet(total, top, grade, vetoed, tuple(items), "；".join(notes) or None)
+    # A veto or a cap that could not be judged: no grade it might lower.
+    could = [(rules.veto_cap, why) for why in undecided_vetoes] + list(undecided_caps)
+    lower = [(at_most, why) for at_most, why in could if rules.cap(grade, at_most) != grade]
+    if lower:
+        worst = grade
+        for at_most, _ in lower:
+            worst = rules.cap(worst, at_most)
+        notes.append(f"{'；'.join(why for _, why in lower)}：等级可能为「{grade}」或「{worst}」，不评定等级 "
+                     "(a veto or grade cap could not be judged; no grade)")
+        grade = None
+    return ScoreSheet(total, top, grade, vetoed, tuple(items), "；".join(notes) or None, tuple(undecided))
 
 
-def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple[str, Effect]]],
+_BLANK = ("", "/", "-", "—", "无")
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or text.strip() in _BLANK
+
+
+def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]],
                rows: list[int], rules: ScoringRules) -> tuple[ItemScore, list[str]]:
     """A row-by-row item: each indicator scores within [0, its 分值] by the first step that
     applies; the item's score is their sum. Each row's lost points are one deduction that
-    shows its arithmetic: 资金拨付率：得分 = 4 × 84.40% ÷ 91% = 3.71."""
+    shows its arithmetic: 资金拨付率：得分 = 4 × 84.40% ÷ 91% = 3.71.
+
+    A row the rules cannot score (no 分值, a formula on what is not given) leaves the item
+    unscorable, unless the pack accepts stated scores; a row with neither 指标值 nor 实际完成值
+    is never scored by its stated marks: the pack's ``missing_data`` makes it 0 or unscorable."""
     w = item.weight
     problems: list[str] = []
     deductions: list[Deduction] = []
-    total, weights = ZERO, ZERO
+    notes: list[str] = []
+    unsure: list[str] = []
     unweighted = [ctx.indicators[i].label(i + 1) for i in rows if ctx.number(i, "weight") is None]
-    entry = _stated(ctx, item.path)
-    if (unweighted or not rows) and entry is not None and entry.score is not None:
-        # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
-        # indicators): the evaluator's score for the item stands, and the gap is said.
-        got = rules.round(min(max(entry.score, ZERO), w))
-        why = (f"{'、'.join(unweighted)} 未填分值" if unweighted else "没有适用的指标") + \
-            f"，无法逐项计分，采用输入的得分 {fmt_num(got)}"
-        problems.append(f"评分项「{item.path}」{why}")
-        reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
-        deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
-        return ItemScore(item.path, w, got, deds, entry.score, "judgement"), problems
+    entry = _stated(ctx, rules, item.path)
+    if unweighted or not rows:
+        why = f"{'、'.join(unweighted)} 未填分值" if unweighted else "没有适用的指标"
+        if entry is not None and entry.score is not None and rules.accept_stated:
+            # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
+            # indicators): the pack accepts the input's score for the item, and the gap is said.
+            got = rules.round(min(max(entry.score, ZERO), w))
+            problems.append(f"评分项「{item.path}」{why}，无法逐项计分，采用输入的得分 {fmt_num(got)}")
+            reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
+            deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
+            note = f"{why}，无法逐项计分，采用陈述得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）"
+            return ItemScore(item.path, w, got, deds, entry.score, "judgement", notes=(note,)), problems
+        if not rows:
+            return ItemScore(item.path, w, None, (), entry.score if entry else None, "rows",
+                             f"{why}，无法逐项计分 (no rows to score)", rules.round(ZERO), rules.round(w)), problems
+    total_hi, total_lo, weights = ZERO, ZERO, ZERO
     for i in rows:
         ind = ctx.indicators[i]
         label = ind.label(i + 1)
         wi = ctx.number(i, "weight")
         if wi is None:
             problems.append(f"{label} 未填分值，无法逐项评分")
+            unsure.append(f"{label} 未填分值")
             continue
         wi = rules.round(wi)
         weights += wi
-        got, why = None, ""
-        for cond, formula in item.steps:
-            r = cond.fn(ctx, i) if cond is not None else True
-            if isinstance(r, Unknown):
-                why = r.reason
-                break
-            if r is not True:
-                continue
-            v = as_score(formula.fn(ctx, i))
-            if isinstance(v, Unknown):
-                why = v.reason
-                break
-            got = rules.round(min(max(v, ZERO), wi))
-            shown = substituted(formula, ctx, i)
-            why = f"得分 = {shown} = {fmt_num(rules.round(v))}" if shown != fmt_num(v) else f"得分 {fmt_num(got)}"
-            if cond is not None:
-                why = f"{cond.text}：{why}"
-            if got != rules.round(v):
-                why += f"，限于 [0, {fmt_num(wi)}] 得 {fmt_num(got)}"
-            break
-        if got is None:
-            stated = ctx.number(i, "score")
-            if stated is not None:
-                got = rules.round(min(max(stated, ZERO), wi))
-                why = f"无法计算（{why or '无适用的计分公式'}），采用填报得分 {fmt_num(got)}"
+        got, why, row_unsure = None, "", None
+        if _blank(ind.target) and _blank(ind.actual):
+            # Nothing to score the row by: never its stated marks; the pack says 0 or unscorable.
+            if rules.missing_data == "zero":
+                got, why = ZERO, "指标值与实际完成值均未填写，计 0 分（规则包设定 missing_data: zero）"
+                notes.append(f"{label}：指标值与实际完成值均未填写，计 0 分（missing_data: zero）")
             else:
-                got = ZERO
-                why = f"无法计算：{why or '无适用的计分公式'}"
-        parts = [(wi - got, why)] if got < wi else []
-        for rid, e in effects.get(i, []):
-            before = got
-            applied = apply_effect(e, got, wi, rules) if e.kind != "veto" else None
+                row_unsure = "指标值与实际完成值均未填写 (neither target nor actual given)"
+        else:
+            for cond, formula in item.steps:
+                r = cond.fn(ctx, i) if cond is not None else True
+                if isinstance(r, Unknown):
+                    why = r.reason
+                    break
+                if r is not True:
+                    continue
+                v = as_score(formula.fn(ctx, i))
+                if isinstance(v, Unknown):
+                    why = v.reason
+                    break
+                got = rules.round(min(max(v, ZERO), wi))
+                shown = substituted(formula, ctx, i)
+                why = f"得分 = {shown} = {fmt_num(rules.round(v))}" if shown != fmt_num(v) else f"得分 {fmt_num(got)}"
+                if cond is not None:
+                    why = f"{cond.text}：{why}"
+                if got != rules.round(v):
+                    why += f"，限于 [0, {fmt_num(wi)}] 得 {fmt_num(got)}"
+                break
+            if got is None:
+                cause = why or "无适用的计分公式 (no step applies)"
+                stated = ctx.number(i, "score")
+                if rules.accept_stated and stated is not None:
+                    got = rules.round(min(max(stated, ZERO), wi))
+                    why = f"无法计算（{cause}），采用填报得分 {fmt_num(got)}"
+                    notes.append(f"{label}：无法计算（{cause}），采用填报得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）")
+                else:
+                    row_unsure = f"无法计算：{cause}"
+        if row_unsure is not None:
+            hi, lo, parts = wi, ZERO, []
+        else:
+            hi, lo, parts = got, got, ([(wi - got, why)] if got < wi else [])
+        pending = []
+        for rid, e, undecided in effects.get(i, []):
+            if e.kind == "veto":
+                continue
+            moved = apply_effect(e, lo, wi, rules)
+            if moved is not None:
+                lo = moved[0]
+            if undecided is not None:
+                pending.append(undecided)
+                continue
+            applied = apply_effect(e, hi, wi, rules)
             if applied is None:
                 continue
-            got, text = applied
-            if got < before:
-                parts.append((before - got, text))
+            before = hi
+            hi, text = applied
+            lo = min(lo, hi)
+            if hi < before:
+                parts.append((before - hi, text))
         for pts, text in parts:
             deductions.append(Deduction(pts, item.path, f"{label}（分值 {fmt_num(wi)}）：{text}"))
-        stated_row = ind.score
-        if stated_row is not None and rules.round(stated_row) != got:
-            problems.append(f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(got)}")
-        total += got
+        if row_unsure is not None:
+            unsure.append(f"{label}：{row_unsure}")
+        elif lo < hi:
+            unsure.append(f"{label}：{'；'.join(pending)}")
+        else:
+            stated_row = ind.score
+            if stated_row is not None and rules.round(stated_row) != hi:
+                problems.append(f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(hi)}")
+        total_hi += hi
+        total_lo += lo
     if weights != w:
         problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(weights)}")
-        if weights < w:
+        if weights < w and not unweighted:
             deductions.append(Deduction(w - weights, item.path,
                                         f"所含指标分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}"))
-    current = min(total, w)
+    # Rows without 分值 may hold the rest of the item's weight.
+    current = min(total_hi + (max(ZERO, w - weights) if unweighted else ZERO), w)
+    low = min(total_lo, current)
     if w - current != sum((d.points for d in deductions), ZERO):
         # The rows weigh more than the item: say so once rather than list row losses that
         # no longer add up to what the item lost.
         lost = w - current
-        deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(total)}，本项分值 {fmt_num(w)}")] \
+        deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(total_hi)}，本项分值 {fmt_num(w)}")] \
             if lost > 0 else []
     deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
-    current = rules.round(current)
+    current, low = rules.round(current), rules.round(low)
     assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
-    return ItemScore(item.path, w, current, tuple(deductions), None, "rows"), problems
+    if unweighted or (unsure and low < current):
+        return ItemScore(item.path, w, None, tuple(deductions), None, "rows", "；".join(unsure), low, current,
+                         tuple(notes)), problems
+    return ItemScore(item.path, w, current, tuple(deductions), None, "rows", notes=tuple(notes)), problems
 
 
 def as_score(v):

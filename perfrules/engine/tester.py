@@ -9,9 +9,9 @@ is a list of cases::
       指标: {三级指标: "/", 指标值: "5个"}     # indicator: one indicator, or
       # 输入: {项目: …, 预算: …, 绩效指标: […], 评分: […]}   # input: a whole indicator set
       对象: [绩效指标[1] (未命名)]             # targets (optional): exactly what it flags
-      得分: {项目管理/财务管理/支出完成率: "4.88"}   # scores (optional): item → score
-      总分: "87.38"                          # total (optional)
-      等级: 良                               # grade (optional)
+      得分: {项目管理/财务管理/支出完成率: "4.88"}   # scores (optional): item → score, or 无法评分
+      总分: "87.38"                          # total (optional), or 不完整 (an item cannot be scored)
+      等级: 良                               # grade (optional), or 不评定 (no grade given)
       申报: {绩效指标: […]}                   # declared (optional): the 申报 set beside it
 
 English keys are accepted: case, rule, fires, indicator, input, targets, scores, total,
@@ -163,18 +163,23 @@ def run_case(pack: Pack, case: Case) -> Outcome:
             got.append(f"{path} 得分: {_num(have.score) if have else '（无此评分项）'}")
     if "total" in spec:
         expected.append(f"总分: {_num(spec['total'])}")
-        got.append(f"总分: {_num(sheet.total) if sheet else '（无评分表）'}")
+        got.append(f"总分: {(_num(sheet.total) if sheet.total is not None else INCOMPLETE) if sheet else '（无评分表）'}")
     if "grade" in spec:
-        expected.append(f"等级: {spec['grade']}")
-        got.append(f"等级: {sheet.grade if sheet else '（无评分表）'}")
+        expected.append(f"等级: {spec['grade'] if spec['grade'] is not None else NO_GRADE}")
+        got.append(f"等级: {(sheet.grade or NO_GRADE) if sheet else '（无评分表）'}")
     ok = expected == got
     if not ok and messages:
         got += ["发现 (findings):"] + messages
     return Outcome(case, ok, "\n".join(expected), "\n".join(got))
 
 
+UNSCORABLE, INCOMPLETE, NO_GRADE = "无法评分", "不完整", "不评定"
+
+
 def _num(x) -> str:
     from decimal import Decimal
+    if x is None:
+        return UNSCORABLE
     try:
         return format(Decimal(str(x)).normalize(), "f")
     except Exception:  # noqa: BLE001 - a non-number stays as written in the report

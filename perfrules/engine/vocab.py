@@ -38,32 +38,34 @@ def _project(attr: str, label: str) -> Callable[[Context, Any], Any]:
     def get(ctx: Context, _i):
         p = ctx.iset.project
         v = getattr(p, attr) if p is not None else None
-        return Unknown(f"未填写项目{label} (project {attr} not given)") if v is None else v
+        return Unknown(f"未填写项目{label} (project {attr} not given)", f"项目{label}") if v is None else v
     return get
 
 
 def _budget(attr: str, label: str) -> Callable[[Context, Any], Any]:
     def get(ctx: Context, _i):
         b = ctx.iset.budget
-        v = getattr(b, attr) if b is not None else None
+        if b is None:
+            return Unknown("缺少预算数据 (no budget given)", "预算")
+        v = getattr(b, attr)
         if v is None:
-            return Unknown(f"未填写{label} (budget {attr} not given)")
+            return Unknown(f"未填写{label} (budget {attr} not given)", label)
         return sum(v, Decimal(0)) if isinstance(v, tuple) else v
     return get
 
 
 def _stage(ctx: Context, _i):
-    return ctx.iset.stage if ctx.iset.stage else Unknown("未填写阶段 (stage not given)")
+    return ctx.iset.stage if ctx.iset.stage else Unknown("未填写阶段 (stage not given)", "阶段")
 
 
 def _goal(ctx: Context, _i):
-    return ctx.iset.goal if ctx.iset.goal is not None else Unknown("未填写绩效目标 (no goal given)")
+    return ctx.iset.goal if ctx.iset.goal is not None else Unknown("未填写绩效目标 (no goal given)", "绩效目标")
 
 
 def _categories(ctx: Context, _i):
     p = ctx.iset.project
     if p is None or not p.categories:
-        return Unknown("未填写项目类别 (project categories not given)")
+        return Unknown("未填写项目类别 (project categories not given)", "类别")
     return tuple(sorted(ctx.categories))
 
 
@@ -114,20 +116,34 @@ _add("项目名称|project", Field("项目名称", "project", "text", _project("
 _add("主管部门|department", Field("主管部门", "project", "text", _project("department", "主管部门")))
 _add("绩效目标|goal", Field("绩效目标", "project", "text", _goal))
 _add("年初预算|initial_budget", Field("年初预算", "project", "num", _budget("initial", "年初预算")))
-_add("年度预算|annual_budget", Field("年度预算", "project", "num",
-                                  lambda c, i: _budget("annual", "年度预算")(c, i)
-                                  if c.iset.budget and c.iset.budget.annual is not None
-                                  else (c.iset.budget.adjusted if c.iset.budget and c.iset.budget.adjusted
-                                        is not None else Unknown("未填写年度预算 (annual budget not given)"))))
+
+
+def _annual(ctx: Context, _i):
+    b = ctx.iset.budget
+    if b is None:
+        return Unknown("缺少预算数据 (no budget given)", "预算")
+    den = b.denominator
+    return den if den is not None else Unknown("未填写年度预算 (annual budget not given)", "年度预算")
+
+
+_add("年度预算|annual_budget", Field("年度预算", "project", "num", _annual))
 _add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转")))
 _add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整")))
 _add("支出|执行数|spent", Field("支出", "project", "num", _budget("spent", "支出")))
 _add("调整文件|adjustment_docs", Field("调整文件", "project", "set", lambda c, i: c.iset.adjustment_docs))
 _add("申报指标数|declared_count", Field("申报指标数", "project", "num", lambda c, i: (
     lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
-_add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num", lambda c, i: (
-    c.iset.budget.mean_progress if c.iset.budget is not None and c.iset.budget.mean_progress is not None
-    else Unknown("未填写执行进度 (no periodic spending progress given)"))))
+
+
+def _mean_progress(ctx: Context, _i):
+    b = ctx.iset.budget
+    if b is None:
+        return Unknown("缺少预算数据 (no budget given)", "预算")
+    m = b.mean_progress
+    return m if m is not None else Unknown("未填写执行进度 (no periodic spending progress given)", "执行进度")
+
+
+_add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num", _mean_progress))
 _add("执行率|预算执行率|execution_rate",
      Field("执行率", "project", "num", lambda c, i: c.execution_rate()))
 

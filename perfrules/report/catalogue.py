@@ -89,6 +89,14 @@ def catalogue(pack, cases) -> str:
     out.append("- 等级区间: " + "、".join(str(b) for b in pack.scoring.bands))
     out.append(f"- 否决项: 存在否决项时等级不高于「{pack.scoring.veto_cap}」")
     out.append(f"- 舍入: 保留 {pack.scoring.places} 位小数（{pack.scoring.rounding}）")
+    sc = pack.scoring
+    out.append("- 缺数据: 指标值与实际完成值都没填的行" + ("计 0 分" if sc.missing_data == "zero" else "无法评分")
+               + "（missing_data）；数据缺失时" + ("采用输入陈述的得分，逐一注明" if sc.accept_stated
+                                                 else "不采用陈述得分，该项无法评分") + "（accept_stated）")
+    if sc.indicator_items:
+        out.append("- 指标行计入评分项 (indicator_items): " + "、".join(f"{k} → {v}" for k, v in sc.indicator_items))
+    if sc.aliases:
+        out.append("- 评分项别名 (item_aliases): " + "、".join(f"{a} = {p}" for a, p in sc.aliases))
     groups: dict[str, list] = defaultdict(list)
     for r in pack.compiled.rules:
         groups[Path(r.source.rsplit(':', 1)[0]).stem].append(r)

@@ -45,9 +45,9 @@ def compare(a: Result, b: Result) -> Change:
     sb = {i.path: i for i in b.score.items} if b.score else {}
     for path in list(sa) + [p for p in sb if p not in sa]:
         x, y = sa.get(path), sb.get(path)
-        if (x.score if x else None) != (y.score if y else None):
+        if _shown(x) != _shown(y):
             rules = sorted({d.rule for d in (y.deductions if y else ())} ^ {d.rule for d in (x.deductions if x else ())})
-            items.append((path, x.score if x else None, y.score if y else None, tuple(rules)))
+            items.append((path, _shown(x), _shown(y), tuple(rules)))
     total = grade = None
     ta, tb = (a.score.total if a.score else None), (b.score.total if b.score else None)
     if ta != tb:
@@ -56,6 +56,15 @@ def compare(a: Result, b: Result) -> Change:
     if ga != gb:
         grade = (ga, gb)
     return Change(a.input, added, removed, tuple(items), total, grade, severity)
+
+
+def _shown(item):
+    """An item's score as the diff shows it: 无法评分 (with its range) for one that cannot be scored."""
+    if item is None:
+        return None
+    if item.score is None:
+        return f"无法评分（{item.lowest}–{item.highest}）"
+    return item.score
 
 
 def render(label_a: str, label_b: str, changes: list[Change]) -> str:

@@ -1,0 +1,629 @@
+"""One path from input files to results, for ``check`` in every format, batch runs and ``diff``.
+
+::
+
+    inputs ──expand──▶ Found files ──jobs──▶ Job ──load_job──▶ Loaded sets, stages linked
+           ──check_job──▶ Outcome per indicator set (or per input not read), in input order
+
+- :func:`expand` turns files, folders (recursively) and quoted globs into :class:`Found`
+  files. A folder scan reads what is an indicator set, refuses by name what looks like a
+  form but cannot be read (``.docx``, ``.pdf``, ``.et`` …: an error, exit 2), notes what
+  else it skips (``说明.txt``: a reading note) and passes over only what plainly is not
+  data (hidden files, ``~$`` lock files, pack files, README/Markdown, side files read with
+  their table). See :func:`classify`.
+- :func:`jobs` groups the adjacent files of one folder into one :class:`Job` (a project's
+  stages: 申报.yaml beside 自评.yaml); a JSON Lines file gives one job per line.
+- :func:`check_job` loads a job (``load_all``: a workbook may hold several projects), links
+  its stages, chooses packs by year coverage, runs them and gives one :class:`Outcome` per
+  indicator set, input not read, or file skipped, each optionally rendered already in the
+  output format (so that workers do the rendering).
+- :func:`run` does that for every input on N processes, in input order, streaming.
+- :class:`Summary` counts a run and decides its exit code.
+
+Nothing here writes output; :mod:`perfrules.batch` does.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import DataError, ErrorGroup, Location, PerfrulesError, UsageError
+
+JSONL = {".jsonl", ".ndjson"}
+FAIL_ON = {"veto": 3, "error": 2, "warning": 1, "info": 0}
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2, "veto": 3}
+
+# Files that look like forms but that perfrules cannot read: refused by name (exit 2).
+# An .xls goes to the loader, which explains the old format (or reads a workbook so named).
+_SHEET_HINT = "请在 Excel/WPS 中另存为 .xlsx (save it as .xlsx in Excel or WPS)"
+_DOC_HINT = ("请把其中的指标表复制到 Excel/WPS 表格，另存为 .xlsx 或 CSV "
+             "(copy its indicator table into a spreadsheet and save it as .xlsx or CSV)")
+_PRINT_HINT = ("请使用原始的 Excel 表格，或把指标表录入为 .xlsx、CSV 或 YAML "
+               "(use the original spreadsheet, or enter the table as .xlsx, CSV or YAML)")
+UNREADABLE: dict[str, tuple[str, str, str]] = {
+    ".xlsb": ("Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)", _SHEET_HINT),
+    ".et": ("WPS 表格文件（.et）", "a WPS spreadsheet (.et)", _SHEET_HINT),
+    ".ett": ("WPS 表格模板（.ett）", "a WPS spreadsheet template (.ett)", _SHEET_HINT),
+    ".ods": ("OpenDocument 表格（.ods）", "an OpenDocument spreadsheet (.ods)", _SHEET_HINT),
+    ".numbers": ("Numbers 表格（.numbers）", "a Numbers spreadsheet (.numbers)", _SHEET_HINT),
+    ".docx": ("Word 文档（.docx）", "a Word document (.docx)", _DOC_HINT),
+    ".docm": ("Word 文档（.docm）", "a Word document (.docm)", _DOC_HINT),
+    ".doc": ("Word 97-2003 文档（.doc）", "a Word 97-2003 document (.doc)", _DOC_HINT),
+    ".wps": ("WPS 文字文档（.wps）", "a WPS Writer document (.wps)", _DOC_HINT),
+    ".wpt": ("WPS 文字模板（.wpt）", "a WPS Writer template (.wpt)", _DOC_HINT),
+    ".odt": ("OpenDocument 文档（.odt）", "an OpenDocument text (.odt)", _DOC_HINT),
+    ".rtf": ("RTF 文档（.rtf）", "an RTF document (.rtf)", _DOC_HINT),
+    ".pdf": ("PDF 文件", "a PDF file", _PRINT_HINT),
+    ".ofd": ("OFD 版式文件", "an OFD document", _PRINT_HINT),
+}
+# Plainly not data: passed over in folder scans without a note (documented in docs/commands.md).
+_QUIET_NAMES = {"pack.yaml", "thumbs.db", "desktop.ini"}
+_QUIET_SUFFIXES = (".rules", ".examples.yaml", ".examples.yml", ".md")
+
+
+# ---- what was found --------------------------------------------------------------------------
+
+@attrs.frozen
+class Problem:
+    """Why a found file (or JSON Lines record) is not read: an error, or a noted skip."""
+
+    zh: str
+    en: str
+    hint: str | None = None
+    fatal: bool = True  # True: an input that could not be read (exit 2); False: skipped, noted
+
+
+@attrs.frozen
+class Found:
+    """One input file, and why it will not be read if it will not."""
+
+    path: str
+    problem: Problem | None = None
+
+
+def _found(x: Found | str) -> Found:
+    return x if isinstance(x, Found) else Found(str(x))
+
+
+def _founds(xs) -> tuple[Found, ...]:
+    return tuple(_found(x) for x in xs)
+
+
+@attrs.frozen
+class Job:
+    """One project to check: adjacent files of one folder (its stages), or one JSON Lines record."""
+
+    files: tuple[Found, ...] = attrs.field(default=(), converter=_founds)
+    record: str | None = None        # the JSON text of one line
+    source: str = ""                 # file:line for a record
+    problem: Problem | None = None   # a record that could not even be decoded
+
+
+def check_specs(inputs: Iterable[str]) -> None:
+    """Refuse a bad input argument before anything is run or written (UsageError)."""
+    for spec in inputs:
+        p = Path(spec)
+        if p.is_dir():
+            continue
+        if p.suffix.lower() == ".rules" and not glob.has_magic(spec):
+            raise UsageError(f"「{spec}」是规则文件，不是指标表；规则文件或规则包请用 -p 指定",
+                             f"{spec} is a rule file, not an indicator set: give rules with -p")
+        if p.exists():
+            continue
+        if glob.has_magic(spec):
+            if next(glob.iglob(spec, recursive=True), None) is None:
+                raise UsageError(f"没有与「{spec}」匹配的文件", f"no file matches {spec}")
+            continue
+        raise UsageError(f"找不到输入文件「{spec}」", f"input {spec} does not exist")
+
+
+def unreadable(path: str | os.PathLike) -> Problem | None:
+    """The reason a file of a form-like type cannot be read, if it is one."""
+    kind = UNREADABLE.get(Path(path).suffix.lower())
+    if kind is None:
+        return None
+    zh, en, hint = kind
+    return Problem(f"{zh}不能读取：perfrules 读取 YAML、JSON、CSV、XLSX 和 JSON Lines",
+                   f"{en} cannot be read: perfrules reads YAML, JSON, CSV, XLSX and JSON Lines", hint)
+
+
+def classify(path: Path, names: set[str]) -> Problem | None | bool:
+    """What a folder scan does with a file: ``None`` read it, a :class:`Problem` refuse
+    (fatal) or skip it with a note, ``False`` pass over it without a word.
+
+    ``names`` are the names of the files in the same folder (for side files)."""
+    from .data.loaders import EXTENSIONS, is_side_file
+    name, low = path.name, path.name.lower()
+    if name.startswith((".", "~$")) or low in _QUIET_NAMES or low.endswith(_QUIET_SUFFIXES) \
+            or low.startswith("readme"):
+        return False
+    if is_side_file(path):
+        return False if _side_is_read(path, names) else Problem(
+            "附属文件（项目信息/评分）旁边没有对应的 CSV 指标表，未读取",
+            "a side file (项目信息/评分) with no CSV table beside it: not read",
+            "附属文件随同名的 CSV 指标表读取：<表名>.项目信息.csv，或文件夹中的 项目信息.csv", fatal=False)
+    ext = path.suffix.lower()
+    if ext in EXTENSIONS or ext in JSONL or ext == ".xls":
+        return None
+    refused = unreadable(path)
+    if refused is not None:
+        return refused
+    shown = ext or "无扩展名"
+    return Problem(f"不是指标表的格式（{shown}），未读取",
+                   f"not an indicator-set format ({ext or 'no extension'}): not read", fatal=False)
+
+
+def _side_is_read(path: Path, names: set[str]) -> bool:
+    """Whether a CSV table in the same folder reads this side file (see loaders.tabular)."""
+    from .data.loaders import SIDE_KINDS, is_side_file
+    stem = path.stem
+    tables = [n for n in names if Path(n).suffix.lower() in (".csv", ".tsv")
+              and not is_side_file(Path(n))]
+    if stem in SIDE_KINDS:  # 项目信息.csv: shared by the tables without a side file of their own
+        return any(f"{Path(t).stem}.{stem}.csv" not in names for t in tables)
+    table_stem, _, _kind = stem.rpartition(".")
+    return any(Path(t).stem == table_stem for t in tables)
+
+
+def expand(inputs: Iterable[str], *, exclude: Iterable[str] = ()) -> Iterator[Found]:
+    """Files as given, folders scanned (recursively), quoted globs matched: lazily, in order.
+
+    A folder lists its own files by name, then its subfolders, so a folder's files are
+    adjacent (they may be one project's stages). Glob matches are scanned like a folder's
+    files. ``exclude`` names files to pass over (the run's own output file)."""
+    skip = {os.path.realpath(x) for x in exclude if x}
+    for spec in inputs:
+        p = Path(spec)
+        if p.is_dir():
+            yield from _scan(p, skip)
+        elif p.exists():
+            problem = unreadable(p)
+            yield Found(spec, problem)
+        elif glob.has_magic(spec):
+            matches = sorted(glob.glob(spec, recursive=True))
+            if not matches:
+                raise UsageError(f"没有与「{spec}」匹配的文件", f"no file matches {spec}")
+            yield from _matched(matches, skip)
+        else:  # given, then gone before its turn
+            yield Found(spec, Problem("找不到输入文件", "the input does not exist"))
+
+
+def _matched(matches: list[str], skip: set[str]) -> Iterator[Found]:
+    by_folder: dict[str, set[str]] = {}
+    for m in matches:
+        p = Path(m)
+        if p.is_dir():
+            yield from _scan(p, skip)
+            continue
+        if os.path.realpath(m) in skip:
+            continue
+        names = by_folder.get(str(p.parent))
+        if names is None:
+            names = by_folder[str(p.parent)] = _names(p.parent)
+        what = classify(p, names)
+        if what is not False:
+            yield Found(m, what or None)
+
+
+def _names(folder: Path) -> set[str]:
+    try:
+        return {e.name for e in os.scandir(folder) if e.is_file()}
+    except OSError:
+        return set()
+
+
+def _scan(folder: Path, skip: set[str]) -> Iterator[Found]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as e:
+        yield Found(str(folder), Problem("无法读取文件夹", f"cannot read the folder: {e.strerror}"))
+        return
+    files = [e for e in entries if e.is_file()]
+    names = {e.name for e in files}
+    for e in files:
+        path = folder / e.name
+        if os.path.realpath(path) in skip:
+            continue
+        what = classify(path, names)
+        if what is not False:
+            yield Found(str(path), what or None)
+    for e in entries:
+        if e.is_dir(follow_symlinks=False) and not e.name.startswith("."):
+            yield from _scan(folder / e.name, skip)
+
+
+def jobs(found: Iterable[Found | str]) -> Iterator[Job]:
+    """Group adjacent files of one folder into one job (a project's stages); a JSON Lines
+    file gives one job per line."""
+    pending: list[Found] = []
+    folder = None
+    for f in map(_found, found):
+        if f.problem is None and Path(f.path).suffix.lower() in JSONL:
+            if pending:
+                yield Job(files=tuple(pending))
+                pending, folder = [], None
+            yield from records(f.path)
+            continue
+        parent = str(Path(f.path).parent)
+        if pending and parent != folder:
+            yield Job(files=tuple(pending))
+            pending = []
+        pending.append(f)
+        folder = parent
+    if pending:
+        yield Job(files=tuple(pending))
+
+
+def records(path: str) -> Iterator[Job]:
+    """One job per non-blank line of a JSON Lines file, read lazily."""
+    try:
+        fh = open(path, "rb")
+    except OSError as e:
+        yield Job(files=(Found(path, Problem("无法读取文件", f"cannot read the file: {e.strerror}")),))
+        return
+    with fh:
+        for no, raw in enumerate(fh, 1):
+            if no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            source = f"{path}:{no}"
+            try:
+                yield Job(record=raw.decode("utf-8"), source=source)
+            except UnicodeDecodeError:
+                yield Job(source=source, problem=Problem(
+                    "这一行不是 UTF-8 编码的文本", "this line is not UTF-8 text",
+                    "请把文件另存为 UTF-8 编码 (save the file as UTF-8)"))
+
+
+# ---- loading, linking, running: in each worker -----------------------------------------------
+
+@attrs.frozen
+class Loaded:
+    """One indicator set read, with the same project's other stages at hand (or None)."""
+
+    iset: Any
+    related: dict | None = None
+
+
+@attrs.frozen
+class Settings:
+    """How a worker runs a job: whether packs were chosen (-p), and the output format."""
+
+    chosen: bool = False
+    fmt: str | None = None  # table | md | json | jsonl; None: keep the Result, render nothing
+    show_na: bool = False
+
+
+@attrs.frozen
+class Outcome:
+    """One entry of a run, in input order: an indicator set checked (``result``), an input
+    that could not be read (``error``), or a file a folder scan skipped (``skipped``)."""
+
+    input: str
+    kind: str                              # result | error | skipped
+    result: Any = None                     # the Result; None once rendered in a worker
+    text: str | None = None                # the entry in the output format, if one was asked
+    error: dict | None = None              # PerfrulesError.to_dict() (+ "errors" for a group)
+    message: str | None = None             # the error or skip, rendered for a terminal
+    note: Any = None                       # the skipped_file Note of a skipped file
+    notes: int = 0                         # reading notes, and how many say content was unread
+    unread: int = 0
+    severities: Counter = attrs.field(factory=Counter)  # live (not waived) findings
+    rules: Counter = attrs.field(factory=Counter)
+    grade: str | None = None
+    hint: tuple | None = None              # (year, text): no bundled pack covers the year
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record: a Result's, or ``{input, error, input_notes}``, or
+        ``{input, skipped: true, input_notes}``."""
+        if self.kind == "error":
+            return {"input": self.input, "error": self.error, "input_notes": []}
+        if self.kind == "skipped":
+            return {"input": self.input, "skipped": True, "input_notes": [self.note.to_dict()]}
+        if self.result is None:
+            raise ValueError("the result was rendered in a worker and not kept")
+        return self.result.to_dict()
+
+
+_PACKS: list | None = None
+_SETTINGS = Settings()
+
+
+def configure(packs, settings: Settings = Settings()) -> None:
+    """Set the packs and settings for :func:`check_job` (a forked worker inherits them)."""
+    global _PACKS, _SETTINGS
+    _PACKS, _SETTINGS = list(packs), settings
+
+
+def init_worker(pack_specs: tuple[str, ...], settings: Settings, worker: bool = True) -> None:
+    """In a worker process: leave Ctrl-C to the parent; compile packs only if not inherited."""
+    global _SETTINGS
+    if worker:  # the parent keeps the output whole and stops the pool
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _SETTINGS = settings
+    if _PACKS is None:
+        configure(load_packs(pack_specs), settings)
+
+
+def load_packs(specs: Sequence[str]):
+    """Compile packs by name or path (default: the bundled default packs); every error reported."""
+    from .engine.packs import default_packs, load_pack
+    names = list(specs) or default_packs()
+    if not names:
+        raise UsageError("未指定规则包，且没有默认规则包", "no pack given and no default pack")
+    errors: list[PerfrulesError] = []
+    packs = []
+    for s in names:
+        try:
+            packs.append(load_pack(s))
+        except ErrorGroup as e:
+            errors += e.errors
+        except PerfrulesError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return packs
+
+
+def _error_dict(e: PerfrulesError) -> dict:
+    d = e.to_dict()
+    if isinstance(e, ErrorGroup):
+        d["errors"] = [x.to_dict() for x in e.errors]
+    return d
+
+
+def _failure(source: str, e: PerfrulesError, settings: Settings) -> Outcome:
+    o = Outcome(source, "error", error=_error_dict(e), message=e.render())
+    return attrs.evolve(o, text=_render(o, settings))
+
+
+def _problem(source: str, p: Problem, settings: Settings) -> Outcome:
+    if p.fatal:
+        return _failure(source, DataError(p.zh, p.en, where=Location(source), hint=p.hint), settings)
+    from .data.notes import Note
+    note = Note("skipped_file", Location(source), p.zh, p.en)
+    o = Outcome(source, "skipped", note=note, notes=1, unread=int(note.unread),
+                message=f"{source}: 跳过 {p.zh} (skipped: {p.en})")
+    return attrs.evolve(o, text=_render(o, settings))
+
+
+def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcome]:
+    """Read a job's files (every indicator set of each) or its record, in order; link the
+    stages of a folder's files. Inputs that cannot be read become error outcomes."""
+    settings = settings or _SETTINGS
+    if job.problem is not None:
+        return [_problem(job.source, job.problem, settings)]
+    if job.record is not None:
+        from .data.loaders import load_mapping
+        try:
+            obj = json.loads(job.record, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            return [_failure(job.source, DataError(f"不是合法的 JSON（第{e.colno}列）：{e.msg}",
+                                                   f"not valid JSON (column {e.colno}): {e.msg}",
+                                                   where=Location(job.source)), settings)]
+        except RecursionError:
+            return [_failure(job.source, DataError("JSON 嵌套过深", "JSON nested too deeply",
+                                                   where=Location(job.source)), settings)]
+        try:
+            return [Loaded(load_mapping(obj, job.source))]
+        except PerfrulesError as e:
+            return [_failure(job.source, e, settings)]
+    from .data.loaders import load_all
+    items: list[Loaded | Outcome] = []
+    for f in job.files:
+        if f.problem is not None:
+            items.append(_problem(f.path, f.problem, settings))
+            continue
+        try:
+            items += [Loaded(s) for s in load_all(f.path)]
+        except PerfrulesError as e:
+            items.append(_failure(f.path, e, settings))
+    sets = [x for x in items if isinstance(x, Loaded)]
+    if len(sets) > 1:  # a folder's files are one project's stages: each sees the others
+        stages: dict = {}
+        for x in sets:
+            if x.iset.stage:
+                stages.setdefault(x.iset.stage, x.iset)
+        items = [attrs.evolve(x, related=stages) if isinstance(x, Loaded) else x for x in items]
+    return items
+
+
+def choose_packs(packs: list, iset, chosen: bool) -> tuple[list, tuple | None]:
+    """The packs for one set: as given with -p; else the defaults covering its 年度 (all
+    defaults, with a hint, when none covers it)."""
+    if chosen:
+        return packs, None
+    year = iset.project.year if iset.project else None
+    use = [p for p in packs if p.covers(year)]
+    if use:
+        return use, None
+    return packs, (year, f"提示: 没有覆盖 {year} 年度的内置规则包，仍使用默认规则包 "
+                         f"(no bundled pack covers {year}; using the default packs)")
+
+
+def run_loaded(x: Loaded, packs=None, settings: Settings | None = None) -> Outcome:
+    """Run the chosen packs on one loaded set."""
+    from .engine.runner import run
+    settings = settings or _SETTINGS
+    use, hint = choose_packs(_PACKS if packs is None else packs, x.iset, settings.chosen)
+    r = run(use, x.iset, x.related)
+    live = [f for f in r.findings if f.waived is None]
+    o = Outcome(r.input, "result", result=r, notes=len(r.input_notes),
+                unread=sum(1 for n in r.input_notes if n.unread),
+                severities=Counter(f.severity for f in live), rules=Counter(f.rule for f in live),
+                grade=r.score.grade if r.score else None, hint=hint)
+    if settings.fmt is None:
+        return o
+    return attrs.evolve(o, text=_render(o, settings), result=None)
+
+
+def check_job(job: Job, packs=None, settings: Settings | None = None) -> list[Outcome]:
+    """Everything one job gives, in its order: one outcome per set, input not read, or skip."""
+    settings = settings or _SETTINGS
+    return [run_loaded(x, packs, settings) if isinstance(x, Loaded) else x
+            for x in load_job(job, settings)]
+
+
+def _render(o: Outcome, settings: Settings) -> str | None:
+    """An outcome's entry in the output format (a worker renders, so the parent only writes)."""
+    fmt = settings.fmt
+    if fmt is None:
+        return None
+    if fmt in ("json", "jsonl"):
+        d = o.to_dict()
+        return (json.dumps(d, ensure_ascii=False) + "\n" if fmt == "jsonl"
+                else json.dumps(d, ensure_ascii=False, indent=2))
+    from .report import render
+    if o.kind == "result":
+        return (render.to_table([o.result], settings.show_na) if fmt == "table"
+                else render.to_markdown([o.result]))
+    if o.kind == "error":
+        return (render.error_table(o.input, o.message) if fmt == "table"
+                else render.error_markdown(o.input, o.message))
+    return None  # a skipped file: listed in the run's summary at the end
+
+
+def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), workers: int = 1,
+             pack_specs: tuple[str, ...] = (), chunksize: int = 32) -> Iterator[Outcome]:
+    """Outcomes of every job, in input order, on ``workers`` processes, streaming.
+
+    Forked workers inherit the packs compiled by the parent (compiled once per run)."""
+    configure(packs, settings)
+    if workers <= 1:
+        for job in job_iter:
+            yield from check_job(job)
+        return
+    import multiprocessing as mp
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ctx.Pool(workers, initializer=init_worker, initargs=(tuple(pack_specs), settings)) as pool:
+        for out in pool.imap(check_job, job_iter, chunksize=chunksize):
+            yield from out
+
+
+def run(inputs: Sequence[str], packs, *, chosen: bool, workers: int = 1, fmt: str | None = None,
+        show_na: bool = False, exclude: Iterable[str] = (), pack_specs: tuple[str, ...] = ()
+        ) -> Iterator[Outcome]:
+    """Check inputs (files, folders, globs, JSON Lines) with compiled packs: one outcome per
+    indicator set, input not read, or file skipped, in input order.
+
+    Bad arguments (a missing path, a glob matching nothing, a rule file) raise UsageError
+    before anything is run."""
+    check_specs(inputs)
+    return run_jobs(jobs(expand(inputs, exclude=exclude)), packs,
+                    Settings(chosen=chosen, fmt=fmt, show_na=show_na), workers, pack_specs)
+
+
+def check(inputs: Sequence[str], packs: Sequence[str] = (), *, workers: int = 1) -> list[Outcome]:
+    """The whole run as a list, packs given by name (default: the bundled defaults)."""
+    return list(run(inputs, load_packs(packs), chosen=bool(packs), workers=workers,
+                    pack_specs=tuple(packs)))
+
+
+def pairs(inputs: Sequence[str], packs_a, packs_b) -> Iterator[tuple[Outcome, Outcome | None]]:
+    """For ``diff``: each indicator set read once and checked with both packs (as chosen, no
+    year choice): ``(outcome A, outcome B)``; an input not read or skipped: ``(it, None)``."""
+    check_specs(inputs)
+    settings = Settings(chosen=True)
+    for job in jobs(expand(inputs)):
+        for x in load_job(job, settings):
+            if isinstance(x, Loaded):
+                yield run_loaded(x, packs_a, settings), run_loaded(x, packs_b, settings)
+            else:
+                yield x, None
+
+
+# ---- the run as a whole ----------------------------------------------------------------------
+
+LISTED = 10  # names listed in a summary line before "等 N 个"
+
+
+@attrs.define
+class Summary:
+    """What a run found: projects, inputs not read, files skipped, notes, findings, grades."""
+
+    projects: int = 0
+    broken: int = 0                                  # inputs not read
+    broken_names: list = attrs.field(factory=list)   # the first LISTED of them
+    skipped: list = attrs.field(factory=list)        # Notes of the files skipped
+    notes: int = 0
+    unread: int = 0
+    severities: Counter = attrs.field(factory=Counter)
+    rules: Counter = attrs.field(factory=Counter)
+    grades: Counter = attrs.field(factory=Counter)
+    worst: int = -1
+
+    def add(self, o: Outcome) -> None:
+        if o.kind == "skipped":
+            self.skipped.append(o.note)
+            return
+        self.notes += o.notes
+        self.unread += o.unread
+        self.projects += 1
+        if o.kind == "error":
+            self.broken += 1
+            if len(self.broken_names) < LISTED:
+                self.broken_names.append(o.input)
+            return
+        self.severities.update(o.severities)
+        self.rules.update(o.rules)
+        if o.grade:
+            self.grades[o.grade] += 1
+        self.worst = max([self.worst] + [SEVERITY_ORDER[k] for k in o.severities])
+
+    @staticmethod
+    def _names(names: list[str], count: int) -> str:
+        return "、".join(names[:LISTED]) + (f" 等 {count} 个" if count > LISTED else "")
+
+    def lines(self, skipped: bool = True) -> list[str]:
+        """The summary; ``skipped=False`` leaves out the line naming skipped files (for a
+        footer that lists them with their reasons)."""
+        from .report.render import SEVERITY_ZH
+        sev = "，".join(f"{SEVERITY_ZH[k]} {self.severities[k]}" for k in ("veto", "error", "warning", "info")
+                       if self.severities[k])
+        broken = f"：{self._names(self.broken_names, self.broken)}" if self.broken else ""
+        out = [f"共 {self.projects} 个项目（无法读取 {self.broken} 个{broken}）；发现：{sev or '无'}"]
+        if self.skipped and skipped:
+            out.append(f"跳过 {len(self.skipped)} 个文件 (files skipped)："
+                       + self._names([n.where.file for n in self.skipped[:LISTED]], len(self.skipped)))
+        if self.notes:
+            out.append(f"读取说明 (input notes)：{self.notes} 条"
+                       + (f"，其中 {self.unread} 条说有内容未读取 ({self.unread} about content left unread)"
+                          if self.unread else ""))
+        if self.rules:
+            out.append("最常见的规则 (top rules): " + "，".join(f"{r} {n}" for r, n in self.rules.most_common(10)))
+        if self.grades:
+            out.append("等级分布 (grades): " + "，".join(f"{g} {n}" for g, n in sorted(self.grades.items())))
+        return out
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
+
+    def strict_failure(self) -> str | None:
+        """Why ``--strict`` fails the run (content left unread, files skipped), or None."""
+        files = len(self.skipped)
+        if not (self.unread or files):
+            return None
+        zh = "，".join(x for x in (f"{self.unread} 条读取说明说有内容未读取" if self.unread else "",
+                                  f"跳过 {files} 个文件" if files else "") if x)
+        en = ", ".join(x for x in (f"{self.unread} input note{'s' if self.unread != 1 else ''} about "
+                                  "content left unread" if self.unread else "",
+                                  f"{files} file{'s' if files != 1 else ''} skipped" if files else "") if x)
+        return f"--strict: 输入中有未读取的内容：{zh}；退出码 2 (--strict: {en}; exit 2)"
+
+    def exit_code(self, fail_on: str = "error", strict: bool = False) -> int:
+        """2 when an input could not be read (or, with --strict, content was left unread);
+        else 1 when findings reach ``fail_on``; else 0."""
+        if self.broken or (strict and self.strict_failure()):
+            return 2
+        return 1 if self.worst >= FAIL_ON[fail_on] else 0
