@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from .engine.results import SEVERITY_ORDER
 from .errors import ErrorGroup, PerfrulesError, UsageError
 
-FAIL_ON = ("veto", "error", "warning", "info")
+FAIL_ON = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True))  # veto … info
 
 
 def _die(e: PerfrulesError) -> None:

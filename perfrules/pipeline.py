@@ -36,11 +36,11 @@ from typing import Any
 
 import attrs
 
+from .engine.results import SEVERITY_ORDER
 from .errors import DataError, ErrorGroup, Location, PerfrulesError, UsageError
 
 JSONL = {".jsonl", ".ndjson"}
-FAIL_ON = {"veto": 3, "error": 2, "warning": 1, "info": 0}
-SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2, "veto": 3}
+FAIL_ON = SEVERITY_ORDER  # --fail-on LEVEL: exit 1 when the worst finding reaches it
 
 # Files that look like forms but that perfrules cannot read: refused by name (exit 2).
 # An .xls goes to the loader, which explains the old format (or reads a workbook so named).

@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from ..engine.results import Result
 
-SEVERITY_ZH = {"veto": "否决", "error": "错误", "warning": "警告", "info": "提示"}
+from ..language.keywords import SEVERITY_ZH  # the one table of severity words
 
 
 def to_json(results: Sequence[Result]) -> str:
