@@ -223,6 +223,9 @@ def lint(targets):
     total = 0
     try:
         for t in targets:
+            if not _looks_like_pack(t):  # e.g. policies/__init__.py from a shell glob
+                click.echo(f"跳过「{t}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
+                continue
             pack = load_pack(t)  # it must compile first; its errors are reported as usual
             files = list(pack.compiled.files)
             own = set(pack.rule_files)

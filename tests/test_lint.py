@@ -22,3 +22,14 @@ def test_each_mistake_is_found_where_it_is():
 @pytest.mark.parametrize("name", bundled_names())
 def test_bundled_packs_are_clean(name):
     assert [i.render() for i in issues_of(name)] == []
+
+
+def test_lint_skips_what_a_shell_glob_adds_that_is_no_pack(tmp_path):
+    from click.testing import CliRunner
+
+    from perfrules.cli import main
+    stray = tmp_path / "__init__.py"
+    stray.write_text("", encoding="utf-8")
+    r = CliRunner().invoke(main, ["lint", str(stray), "policies/national"])
+    assert r.exit_code == 0, r.output
+    assert "不是规则包" in r.output and "policies/national: 0 个问题" in r.output
