@@ -79,8 +79,8 @@ class Ctx:
         done = "其值原样保留" if kept else "已忽略"
         done_en = "its value is kept as written" if kept else "ignored"
         if F.clean(key) in F.KEPT or F.norm_key(key) in F.KEPT:
-            self.warn(path, f"{what[0]}中的「{key}」不参与检查，{done}",
-                      f"{key!r} in {what[1]} is not checked; {done_en}", "kept_column")
+            self.warn(path, f"{what[0]}中的「{key}」不是检查字段，{done}",
+                      f"{key!r} in {what[1]} is not a field rules check; {done_en}", "kept_column")
             return
         if self.table and re.fullmatch(r"[A-Z]{1,3}列", key):
             self.warn(path, f"{key}没有表头，{done}", f"column {key[:-1]} has no heading; {done_en}",
