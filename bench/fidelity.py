@@ -74,11 +74,38 @@ RULE_KINDS: dict[str, list[str]] = {
     "N-12": ["target_setting"],                          # 完成值远超指标值 (target set too low)
     "N-13": [],                                          # 自评指标应与申报指标一致 (needs the 申报 stage)
     "N-14": ["category_label"],                          # 应填写一级、二级指标
+    "N-15": ["missing_unit"],                            # 指标值应带与名称相符的单位
+    "N-16": ["category_mismatch"],                       # 指标名称应与所在的二级指标相符
+    "N-17": ["vague_target", "indicator_name"],          # 只写方向的名称不应配百分数
+    "N-18": ["survey_basis"],                            # 满意度指标应写明调查方式
+    "N-19": ["missing_output", "missing_category"],      # 产出指标应计量项目交付的产品或服务
+    "N-20": ["input_as_output"],                         # 产出指标值不应照抄预算金额
+    "N-21": ["ceiling"],                                 # 比率的指标值不应定在上限之外
+    "N-22": ["duplicate"],                               # 同一事项不应重复设置指标
+    "N-23": ["unverified_full_marks", "missing_actual"], # 满分须有可核验的指标值和实际完成值
+    "N-24": ["missing_actual", "unscored"],              # 自评应填写实测的实际完成值
+    "N-25": ["category_label"],                          # 一级、二级指标应使用规范名称
+    "N-26": ["missing_category"],                        # 涉及生态环境的项目应设置生态效益指标
+    "N-27": ["missing_category"],                        # 产出指标应包括数量、质量和时效指标
+    "N-28": ["indicator_name"],                          # 指标名称应说明考核的对象
+    "N-29": ["header"],                                  # 主管部门与实施单位不应颠倒
     # policies/national-selfeval/*.rules (not a default pack; for --pack)
     "S-01": ["arithmetic"],                              # 定性指标得分应在其评级的区间内
     "S-02": ["vague_target"],                            # 定性指标应填写三档评级之一
     "S-03": ["missing_actual"],                          # 定量指标的实际完成值应为数值
     "S-04": ["fund_block"],                              # 执行率低于90%应说明原因
+    # policies/national/表单核对.rules (the default pack: reading the whole 自评表)
+    "F-01": ["fund_block"],                              # 预算调整应说明理由
+    "F-02": ["fund_block"],                              # 执行率低于90%应说明原因
+    "F-03": ["fund_block", "unverified_full_marks"],     # 执行率偏低时指标不应全部满分
+    "F-04": ["deviation_reason"],                        # 未达到或大幅超出指标值应说明偏差原因
+    "F-05": ["deviation_reason"],                        # 偏差原因应说明偏差
+    "F-06": ["weight_split"],                            # 一级指标分值应为产出50分、效益30分、满意度10分
+    "F-07": ["goal_text"],                               # 年度目标不应只写资金安排
+    "F-08": ["goal_text"],                               # 年度目标应写明要达到的效果
+    "F-09": ["goal_text"],                               # 实际完成情况不应照抄预期目标
+    "F-10": ["goal_text"],                               # 实际完成情况应写明完成了多少
+    "F-11": ["goal_text"],                               # 有错误时存在问题不应填「无」
     # perfrules/engine/reconcile.py (built in, always run)
     "RC-01": ["arithmetic"],                             # 评分项得分不得超过分值
     "RC-02": ["arithmetic"],                             # 小计应等于所含评分项之和
@@ -91,6 +118,14 @@ RULE_KINDS: dict[str, list[str]] = {
     "RC-09": ["arithmetic"],                             # 陈述得分应与计算得分一致
     "RC-10": ["duplicate", "arithmetic"],                # 同一评分项只应给一次分
     "RC-11": ["unclear_reading"],                        # 评分行应对应规则包的评分项
+    "RC-12": ["fund_block", "arithmetic"],               # 各资金来源之和应等于资金总额
+    "RC-13": ["fund_block", "arithmetic"],               # 资金来源的执行率应等于其支出除以年度预算
+    "RC-14": ["arithmetic", "fund_block"],               # 执行率得分应等于执行率分值乘以执行率
+    "RC-15": ["arithmetic", "weight_split"],             # 一级指标分值应等于所含指标分值之和
+    "RC-16": ["arithmetic"],                             # 总分分值应等于各指标分值与执行率分值之和
+    "RC-17": ["arithmetic"],                             # 总分应等于各指标得分与执行率得分之和
+    # 定量指标得分应与完成率相符: an under-score is also reported as a deduction with no reason.
+    "RC-18": ["arithmetic", "deviation_reason"],
     "WV-01": [],                                         # 豁免应对应实际发现
 }
 # Findings of a scoring pack's own items (rule = the item's path, title 评分表核对).

@@ -226,7 +226,8 @@ def handwritten_rules(env):
     from perfrules.data.values import is_met, peak_rate, read_value
     syn = env.synonyms.canonical
     vague, state = env.vague_words, env.state_words
-    mgmt = frozenset(syn(w) for w in env.wordlists["管理类指标"])
+    mgmt = tuple(clean(w) for w in env.wordlists["管理类用语"])
+    budget_words = tuple(clean(w) for w in env.wordlists["预算执行用语"])
     env_words = tuple(clean(w) for w in env.wordlists["环境关键词"])
     eco, it_ops = syn("生态效益"), syn("信息化运维")
     blank = frozenset(BLANK)
@@ -236,7 +237,8 @@ def handwritten_rules(env):
         out = []
         p = iset.project
         it = p is not None and bool(p.categories) and it_ops in {syn(c) or c for c in p.categories}
-        has_l1 = has_out = has_ben = has_sat = False
+        self_eval = iset.stage == "自评"
+        has_l1 = has_out = has_ben = has_sat = no_method = False
         for i, ind in enumerate(iset.indicators):
             l1 = syn(ind.level1_raw or ind.level1)
             if l1 not in LEVEL1:
@@ -247,7 +249,9 @@ def handwritten_rules(env):
             t = read_value(ind.target, vague_words=vague, state_words=state)
             if not t.measurable:                                                      # N-02
                 out.append(("N-02", i))
-            if l1 in ("产出指标", "效益指标") and name and name.strip() and syn(name) in mgmt:  # N-03
+            cname = clean(name or "")
+            if ((l1 in ("产出指标", "效益指标") or l1 is None or l1.strip() in blank)         # N-03
+                    and any(w in cname for w in mgmt) and not any(w in cname for w in budget_words)):
                 out.append(("N-03", i))
             if it and eco in (l1, syn(ind.level2_raw or ind.level2)):                  # N-04
                 m = clean(ind.method or "")
@@ -258,19 +262,21 @@ def handwritten_rules(env):
             has_out |= l1 == "产出指标"
             has_ben |= l1 == "效益指标"
             has_sat |= l1 == "满意度指标"
-            if t.quantified and (ind.method is None or ind.method.strip() in blank):   # N-09
-                out.append(("N-09", i))
+            no_method |= t.quantified and (ind.method is None or ind.method.strip() in blank)
             if ind.actual is not None:
                 a = read_value(ind.actual, vague_words=vague, state_words=state)
-                if not a.empty and is_met(t, a) is False:                             # N-10
+                if not a.empty and is_met(t, a) is False and not self_eval:           # N-10
                     out.append(("N-10", i))
                 rate = peak_rate(t, a)
-                if rate is not None and rate > over:                                  # N-12
+                no_reason = ind.deviation is None or ind.deviation.strip() in blank
+                if rate is not None and rate > over and not (self_eval and no_reason):  # N-12
                     out.append(("N-12", i))
         if has_l1 and not (has_out and has_ben):                                      # N-05
             out.append(("N-05", None))
         if has_l1 and not has_sat:                                                    # N-06
             out.append(("N-06", None))
+        if no_method:                                                                 # N-09 (once a table)
+            out.append(("N-09", None))
         return out
     return check
 
@@ -299,13 +305,15 @@ def flatten(iset, env) -> dict:
         a = read_value(ind.actual, vague_words=env.vague_words, state_words=env.state_words)
         met = is_met(t, a)
         rate = peak_rate(t, a)
-        inds.append({"i": i, "name": syn(ind.name) or "", "l1": l1 or "",
+        dev = ind.deviation
+        inds.append({"i": i, "name": syn(ind.name) or "", "cname": clean(ind.name or ""), "l1": l1 or "",
                      "l2": syn(ind.level2_raw or ind.level2) or "", "method": clean(ind.method or ""),
                      "measurable": t.measurable, "quantified": t.quantified, "has_actual": not a.empty,
-                     "met": -1 if met is None else int(met), "completion": -1.0 if rate is None else float(rate)})
+                     "met": -1 if met is None else int(met), "completion": -1.0 if rate is None else float(rate),
+                     "no_reason": dev is None or dev.strip() in BLANK})
     p = iset.project
     cats = sorted({syn(c) or c for c in p.categories}) if p is not None else []
-    return {"cats": cats, "inds": inds}
+    return {"cats": cats, "stage": iset.stage or "", "inds": inds}
 
 
 def _lit(words) -> str:
@@ -316,13 +324,16 @@ def cel_expression(env) -> str:
     """The core rules as one CEL expression: a map rule → fired indicator indices (or a bool)."""
     from perfrules.data.categories import clean
     syn = env.synonyms.canonical
-    mgmt = _lit(sorted(syn(w) for w in env.wordlists["管理类指标"]))
+    mgmt = _lit(clean(w) for w in env.wordlists["管理类用语"])
+    budget = _lit(clean(w) for w in env.wordlists["预算执行用语"])
     kw = _lit(clean(w) for w in env.wordlists["环境关键词"])
     blank = _lit(BLANK)
     return f"""{{
   "N-01": inds.filter(x, x.name in {blank}).map(x, x.i),
   "N-02": inds.filter(x, !x.measurable).map(x, x.i),
-  "N-03": inds.filter(x, x.l1 in ["产出指标", "效益指标"] && x.name != "" && x.name in {mgmt}).map(x, x.i),
+  "N-03": inds.filter(x, (x.l1 in ["产出指标", "效益指标"] || x.l1 in {blank})
+                         && {mgmt}.exists(k, x.cname.contains(k))
+                         && !{budget}.exists(k, x.cname.contains(k))).map(x, x.i),
   "N-04": "{syn('信息化运维')}" in cats
           ? inds.filter(x, (x.l1 == "{syn('生态效益')}" || x.l2 == "{syn('生态效益')}")
                            && !{kw}.exists(k, x.method.contains(k))).map(x, x.i)
@@ -330,9 +341,9 @@ def cel_expression(env) -> str:
   "N-05": inds.exists(x, !(x.l1 in {blank}))
           && !(inds.exists(x, x.l1 == "产出指标") && inds.exists(x, x.l1 == "效益指标")),
   "N-06": inds.exists(x, !(x.l1 in {blank})) && !inds.exists(x, x.l1 == "满意度指标"),
-  "N-09": inds.filter(x, x.quantified && x.method in {blank}).map(x, x.i),
-  "N-10": inds.filter(x, x.has_actual && x.met == 0).map(x, x.i),
-  "N-12": inds.filter(x, x.completion > 1.5).map(x, x.i)
+  "N-09": inds.exists(x, x.quantified && x.method in {blank}),
+  "N-10": stage == "自评" ? [] : inds.filter(x, x.has_actual && x.met == 0).map(x, x.i),
+  "N-12": inds.filter(x, x.completion > 1.5 && !(stage == "自评" && x.no_reason)).map(x, x.i)
 }}"""
 
 
@@ -341,7 +352,10 @@ def zen_expression(env) -> str:
     nested closure cannot see the outer one, so the keyword test is spelt out)."""
     from perfrules.data.categories import clean
     syn = env.synonyms.canonical
-    mgmt = _lit(sorted(syn(w) for w in env.wordlists["管理类指标"]))
+    mgmt = " or ".join(f"contains(#.cname, {json.dumps(clean(w), ensure_ascii=False)})"
+                       for w in env.wordlists["管理类用语"])
+    budget = " or ".join(f"contains(#.cname, {json.dumps(clean(w), ensure_ascii=False)})"
+                         for w in env.wordlists["预算执行用语"])
     kw = " or ".join(f"contains(#.method, {json.dumps(clean(w), ensure_ascii=False)})"
                      for w in env.wordlists["环境关键词"])
     blank = _lit(BLANK)
@@ -349,16 +363,18 @@ def zen_expression(env) -> str:
     return f"""{{
   "N-01": map(filter(inds, #.name in {blank}), #.i),
   "N-02": map(filter(inds, not #.measurable), #.i),
-  "N-03": map(filter(inds, #.l1 in ["产出指标", "效益指标"] and #.name != "" and #.name in {mgmt}), #.i),
+  "N-03": map(filter(inds, (#.l1 in ["产出指标", "效益指标"] or #.l1 in {blank}) and ({mgmt})
+                           and not ({budget})), #.i),
   "N-04": "{syn('信息化运维')}" in cats
           ? map(filter(inds, (#.l1 == {eco} or #.l2 == {eco}) and not ({kw})), #.i)
           : [],
   "N-05": some(inds, not (#.l1 in {blank}))
           and not (some(inds, #.l1 == "产出指标") and some(inds, #.l1 == "效益指标")),
   "N-06": some(inds, not (#.l1 in {blank})) and not some(inds, #.l1 == "满意度指标"),
-  "N-09": map(filter(inds, #.quantified and #.method in {blank}), #.i),
-  "N-10": map(filter(inds, #.has_actual and #.met == 0), #.i),
-  "N-12": map(filter(inds, #.completion > 1.5), #.i)
+  "N-09": some(inds, #.quantified and #.method in {blank}),
+  "N-10": stage == "自评" ? [] : map(filter(inds, #.has_actual and #.met == 0), #.i),
+  "N-12": stage == "自评" ? map(filter(inds, #.completion > 1.5 and not #.no_reason), #.i)
+          : map(filter(inds, #.completion > 1.5), #.i)
 }}"""
 
 
@@ -409,6 +425,7 @@ def peers(env) -> dict:
                 c = cel.Context()
                 c.add_variable("inds", f["inds"])
                 c.add_variable("cats", f["cats"])
+                c.add_variable("stage", f["stage"])
                 ctxs.append(c)
             return ctxs
         out["common-expression-language"] = (cel_prepare, cel_eval)

@@ -68,7 +68,7 @@ def test_diff_shows_what_a_pack_update_changes(tmp_path):
             "examples/panyu-2023-ops/自评.yaml", "examples/panyu-2023-ops/评价.yaml")
     assert r.returncode == 0, r.stderr
     assert "等级: 良 → 中" in r.stdout  # 87.38 under the new bands
-    assert "~ N-09 绩效指标[1] 资金拨付率: 提示 → 警告" in r.stdout
+    assert "~ N-09 项目: 提示 → 警告" in r.stdout  # N-09 speaks once per table
     assert "- 警告 N-13" in r.stdout
     assert "引起变化的规则 (rules behind the changes):" in r.stdout
 
@@ -87,7 +87,9 @@ def test_waived_findings_are_shown_with_their_reason_and_stale_waivers_reported(
                  "绩效指标:\n  - {一级指标: 产出指标, 二级指标: 数量指标, 三级指标: 资金拨付率, 指标值: '91%',"
                  " 计算方法: 拨付数÷预算数}\n"
                  "  - {一级指标: 效益指标, 二级指标: 社会效益指标, 三级指标: 网站可用率, 指标值: '99%', 计算方法: 可用时长÷总时长}\n"
-                 "  - {一级指标: 满意度指标, 二级指标: 服务对象满意度指标, 三级指标: 满意度, 指标值: '≥90%', 计算方法: 问卷}\n",
+                 "  - {一级指标: 产出指标, 二级指标: 数量指标, 三级指标: 运维服务次数, 指标值: '≥12次', 计算方法: 按运维记录}\n"
+                 "  - {一级指标: 满意度指标, 二级指标: 服务对象满意度指标, 三级指标: 服务对象满意度, 指标值: '≥90%',"
+                 " 计算方法: 问卷}\n",
                  encoding="utf-8")
     r = cli("check", str(f), "--format", "json", "--fail-on", "warning")
     data = json.loads(r.stdout)

@@ -730,3 +730,79 @@ def test_every_error_is_a_perfrules_error():
     for bad in ["规则", "评分项 a 分值", "每个指标:", "(((", "「", "扣3分", "否则", "词表", "同义 x"]:
         with pytest.raises(PerfrulesError):
             compile_text(bad)
+
+
+# ---- 词尾属于 (ends with) and the unit / budget / duplicate predicates (issue 12) ----------------
+
+ENDINGS = iset(ind("网络带宽年可用率", "99"), ind("足额保障率(参保率)", "100%"), ind("培训人数", "≥735人次"),
+               ind("服务对象满意度。", "90%"), ind("设备采购成本", "2万"), ind("故障响应时间", "≤30"),
+               ind("/", "5个"))
+
+
+@pytest.mark.parametrize("text,hits", [
+    ("每个指标 其中 三级指标 词尾属于 [率, 满意度]: 指标值 须 百分数", [1]),
+    ("每个指标 其中 三级指标词尾属于 [率]: 指标值 须百分数", [1]),  # no spaces: the keyword still splits
+    ("每个指标: 三级指标 不得 词尾属于 [保障率]", [2]),  # a bracketed note at the end is not the ending
+    ("每个指标: 三级指标 不得 词尾属于 [满意度]", [4]),  # nor trailing punctuation
+    ("若 三级指标 词尾不属于 [率, 满意度, 人数, 成本, 时间] 则 三级指标 须为空", []),
+    ("若 三级指标 词尾属于 [人数] 则 指标值 不得包含 [人次]", [3]),
+    ("每个指标 其中 三级指标 词尾属于 [成本] 且 指标值 是 量化: 指标值 须 金额", [5]),
+    ("每个指标 其中 三级指标 词尾属于 [时间] 且 指标值 是 量化: 指标值 须 时长", [6]),
+    ("每个指标 其中 三级指标 词尾属于 [人数]: 指标值 须 计数", []),
+    ("each indicator where name ends with [率]: target must be 百分数", [1]),
+    ("if name not ends with [率] then name must not end with [人数]", [3]),
+])
+def test_ends_in(text, hits):
+    findings, _, _ = run_text(text, ENDINGS)
+    assert [int(t.split("]")[0].split("[")[1]) for t in targets(findings)] == hits
+
+
+def test_ends_in_message_and_word_list():
+    findings, _, _ = run_text("词表 比率名称: 率\n每个指标: 三级指标 不得 词尾属于 比率名称", ENDINGS)
+    assert findings[0].message == "三级指标「网络带宽年可用率」词尾属于比率名称"
+    findings, _, _ = run_text("每个指标: 三级指标 须 词尾属于 [率]", iset(ind("培训人数", "5人")))
+    assert findings[0].message == "三级指标「培训人数」词尾不属于[率]"
+
+
+def test_ends_in_formats_both_ways():
+    from perfrules.language.fmt import format_text
+    zh = "每个指标 其中 三级指标 词尾属于 [率]: 三级指标 不得词尾属于 [合格率]\n"
+    en = format_text(zh, lang="en")
+    assert en == "each indicator where 三级指标 ends with [率]: 三级指标 must not end with [合格率]\n"
+    assert format_text(en, lang="zh") == zh
+
+
+@pytest.mark.parametrize("target,preds", [
+    ("5万元", {"金额"}), ("387664.62元", {"金额"}), ("≤500元/台", {"金额", "带比较符号"}), ("250万", set()),
+    ("735人次", {"计数"}), ("≥70村", {"计数", "带比较符号"}), ("2089人", {"计数"}), ("100", set()),
+    ("≤30分钟", {"时长", "带比较符号"}), ("3个工作日", {"时长"}), ("≥266米", {"带比较符号"}),
+    ("12月底前完成", {"时限"}), ("2025年12月", {"时限"}), ("及时", set()), ("2023.07-2024.01", set()),
+])
+def test_unit_predicates(target, preds):
+    names = ["金额", "计数", "时长", "时限", "带比较符号"]
+    text = "\n".join(f"规则 T-{k}\n  每个指标: 指标值 不得 {p}" for k, p in enumerate(names))
+    findings, _, _ = run_text(text, iset(ind("x", target)))
+    assert {names[int(f.rule[2:])] for f in findings} == preds
+
+
+def test_budget_amount_and_duplicates():
+    from perfrules.data.indicators import Budget
+    data = iset(ind("项目金额", "5万元"), ind("单价", "704元"), ind("总额", "50000元"), ind("项目金额", "250万"),
+                budget=Budget(annual=D("5.00")))
+    findings, _, _ = run_text("每个指标: 指标值 不得 预算数", data)
+    assert targets(findings) == ["绩效指标[1] 项目金额", "绩效指标[3] 总额"]
+    findings, nas, _ = run_text("每个指标: 指标值 不得 预算数", iset(ind("项目金额", "5万元")))
+    assert not findings and nas  # no budget: not applicable, never a guess
+    findings, _, _ = run_text("每个指标: 指标 不得 重复", data)
+    assert targets(findings) == ["绩效指标[1] 项目金额", "绩效指标[4] 项目金额"]
+    findings, nas, _ = run_text("每个指标: 指标 不得 重复", iset(ind("/", "1个"), ind("/", "2个")))
+    assert not findings  # unnamed rows are not duplicates of each other
+
+
+def test_standard_labels():
+    data = iset(ind("a", "1个", level1="效果指标", level2="社会效益指标"),
+                ind("b", "1个", level1="满意度指标", level2="服务对象满意度指标等"),
+                ind("c", "1个", level1="产出指标(70分)", level2="产出数量"),
+                ind("d", "1个", level1="效益", level2="社会公众或服务对象满意度指标"))
+    findings, _, _ = run_text("每个指标: 须 类别名称规范", data)
+    assert targets(findings) == ["绩效指标[1] a", "绩效指标[2] b"]

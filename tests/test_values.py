@@ -213,3 +213,27 @@ def test_format_examples():
     assert format_value(R("不少于 1000 个")) == "≥1000个"
     assert format_value(R("约800人次")) == "约800人次"
     assert format_value(R("按合同约定")) == "按合同约定"
+
+
+# ------------------------------------------------------------------ deadlines and vague timing (issue 12)
+
+@pytest.mark.parametrize("text", ["12月底前", "6月30日前完成", "2025年12月", "2025年12月31日前完成", "年底前完成",
+                                  "2025年底前完成", "当年12月底前完成", "2023.12.31前", "10月底前"])
+def test_a_deadline_is_measurable(text):
+    v = read_value(text)
+    assert v.qualitative and v.deadline and v.measurable and not v.vague
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("及时", "「及时」未写明时限"), ("按时完成", "「按时」未写明时限"), ("在计划时间内完成", "「计划时间内」未写明时限"),
+    ("效果明显", "「明显」只说程度"), ("显著提升", "「显著」只说程度"), ("长期", "「长期」只说程度"),
+    ("影响程度明显", "「明显」只说程度"), ("2023.07-2024.01", "写的是一段期间"), ("否", "只回答了是或否"),
+])
+def test_timing_and_degree_words_are_vague(text, reason):
+    v = read_value(text)
+    assert v.vague and not v.deadline and reason in v.reason
+
+
+def test_a_stated_state_still_counts_beside_a_timing_word():
+    assert read_value("故障及时处理，全年未发生网络安全事故").measurable
+    assert read_value("按时办结率均达 100%").measurable

@@ -34,8 +34,9 @@ from decimal import Decimal
 import attrs
 
 __all__ = [
-    "Clause", "Value", "read_value", "completion_rate", "is_met", "format_value",
+    "Clause", "Value", "read_value", "completion_rate", "is_met", "format_value", "is_deadline",
     "DEFAULT_VAGUE_WORDS", "DEFAULT_STATE_WORDS", "PLACEHOLDERS", "COMPARATORS",
+    "is_money", "money_wan", "is_count", "is_duration", "unit_shown", "TIME_UNITS", "COUNT_UNITS",
 ]
 
 COMPARATORS = ("≥", ">", "≤", "<", "=", "≈")
@@ -48,7 +49,8 @@ DEFAULT_VAGUE_WORDS = frozenset({
 })
 
 # Words naming a state someone can check. Deliberately absent: 通畅/畅通/安全/稳定/
-# 高效/可持续 (wishes, not states); bare 通过 (mostly "by means of" in narratives) and
+# 高效/可持续 (wishes, not states); 及时/按时 (on time by which date? a deadline such as
+# "6月30日前完成" is the checkable form); bare 通过 (mostly "by means of" in narratives) and
 # bare 验收 ("递交验收申请", "验收标准" say nothing was accepted) are kept only in
 # phrases that assert the result ("通过验收", "验收合格", "12月26日验收").
 DEFAULT_STATE_WORDS = frozenset({
@@ -56,7 +58,7 @@ DEFAULT_STATE_WORDS = frozenset({
     "验收合格", "验收通过", "已验收", "完成验收", "经验收", "日验收", "已通过", "顺利通过",
     "通过验收", "通过考核", "通过审核", "通过评审",
     "全覆盖", "优秀", "良好", "上线", "建成", "完成", "已完成", "100%", "获评",
-    "满意", "到位", "及时", "按时", "符合", "办结",
+    "满意", "到位", "符合", "办结",
     # A stated frequency is checkable too: 每日、每周、每月监测关键指标 (seed 002 表7).
     "每日", "每天", "每周", "每月", "每季度", "每半年", "每年",
 })
@@ -91,7 +93,7 @@ _POST = "及以上 或以上 以上 及以下 或以下 以下 以内 之内 内
 
 # Measure words and units, longest first so 人次 wins over 人, 分钟 over 分.
 _BASE_UNITS = sorted(set(
-    "人次 户次 批次 场次 个工作日 工作日 个月 个百分点 百分点 平方公里 平方米 立方米 公里 千米 "
+    "人次 户次 批次 场次 个工作日 工作日 个月 个百分点 百分点 平方公里 平方米 立方米 公里 千米 厘米 毫米 "
     "米 公顷 亩 吨 公斤 千克 克 元 个 项 条 次 套 台 份 件 名 人 家 户 宗 笔 张 篇 场 批 本 "
     "册 座 栋 处 所 间 辆 块 根 部 类 期 轮 页 株 棵 分钟 小时 秒 天 日 周 月 年 分 星 倍 点 "
     "单 封 例 路 位 组 支 节 课时 学时 架 艘 只 号 起 宗次 门 种 款".split()), key=len, reverse=True)
@@ -179,6 +181,11 @@ class Value:
     @property
     def measurable(self) -> bool:
         return self.quantified or (self.qualitative and not self.vague)
+
+    @property
+    def deadline(self) -> bool:
+        """A date to finish by: "2025年12月", "12月底前", "6月30日前完成", "2023.12.31前"."""
+        return self.qualitative and is_deadline(_normalise(self.text).rstrip(_TRAILING))
 
     @property
     def number(self) -> Decimal | None:
@@ -308,15 +315,44 @@ def _vagueness(s: str, vague_words: frozenset[str], state_words: frozenset[str])
         return f"「{s}」只说方向，未说明达到何种状态"
     if s.startswith("是否"):
         return f"「{s}」是一个问题，未写明要达到的状态"
+    if s in ("是", "否"):
+        return f"「{s}」只回答了是或否，未写明要达到的状态"
     if _COUNT_NOUN.search(s) and not re.search(r"\d", s):
         # 符合验收标准公共服务站数量 (seed 004): names what to count but not how many.
         return f"「{s}」只写了要统计的数量，未写明数值"
+    if is_deadline(s):
+        return None
+    if _PERIOD.fullmatch(s):
+        return f"「{s}」写的是一段期间，未写明完成时限或要达到的状态"
     if _names_state(s, state_words):
         return None
     lead = next((w for w in sorted(vague_words, key=len, reverse=True) if s.startswith(w)), None)
     if lead:
         return f"以「{lead}」开头，只说方向或意图，未说明达到何种状态"
+    timely = _TIMELY.search(s)
+    if timely:
+        return f"「{timely.group(0)}」未写明时限（如「6月30日前完成」）"
+    degree = _DEGREE.search(s)
+    if degree:
+        return f"「{degree.group(0)}」只说程度，未写明达到何种状态"
     return "未写明可核验的状态（如“未发生网络安全事故”“验收合格”或具体数值）"
+
+
+# A date to finish by. Whole cell only: "2025年12月", "12月底前", "6月30日前完成",
+# "2025年底前完成", "2023.12.31前". A period ("2023.07-2024.01") is not a deadline.
+_YEAR = r"(?:(?:19|20)[0-9]{2}年度?|本年度?|当年度?|今年)"
+_MONTH_DAY = r"(?:1[0-2]|0?[1-9])月(?:(?:3[01]|[12][0-9]|0?[1-9])[日号])?(?:底|末|中旬|上旬|下旬|份)?"
+_DOTTED = r"(?:19|20)[0-9]{2}[.\-/](?:1[0-2]|0?[1-9])(?:[.\-/](?:3[01]|[12][0-9]|0?[1-9]))?"
+_BY = r"(?:前|之前|以前|止|为止)?(?:全部完成|完成|完工|竣工|建成|上线|交付|办结)?"
+_DEADLINE = re.compile(rf"(?:截至|截止|于|在)?(?:{_YEAR}?{_MONTH_DAY}|{_YEAR}?年?(?:底|末)|{_DOTTED}){_BY}")
+_PERIOD = re.compile(rf"(?:{_DOTTED}|{_YEAR}?{_MONTH_DAY})(?:-|~|至|到|—)(?:{_DOTTED}|{_YEAR}?{_MONTH_DAY})")
+_TIMELY = re.compile(r"及时|按时|按期|如期|准时|(?:计划|规定)的?时(?:间|限)内?|时限内")
+_DEGREE = re.compile(r"明显|显著|较好|较大|长期|持续|逐步|稳步|大幅|进一步|有所")
+
+
+def is_deadline(s: str) -> bool:
+    """Whether a normalised cell is a date to finish by (see :data:`_DEADLINE`)."""
+    return len(s) <= 30 and _DEADLINE.fullmatch(s) is not None
 
 
 _COUNT_NOUN = re.compile(r"(数量|总数|个数|次数|人数|户数)[。.]?$")
@@ -394,6 +430,55 @@ def _compare(t: Clause, a: Clause) -> tuple[Decimal, Decimal] | None:
     if td == ad or (td == "" and ad not in _MEASURED) or (ad == "" and td not in _MEASURED):
         return tv, av
     return None
+
+
+# What a unit says a figure is, for the unit predicates (金额, 计数, 时长).
+TIME_UNITS = frozenset({"秒", "分钟", "分", "小时", "天", "日", "个工作日", "工作日", "周", "月", "个月", "年"})
+_PHYSICAL = frozenset({"米", "厘米", "毫米", "公里", "千米", "平方米", "平方公里", "立方米", "公顷", "亩", "吨", "公斤", "千克",
+                       "克", "个百分点", "百分点", "倍", "分", "星", "点"})
+COUNT_UNITS = frozenset(u for u in _BASE_UNITS if u not in TIME_UNITS | _PHYSICAL | {"元"})
+
+
+def _base(unit: str) -> tuple[str, Decimal]:
+    """A unit without its multiplier: 万元 → (元, 10000), 万人次 → (人次, 10000), 万 → ("", 10000)."""
+    for prefix, factor in _MULTIPLIERS.items():
+        rest = unit[len(prefix):]
+        if unit.startswith(prefix) and (rest == "" or rest in _BASE_UNITS or rest.startswith("元")):
+            return rest, factor
+    return unit, Decimal(1)
+
+
+def is_money(c: Clause) -> bool:
+    """元, 万元, 亿元, 元/台 … (a bare 万 is not: it says how many, not of what)."""
+    return _base(c.unit)[0].split("/")[0] == "元"
+
+
+def money_wan(c: Clause) -> Decimal | None:
+    """A money clause in 万元; a bare 万 or 亿 (「250万」 beside a budget in 万元) is read as 万元/亿元."""
+    base, factor = _base(c.unit)
+    if base == "元":
+        return c.number * factor / Decimal(10000)
+    if base == "" and factor >= 10000:
+        return c.number * factor / Decimal(10000)
+    return None
+
+
+def is_count(c: Clause) -> bool:
+    """A count: a measure word (个, 项, 人, 人次, 村 …) after the number, not a %, amount, time or size."""
+    base, _ = _base(c.unit)
+    if base in COUNT_UNITS:
+        return True
+    # A word after the number that is no known unit (70村, 12所学校) counts things too.
+    return base == "" and bool(c.label) and c.text.endswith(c.label) and not c.unit
+
+
+def is_duration(c: Clause) -> bool:
+    return _base(c.unit)[0] in TIME_UNITS
+
+
+def unit_shown(c: Clause) -> bool:
+    """Whether the clause says what its number counts (a unit, or a word after the number)."""
+    return bool(c.unit) or (bool(c.label) and c.text.endswith(c.label))
 
 
 def completion_rate(target: Value, actual: Value) -> Decimal | None:

@@ -8,6 +8,7 @@ statement half (rules, score items, stages) is :mod:`perfrules.engine.compiler`.
 from __future__ import annotations
 
 import difflib
+import re
 from decimal import Decimal
 
 from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
@@ -19,6 +20,29 @@ from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES
 
 DECLARED_ROWS = ("申报指标", "declared_indicators")
+
+# What 词尾属于 looks past at the end of a text: punctuation, and one bracketed note
+# (足额保障率(参保率) ends in 保障率; 指标解释（百分比） in 解释).
+_TRAILING = re.compile(r"(?:[(（][^()（）]{0,20}[)）])?[\s。.；;，,、!！]*$")
+
+
+def ending(text: str) -> str:
+    """A text as 词尾属于 reads its end: spaces removed, trailing punctuation and a bracketed note dropped."""
+    t = clean(text)
+    cut = _TRAILING.sub("", t)
+    return cut or t
+
+
+def _ends_in(words: tuple[str, ...]):
+    """词尾属于: the text (or an item of a list) ends with one of the words."""
+    def test(ctx, i, v):
+        if isinstance(v, tuple):
+            return any(ending(x).endswith(words) for x in v)
+        t = as_text(v)
+        if isinstance(t, Unknown):
+            return t
+        return bool(words) and ending(t).endswith(words)
+    return test
 
 
 class ExprCompiler:
@@ -355,6 +379,11 @@ class ExprCompiler:
                 x, y = as_num(v, ls), as_num(fr(ctx, i), lr)
                 return first_unknown(x, y) or cmp(x, y)
             return compare
+        if isinstance(p, n.PredEndsIn):
+            words = self.words(p.target, subject)
+            if words is None:
+                return None
+            return _ends_in(tuple(clean(w) for w in words if clean(w)))
         if isinstance(p, (n.PredIn, n.PredContains)):
             words = self.words(p.target, subject)
             if words is None:

@@ -62,6 +62,9 @@ class CompiledRule:
     # A pack's manifest override: every finding of the rule takes it, even one whose
     # statement names its own severity (⇒ 提示), and a veto overridden is no veto.
     override: str | None = None
+    # 来源: where the rule comes from and how sure that is, for maintainers (explain, docs);
+    # never part of a finding, whose 依据 is written for users.
+    provenance: str | None = None
 
 
 @attrs.frozen
@@ -224,7 +227,8 @@ class _Compiler(ExprCompiler):
         title = r.title or (self.text_of(r.clauses[0]) if r.anonymous and r.clauses else r.id)
         return CompiledRule(r.id, title, severity, meta.get("basis"), meta.get("explain"),
                             meta.get("fix"), meta.get("message"),
-                            f"{r.span.file}:{r.span.line}", tuple(whens), tuple(stmts), r)
+                            f"{r.span.file}:{r.span.line}", tuple(whens), tuple(stmts), r,
+                            provenance=meta.get("source"))
 
     def stmt(self, s: n.Node, severity: str | None) -> c.Stmt | None:
         text = self.text_of(s)
@@ -290,6 +294,8 @@ class _Compiler(ExprCompiler):
             right = self.expr(p.right)
             return (f"不满足 {p.op} {self.text_of(p.right)}" if positive
                     else f"{p.op} {self.text_of(p.right)}"), right
+        if isinstance(p, n.PredEndsIn):
+            return (f"词尾不属于{self.text_of(p.target)}" if positive else f"词尾属于{self.text_of(p.target)}"), None
         if isinstance(p, (n.PredIn, n.PredContains)):
             verb = "属于" if isinstance(p, n.PredIn) else "包含"
             return (f"不{verb}{self.text_of(p.target)}" if positive else f"{verb}{self.text_of(p.target)}"), None

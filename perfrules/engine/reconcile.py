@@ -5,14 +5,21 @@ that add up to 23, 管理效能 48.95 after deductions of 0.5 and 1, an expendit
 once as 49,644.69 and once as 49,664.69, 428.54 元 where 万元 is meant. These checks
 need no rule file: they only compare a form with itself and, when a pack scores, with
 the computed score sheet. Each has a stable id (RC-nn) so a pack can switch it off.
+
+RC-12…RC-18 read the whole 项目支出绩效自评表 (财预〔2020〕10号 附件1): the fund block by
+source, the 执行率 item's score, the 一级 weight annotations, 总分分值 and 总分, and each
+quantitative row's score against its completion. A figure the form does not print is not
+checked; a stated figure is compared at its own precision (or the pack's), half up.
 """
 
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
+from ..data.values import completion_rate, read_value
 from .explain import fmt_num, quantize
 from .results import Finding, ScoreSheet
 from .scoring import Line, ScoringRules, item_names, norm_path
@@ -32,13 +39,45 @@ TITLES = {
     "RC-09": "陈述得分应与计算得分一致",
     "RC-10": "同一评分项只应给一次分",
     "RC-11": "评分行应对应规则包的评分项",
+    # The whole 项目支出绩效自评表: fund block, 执行率 item, 一级 weights, totals, row scores.
+    "RC-12": "各资金来源之和应等于资金总额",
+    "RC-13": "资金来源的执行率应等于其支出除以年度预算",
+    "RC-14": "执行率得分应等于执行率分值乘以执行率",
+    "RC-15": "一级指标分值应等于所含指标分值之和",
+    "RC-16": "总分分值应等于各指标分值与执行率分值之和",
+    "RC-17": "总分应等于各指标得分与执行率得分之和",
+    "RC-18": "定量指标得分应与完成率相符",
 }
-BASIS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
+_SEEDS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
+_FORM = "财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件1 项目支出绩效自评表"
+BASIS = {
+    **{rule: _SEEDS for rule in TITLES if rule <= "RC-11"},
+    "RC-12": f"{_FORM}：年度资金总额按当年财政拨款、上年结转资金、其他资金分列，各列（年初预算数、全年预算数、全年执行数）"
+             "分项之和即总额",
+    "RC-13": f"{_FORM}：执行率 = 全年执行数(B) ÷ 全年预算数(A)；预算数为 0 的来源没有执行率",
+    "RC-14": f"{_FORM}：预算执行率一项单列分值（通常 10 分），得分 = 分值 × 执行率，执行率超过 100% 的按 100% 计",
+    "RC-15": f"{_FORM}：一级指标下各三级指标的分值之和即该一级指标的分值",
+    "RC-16": f"{_FORM}：各指标分值与预算执行率分值之和为总分的分值（表注：产出50、效益30、满意度10、预算执行率10，合计100）",
+    "RC-17": f"{_FORM}：总分 = 各三级指标得分 + 预算执行率得分",
+    "RC-18": f"{_FORM}；各地自评表填报说明：定量指标实际完成值达到指标值的得全部分值，未达到的按"
+             "「实际完成值 ÷ 指标值 × 分值」计分，越低越好的指标按「指标值 ÷ 实际完成值 × 分值」计分",
+}
+
+
+FIX = {
+    "RC-12": "逐列核对资金总额与各来源的金额（年初预算数、全年预算数、全年执行数），改正写错的一项。",
+    "RC-13": "按 全年执行数 ÷ 全年预算数 重算该来源的执行率；预算数为 0 的来源不填执行率。",
+    "RC-14": "按 执行率分值 × 执行率（超过 100% 按 100%）重算执行率得分，保留两位小数。",
+    "RC-15": "使一级指标的标注分值与其下各三级指标分值之和一致，改正标注或各行分值。",
+    "RC-16": "各指标分值与预算执行率分值合计应为总分的分值（通常 100）：按表注调整各行分值。",
+    "RC-17": "总分填写各指标得分与预算执行率得分之和。",
+    "RC-18": "定量指标按 分值 × 实际完成值 ÷ 指标值 计分（达到或超过指标值的得满分）；另有扣分的，在偏差原因中写明。",
+}
 
 
 def _f(rule: str, target: str, message: str, location=None, severity: str = "error") -> Finding:
-    return Finding(rule, TITLES[rule], severity, target, message, None, BASIS, "perfrules/engine/reconcile.py",
-                   location)
+    return Finding(rule, TITLES[rule], severity, target, message, FIX.get(rule), BASIS[rule],
+                   "perfrules/engine/reconcile.py", location)
 
 
 def _norm(path: str) -> str:
@@ -54,6 +93,7 @@ def reconcile(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules 
     out: list[Finding] = []
     out += _score_entries(iset, sheet, lines)
     out += _budget(iset)
+    out += _form(iset, rules or ScoringRules(), {ln.row for ln in lines if ln.row is not None})
     if sheet is not None:
         out += _unmatched(sheet, lines, rules or ScoringRules())
         out += _against_sheet(iset, sheet, lines)
@@ -234,3 +274,226 @@ def _grade(iset: IndicatorSet, sheet: ScoreSheet | None, rules: ScoringRules) ->
         return [_f("RC-04", "评分表", f"陈述等级「{iset.stated_grade}」，总分 {fmt_num(total)} 按等级区间 {bands} "
                                     f"应为「{expect}」{why}")]
     return []
+
+
+# ---- the whole form: 项目支出绩效自评表 ----------------------------------------------------------
+# The national form prints a fund block (年度资金总额 and one row per source), the 执行率 item with
+# its own 分值 and 得分, the indicator grid (the 一级 cell often annotated 产出指标(50分)) and a
+# 总分 row with the weight total beside it. Each figure is checked against the ones it follows
+# from; a figure the form does not print is not checked.
+
+# A fund-block row that is the total itself, not a source (年度资金总额, 合计 …).
+_TOTAL_ROW = re.compile(r"^(其中[:：])?(年度资金总额|资金总额|总额|合计|小计|总计)$")
+_COLUMNS = (("年初预算", "initial"), ("年度预算", "annual"), ("支出", "spent"))
+
+
+def _amt(x: Decimal) -> str:
+    """An amount exactly as held (万元), never rounded away: 38.766462, 20, 251.89."""
+    s = format(x.normalize(), "f")
+    return "0" if s in ("-0", "0") else s
+
+
+def _pct(x: Decimal) -> str:
+    return fmt_num(x, "%")
+
+
+def _places(x: Decimal) -> int:
+    return max(0, -x.as_tuple().exponent)
+
+
+def _agrees(stated: Decimal, computed: Decimal, rules: ScoringRules, at_least: int = 0) -> bool:
+    """Whether a stated figure is the computed one as the form rounds it: to the stated figure's
+    own places (at least ``at_least``) or to the pack's places, half up by the pack's mode."""
+    own = max(_places(stated), at_least)
+    return any(stated == quantize(computed, Decimal(1).scaleb(-k), rules.rounding)
+               for k in range(min(own, rules.places), max(own, rules.places) + 1))
+
+
+def _form(iset: IndicatorSet, rules: ScoringRules, scored_rows: set[int]) -> list[Finding]:
+    out: list[Finding] = []
+    b = iset.budget
+    if b is not None:
+        out += _sources(b, rules)
+        out += _rate_score(b, rules)
+    out += _level1_weights(iset)
+    out += _totals(iset, rules)
+    out += _rows(iset, rules, scored_rows)
+    return out
+
+
+def _sources(b, rules: ScoringRules) -> list[Finding]:
+    """RC-12: each money column of the fund block adds up by source; RC-13: each source's 执行率."""
+    out = []
+    sources = [s for s in b.sources if not _TOTAL_ROW.match(re.sub(r"\s+", "", s.name))]
+    # 其中 before the first source refers to the total (其中：当年财政拨款); before a later one it
+    # may mark a part of the row above (财政拨款 / 其中：中央资金): either reading may add up.
+    nested = {id(s) for k, s in enumerate(sources) if k > 0 and re.sub(r"\s+", "", s.name).startswith("其中")}
+    for label, attr in _COLUMNS:
+        total = getattr(b, attr)
+        given = [(s, getattr(s, attr)) for s in sources if getattr(s, attr) is not None]
+        if total is None or not given:
+            continue
+        s = sum((v for _, v in given), ZERO)
+        if s != total and (not nested or sum((v for x, v in given if id(x) not in nested), ZERO) != total):
+            parts = " + ".join(f"{src.name} {_amt(v)}" for src, v in given)
+            out.append(_f("RC-12", "预算", f"资金来源的{label}：{parts} = {_amt(s)}，资金总额 {_amt(total)}，"
+                                         f"差 {_amt(abs(s - total))}（万元） (the sources' {label} add up to "
+                                         f"{_amt(s)}, the total says {_amt(total)})", b.location))
+    for src in sources:
+        if src.stated_rate is None or src.spent is None or src.annual is None:
+            continue
+        if src.annual == 0:
+            continue  # 0 ÷ 0 printed 0.00%: the source had no budget, its rate does not apply
+        computed = src.spent / src.annual
+        if not _agrees(src.stated_rate, computed, rules):
+            out.append(_f("RC-13", "预算", f"资金来源「{src.name}」陈述执行率 {_pct(src.stated_rate)}，但支出 "
+                                         f"{_amt(src.spent)} ÷ 年度预算 {_amt(src.annual)} = {_pct(computed)} "
+                                         f"(stated rate of source {src.name} is not its spent ÷ budget)",
+                          src.location or b.location))
+    return out
+
+
+def _rate(b) -> tuple[Decimal | None, str]:
+    """The execution rate and how it was found: from the amounts, else as the form states it."""
+    den = b.denominator
+    if b.spent is not None and den:
+        return b.spent / den, f"支出 {_amt(b.spent)} ÷ 年度预算 {_amt(den)}"
+    if b.stated_rate is not None:
+        return b.stated_rate, "表中填写"
+    return None, ""
+
+
+def _rate_points(b) -> list[tuple[Decimal, Decimal, str]]:
+    """What the 执行率 item scores, 分值 × min(执行率, 100%), as (points, rate, how the rate was
+    found): for the rate from the amounts and for the stated one (a form that scored its own
+    stated rate is not wrong twice: RC-05 reports the rate)."""
+    if b.rate_weight is None:
+        return []
+    rates = []
+    rate, how = _rate(b)
+    if rate is not None:
+        rates.append((rate, how))
+    if b.stated_rate is not None and (rate is None or b.stated_rate != rate):
+        rates.append((b.stated_rate, "表中填写"))
+    return [(b.rate_weight * min(r, Decimal(1)), r, how) for r, how in rates]
+
+
+def _rate_score(b, rules: ScoringRules) -> list[Finding]:
+    """RC-14: the 执行率 item's stated score is its weight times the rate (capped at 100%)."""
+    if b.rate_score is None:
+        return []
+    points = _rate_points(b)
+    if not points or any(_agrees(b.rate_score, p, rules) for p, _, _ in points):
+        return []
+    p, rate, how = points[0]
+    capped = "，超过 100% 按 100% 计" if rate > 1 else ""
+    return [_f("RC-14", "预算", f"执行率得分 {fmt_num(b.rate_score)}，但 执行率分值 {fmt_num(b.rate_weight)} × 执行率 "
+                              f"{_pct(rate)}（{how}{capped}） = {fmt_num(rules.round(p))} "
+                              f"(the execution-rate score should be weight × rate)", b.location)]
+
+
+def _level1_weights(iset: IndicatorSet) -> list[Finding]:
+    """RC-15: an 一级 cell's printed weight, 产出指标（50分）, is the sum of its rows' 分值."""
+    out = []
+    groups: dict[tuple[str, Decimal], list] = {}
+    for ind in iset.indicators:
+        if ind.level1_weight is not None:
+            groups.setdefault((ind.level1_raw or ind.level1 or "", ind.level1_weight), []).append(ind)
+    for (name, stated), rows in groups.items():
+        if any(r.weight is None for r in rows):
+            continue
+        s = sum((r.weight for r in rows), ZERO)
+        if s != stated:
+            # largest first: the same message whatever the order of the rows
+            parts = " + ".join(fmt_num(w) for w in sorted((r.weight for r in rows), reverse=True))
+            out.append(_f("RC-15", name, f"一级指标「{name}」标注 {fmt_num(stated)} 分，所含 {len(rows)} 项指标分值 "
+                                         f"{parts} = {fmt_num(s)}，差 {fmt_num(abs(s - stated))} "
+                                         f"(the 一级 weight printed is not the sum of its rows)",
+                          rows[0].location))
+    return out
+
+
+def _totals(iset: IndicatorSet, rules: ScoringRules) -> list[Finding]:
+    """RC-16: 总分分值 = Σ row 分值 + 执行率分值; RC-17: 总分 = Σ row 得分 + 执行率得分. Only for a
+    form that prints its own 执行率 item and no separate score sheet (评分: RC-02, RC-03)."""
+    b = iset.budget
+    rows = iset.indicators
+    if b is None or b.rate_weight is None or iset.scores or not rows:
+        return []
+    out = []
+    weights = [r.weight for r in rows]
+    wsum = sum(weights, ZERO) + b.rate_weight if all(w is not None for w in weights) else None
+    if iset.stated_max is not None and wsum is not None and wsum != iset.stated_max:
+        out.append(_f("RC-16", "总分", f"总分分值 {fmt_num(iset.stated_max)}，但各指标分值合计 "
+                                     f"{fmt_num(wsum - b.rate_weight)} + 执行率分值 {fmt_num(b.rate_weight)} = "
+                                     f"{fmt_num(wsum)}，差 {fmt_num(abs(wsum - iset.stated_max))} "
+                                     f"(row weights and the execution-rate weight add up to {fmt_num(wsum)})"))
+    scores = [r.score for r in rows]
+    if iset.stated_total is None or any(x is None for x in scores):
+        return out
+    if iset.stated_max is None and wsum is not None and wsum < 100:
+        return out  # fewer points listed than a form's 100, and no total weight printed: rows left out
+    if b.rate_score is not None:
+        rate_score, how = b.rate_score, ""
+    else:
+        points = _rate_points(b)
+        if not points:
+            return out
+        p, rate, _ = points[0]
+        rate_score = rules.round(p)
+        how = f"（表中未填，按 {fmt_num(b.rate_weight)} × {_pct(min(rate, Decimal(1)))} 计）"
+    ssum = sum(scores, ZERO)
+    expect = ssum + rate_score
+    if expect != iset.stated_total:
+        out.append(_f("RC-17", "总分", f"陈述总分 {fmt_num(iset.stated_total)}，但各指标得分合计 {fmt_num(ssum)} + "
+                                     f"执行率得分 {fmt_num(rate_score)}{how} = {fmt_num(expect)}，差 "
+                                     f"{fmt_num(abs(expect - iset.stated_total))} (row scores and the execution-rate "
+                                     f"score add up to {fmt_num(expect)})"))
+    return out
+
+
+def _direction_stated(v) -> bool:
+    """Whether a target says which way is better: ≥ ≤ > <, 以上/以内, or an explicit "="."""
+    return all(c.comparator != "=" or c.text.startswith(("=", "＝", "等于")) for c in v.clauses)
+
+
+def _rows(iset: IndicatorSet, rules: ScoringRules, scored_rows: set[int]) -> list[Finding]:
+    """RC-01 for the form's own rows; RC-18: a quantitative row scores 分值 × min(完成率, 100%)
+    (完成率 = 实际 ÷ 指标值, or 指标值 ÷ 实际 for a ≤ target)."""
+    out = []
+    for k, ind in enumerate(iset.indicators):
+        if ind.weight is None or ind.score is None:
+            continue
+        label = ind.label(k + 1)
+        if ind.score > ind.weight:
+            if k not in scored_rows:  # a row the pack reads as a score line: RC-01 above
+                out.append(_f("RC-01", label, f"得分 {fmt_num(ind.score)} 超过分值 {fmt_num(ind.weight)}，"
+                                              f"多 {fmt_num(ind.score - ind.weight)} (score above the weight)",
+                              ind.location))
+            continue
+        target, actual = read_value(ind.target), read_value(ind.actual)
+        rate = completion_rate(target, actual) if target.quantified and actual.quantified else None
+        if rate is None:
+            continue
+        computed = ind.weight * min(rate, Decimal(1))
+        if _agrees(ind.score, computed, rules, at_least=1):
+            continue
+        shown = fmt_num(rules.round(computed))
+        ratio = (f"指标值 {target.text.strip()} ÷ 实际 {actual.text.strip()}" if target.clauses[0].comparator in ("≤", "<")
+                 else f"实际 {actual.text.strip()} ÷ 指标值 {target.text.strip()}")
+        how = f"分值 {fmt_num(ind.weight)} × 完成率 {_pct(min(rate, Decimal(1)))}（{ratio}）"
+        diff = fmt_num(abs(rules.round(ind.score - computed)))
+        if ind.score > computed:
+            if _direction_stated(target):
+                out.append(_f("RC-18", label, f"得分 {fmt_num(ind.score)}，但 {how} = {shown}，多 {diff} "
+                                              f"(scored above its completion)", ind.location))
+            else:
+                out.append(_f("RC-18", label, f"得分 {fmt_num(ind.score)}，指标值未写方向，按不低于指标值计：{how} = "
+                                              f"{shown}，多 {diff}；如该指标越低越好，请写明「≤{target.text.strip()}」 "
+                                              f"(scored above its completion, unless lower is better: the target "
+                                              f"states no direction)", ind.location, "warning"))
+        elif not (ind.deviation or "").strip():
+            out.append(_f("RC-18", label, f"得分 {fmt_num(ind.score)}，但 {how} = {shown}，少 {diff}，且未填写偏差原因 "
+                                          f"(scored below its completion with no reason given)", ind.location,
+                          "warning"))
+    return out

@@ -1,14 +1,21 @@
-"""Applies compiled packs to indicator sets: findings, "not applicable", score sheet."""
+"""Applies compiled packs to indicator sets: findings, "not applicable", score sheet.
+
+Order of a run: each pack's rules, then its score items, then the built-in checks
+(:mod:`.reconcile`); last, the rules that read the run's own findings (a field in
+``vocab.AFTER_FINDINGS``, such as 发现错误数), which see every other finding as the
+report will show it (waivers marked, disabled rules dropped)."""
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 
 import attrs
 from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
+from ..language import nodes as n
 from . import checks as c
 from .compiler import CompiledRule, run_rule
 from .context import COMPANION, Context, Unknown
@@ -17,7 +24,7 @@ from .packs import Pack
 from .reconcile import reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
 from .scoring import make_sheet, score_entries, score_item, score_rows
-from .vocab import FIELDS
+from .vocab import AFTER_FINDINGS, FIELDS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")
 
@@ -39,7 +46,7 @@ def _fill(text: str, ctx: Context, i) -> str:
         if isinstance(v, Unknown):
             return "?"
         if isinstance(v, Decimal):
-            return fmt_num(v, "%" if f.label in ("执行率", "完成率", "最高完成率", "平均执行进度") else "")
+            return fmt_num(v, f.unit)
         return show(v)
     return _PLACEHOLDER.sub(fill, text) if "{" in text else text
 
@@ -140,6 +147,62 @@ class _Run:
                                                              loc, missing=ev.missing)))
 
 
+def _apply(st: _Run, rule: CompiledRule, ctx: Context) -> None:
+    """Run one rule and collect what it gives: findings, "not applicable", score effects."""
+    def severity(stated):
+        return rule.override or _severity(stated, rule.severity)
+    for ev in run_rule(rule, ctx):
+        if isinstance(ev, c.Fail):
+            target, loc = _target(ctx, ev.i)
+            sev = severity(ev.severity)
+            st.findings.append((ev.i, (rule.id, ev.message), Finding(
+                rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
+                rule.basis, rule.source, loc)))
+            st.vetoed |= sev == "veto"
+        elif isinstance(ev, c.NA):
+            st.nas.append((ev.i, (rule.id, ev.reason),
+                           NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
+        elif isinstance(ev, c.Effect):
+            if ev.kind == "veto" and rule.override in (None, "veto"):
+                st.vetoed = True
+            elif ev.kind == "grade_cap" and ev.grade:
+                st.grade_caps.append((ev.grade, ev.reason))
+            elif ev.item:
+                st.effects.setdefault(ev.item, []).append((rule.id, ev, None))
+        elif isinstance(ev, c.Undecided):
+            st.undecided(ev, ctx, rule.id, rule.title, severity, rule.fix, rule.basis, rule.source,
+                         veto_allowed=rule.override in (None, "veto"), rule=rule)
+
+
+_READS_FINDINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # a compiled rule → the answer
+
+
+def reads_findings(rule: CompiledRule) -> bool:
+    """Whether a rule reads the run's other findings (a field in ``AFTER_FINDINGS``, in a
+    statement or in its 消息): such a rule runs after every other rule and built-in check."""
+    answer = _READS_FINDINGS.get(rule)
+    if answer is None:
+        answer = _READS_FINDINGS[rule] = _reads_findings(rule)
+    return answer
+
+
+def _reads_findings(rule: CompiledRule) -> bool:
+    if rule.message and any(f"{{{name}}}" in rule.message for name in AFTER_FINDINGS):
+        return True
+    stack: list = [rule.node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, n.Name) and x.text in AFTER_FINDINGS:
+            return True
+        if isinstance(x, n.Flag) and x.message and any(f"{{{name}}}" in x.message for name in AFTER_FINDINGS):
+            return True
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, n.Node):
+            stack.extend(getattr(x, a.name) for a in attrs.fields(type(x)) if a.name != "span")
+    return False
+
+
 def _rows(it, ctx: Context, pack: Pack, run: _Run):
     """Run a row-by-row item: its checks per row (findings point at the row), then score."""
     rows = []
@@ -213,32 +276,14 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     st = _Run()
     sheet_items = []
     lines: list = []
+    late: list[tuple[Pack, CompiledRule]] = []
     for pack in packs:
         ctx = Context(iset, pack.compiled.env, related)
         for rule in pack.compiled.rules:
-            def severity(stated, rule=rule):
-                return rule.override or _severity(stated, rule.severity)
-            for ev in run_rule(rule, ctx):
-                if isinstance(ev, c.Fail):
-                    target, loc = _target(ctx, ev.i)
-                    sev = severity(ev.severity)
-                    st.findings.append((ev.i, (rule.id, ev.message), Finding(
-                        rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
-                        rule.basis, rule.source, loc)))
-                    st.vetoed |= sev == "veto"
-                elif isinstance(ev, c.NA):
-                    st.nas.append((ev.i, (rule.id, ev.reason),
-                                   NotApplicable(rule.id, _target(ctx, ev.i)[0], ev.reason)))
-                elif isinstance(ev, c.Effect):
-                    if ev.kind == "veto" and rule.override in (None, "veto"):
-                        st.vetoed = True
-                    elif ev.kind == "grade_cap" and ev.grade:
-                        st.grade_caps.append((ev.grade, ev.reason))
-                    elif ev.item:
-                        st.effects.setdefault(ev.item, []).append((rule.id, ev, None))
-                elif isinstance(ev, c.Undecided):
-                    st.undecided(ev, ctx, rule.id, rule.title, severity, rule.fix, rule.basis, rule.source,
-                                 veto_allowed=rule.override in (None, "veto"), rule=rule)
+            if reads_findings(rule):
+                late.append((pack, rule))  # run once every other check has reported
+                continue
+            _apply(st, rule, ctx)
         items = pack.compiled.items
         if not items:
             continue
@@ -295,6 +340,14 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     for f in reconcile(iset, sheet, scoring, lines or None):
         if f.rule not in disabled:
             st.findings.append((None, (f.rule, f.message), f))
+    if late:
+        # Rules about the run itself (存在问题 says 无 while there are errors) see every other
+        # finding, waived ones marked and switched-off rules left out, as the report will show them.
+        prior = tuple(f for *_, f in _waive(iset, st.findings) if f.rule not in disabled)
+        for pack, rule in late:
+            ctx = Context(iset, pack.compiled.env, related)
+            ctx.prior_findings = prior
+            _apply(st, rule, ctx)
     findings = _waive(iset, st.findings)
     findings = [x for x in findings if x[2].rule not in disabled]  # built-in checks a pack switched off
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))

@@ -20,7 +20,8 @@ ZH = {"rule": "规则", "item": "评分项", "weight": "分值", "wordlist": "�
       "when": "当", "each": "每个指标", "where": "其中", "if": "若", "then": "则", "implies": "⇒",
       "unless": "除非", "otherwise": "否则", "must": "须", "must_not": "不得", "should": "应",
       "should_not": "不应", "is": "是", "isnot": "不是", "in": "属于", "notin": "不属于",
-      "contains": "包含", "notcontains": "不包含", "empty": "为空", "nonempty": "非空",
+      "contains": "包含", "notcontains": "不包含", "endsin": "词尾属于", "notendsin": "词尾不属于",
+      "empty": "为空", "nonempty": "非空",
       "req_empty": "为空", "req_nonempty": "非空",
       "not_applicable": "不适用于", "and": "且", "or": "或", "not": "并非", "count": "计数",
       "sum": "合计", "avg": "平均", "min": "最小", "max": "最大", "deduct": "扣{}分",
@@ -32,7 +33,8 @@ EN = {"rule": "rule", "item": "item", "weight": "weight", "wordlist": "wordlist"
       "implies": "=>", "unless": "unless", "otherwise": "otherwise", "must": "must",
       "must_not": "must not", "should": "should", "should_not": "should not", "is": "is",
       "isnot": "is not", "in": "in", "notin": "not in", "contains": "contains",
-      "notcontains": "not contains", "empty": "is empty", "nonempty": "is not empty",
+      "notcontains": "not contains", "endsin": "ends with", "notendsin": "not ends with",
+      "empty": "is empty", "nonempty": "is not empty",
       "req_empty": "be empty", "req_nonempty": "be not empty",
       "not_applicable": "not applicable to", "and": "and", "or": "or", "not": "not", "count": "count",
       "sum": "sum", "avg": "avg", "min": "min", "max": "max", "deduct": "deduct {} points",
@@ -235,6 +237,8 @@ class _Printer:
             return f"{k['notin' if negated else 'in']} {self.target(p.target)}"
         if isinstance(p, n.PredContains):
             return f"{k['notcontains' if negated else 'contains']} {self.target(p.target)}"
+        if isinstance(p, n.PredEndsIn):
+            return f"{k['notendsin' if negated else 'endsin']} {self.target(p.target)}"
         if isinstance(p, n.PredEmpty) and not negated:
             return k["nonempty" if p.negated else "empty"]
         return f"{k['isnot' if negated else 'is']} {self.pred(p)}"
@@ -250,6 +254,9 @@ class _Printer:
             return f"{k['in']} {self.target(p.target)}"
         if isinstance(p, n.PredContains):
             return f"{k['contains']} {self.target(p.target)}"
+        if isinstance(p, n.PredEndsIn):
+            word = "end with" if requirement and self.lang == "en" else k["endsin"]  # must end with
+            return f"{word} {self.target(p.target)}"
         if isinstance(p, n.PredCompare):
             return f"{p.op} {self.expr(p.right, PREC['sum'])}"
         raise TypeError(type(p).__name__)  # pragma: no cover

@@ -35,7 +35,7 @@ EXPECTED_WORDS = {
     "_POINTS": ("「分」", "points"), "RPAR": ("右括号「)」", "a closing bracket"),
     "RSQB": ("右方括号「]」", "a closing bracket"), "LPAR": ("左括号「(」", "an opening bracket"),
     "LSQB": ("方括号「[」", "a list"), "_IS": ("「是」", "is"), "_IN": ("「属于」", "in"),
-    "_CONTAINS": ("「包含」", "contains"), "EMPTY": ("「为空」", "empty"), "_AND": ("「且」", "and"),
+    "_CONTAINS": ("「包含」", "contains"), "_ENDSIN": ("「词尾属于」", "ends with"), "EMPTY": ("「为空」", "empty"), "_AND": ("「且」", "and"),
     "_OR": ("「或」", "or"), "_UNLESS": ("「除非」", "unless"), "$END": ("行尾", "end of line"),
     "PLUS": ("运算符", "an operator"), "MINUS": ("运算符", "an operator"),
     "TIMES": ("运算符", "an operator"), "FUNC": ("函数（计数、合计…）", "a function"),
@@ -54,7 +54,7 @@ _QUOTE_PAIRS = {"「": "」", '"': '"', "“": "”", "『": "』"}
 
 KEYWORDS = ["规则", "评分项", "词表", "同义", "依据", "说明", "建议", "消息", "来源", "每个指标", "其中",
             "若", "则", "否则", "除非", "当", "须", "必须", "不得", "应", "不应", "是", "不是", "属于",
-            "不属于", "包含", "不包含", "为空", "非空", "不适用于", "否决", "错误", "警告", "提示",
+            "不属于", "包含", "不包含", "词尾属于", "词尾不属于", "为空", "非空", "不适用于", "否决", "错误", "警告", "提示",
             "扣", "得分减半", "等级不高于", "最高", "计数", "合计", "平均", "最小", "最大", "分值",
             "rule", "item", "wordlist", "synonym", "basis", "explain", "fix", "message", "each",
             "where", "if", "then", "otherwise", "unless", "when", "must", "should", "is", "in",

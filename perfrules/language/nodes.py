@@ -145,6 +145,13 @@ class PredContains(Pred):
 
 
 @_node
+class PredEndsIn(Pred):
+    """词尾属于 a list, a word list, or one word: the text ends with one of them."""
+
+    target: Node
+
+
+@_node
 class PredCompare(Pred):
     """A comparison with the subject on the left: 须 ≥ 90%."""
 

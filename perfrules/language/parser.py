@@ -271,6 +271,12 @@ class _Build(Transformer):
     def not_contains(self, meta, c):
         return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]), True)
 
+    def ends_in(self, meta, c):
+        return self._test(meta, c[0], n.PredEndsIn(span=c[1].span, target=c[1]))
+
+    def not_ends_in(self, meta, c):
+        return self._test(meta, c[0], n.PredEndsIn(span=c[1].span, target=c[1]), True)
+
     def empty(self, meta, c):
         return self._test(meta, c[0], n.PredEmpty(span=self._tok_span(c[1])))
 
@@ -299,6 +305,9 @@ class _Build(Transformer):
 
     def pred_contains(self, meta, c):
         return n.PredContains(span=self._span(meta), target=c[0])
+
+    def pred_ends_in(self, meta, c):
+        return n.PredEndsIn(span=self._span(meta), target=c[0])
 
     def pred_compare(self, meta, c):
         return n.PredCompare(span=self._span(meta), op=CMPS[str(c[0])], right=c[1])

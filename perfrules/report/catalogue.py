@@ -56,6 +56,8 @@ def explain(pack, rule, cases, overrides: list[str]) -> str:
              f"规则包 (pack): {pack.label}    位置 (source): {rule.source}"]
     if rule.basis:
         lines.append(f"依据 (basis): {rule.basis}")
+    if getattr(rule, "provenance", None):
+        lines.append(f"来源 (provenance): {rule.provenance}")
     if rule.fix:
         lines.append(f"建议 (fix): {rule.fix}")
     lines.append("\n含义 (meaning):")
@@ -115,6 +117,8 @@ def catalogue(pack, cases) -> str:
                     f"- 严重程度: {SEVERITY_ZH[r.severity]}", f"- 位置: `{r.source}`"]
             if r.basis:
                 out.append(f"- 依据: {r.basis}")
+            if getattr(r, "provenance", None):
+                out.append(f"- 来源: {r.provenance}")
             if r.fix:
                 out.append(f"- 建议: {r.fix}")
             out += ["", *[f"{m}" for m in meaning(r, excerpt)]]
