@@ -76,6 +76,15 @@ class AtomicWriter:
         target = Path(path)
         self.path = path
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent) or ".")
+        # mkstemp makes the file 0600: give it the target's mode (a rewritten rule file stays
+        # readable by the group), or what a new file would get under the user's umask.
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(self.tmp, mode)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:

@@ -33,3 +33,19 @@ def test_lint_skips_what_a_shell_glob_adds_that_is_no_pack(tmp_path):
     r = CliRunner().invoke(main, ["lint", str(stray), "policies/national"])
     assert r.exit_code == 0, r.output
     assert "不是规则包" in r.output and "policies/national: 0 个问题" in r.output
+
+
+def test_fmt_keeps_a_rule_files_mode(tmp_path):
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from perfrules.cli import main
+    f = tmp_path / "a.rules"
+    f.write_text("规则 X-01 「名称」 错误\n  每个指标:   三级指标 不得为空\n", encoding="utf-8")
+    os.chmod(f, 0o644)
+    r = CliRunner().invoke(main, ["fmt", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "每个指标: 三级指标" in f.read_text(encoding="utf-8")
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o644

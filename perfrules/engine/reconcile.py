@@ -1,8 +1,8 @@
 """Reconciliation: figures an input states, checked against what follows from its own parts.
 
-Reports contradict themselves (see ``shared/domain.md``): a subtotal of 22 over items
+Reports contradict themselves (the seeds: a subtotal of 22 over items
 that add up to 23, 管理效能 48.95 after deductions of 0.5 and 1, an expenditure written
-once as 49,644.69 and once as 49,664.69, 428.54 元 where 万元 is meant. These checks
+once as 49,644.69 and once as 49,664.69, 428.54 元 where 万元 is meant). These checks
 need no rule file: they only compare a form with itself and, when a pack scores, with
 the computed score sheet. Each has a stable id (RC-nn) so a pack can switch it off.
 
@@ -48,10 +48,15 @@ TITLES = {
     "RC-17": "总分应等于各指标得分与执行率得分之和",
     "RC-18": "定量指标得分应与完成率相符",
 }
-_SEEDS = "评分表与报告自身数据核对（shared/domain.md：种子报告中的不一致）"
 _FORM = "财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件1 项目支出绩效自评表"
+_SHEET = ("财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件 评分表：各级指标得分不超过其分值，"
+          "下级指标分值、得分之和即上级指标的分值、得分，总分按得分区间评定等级")
+_SAME = "评价报告与自评报告自身数据的一致性：同一数据在报告各处应相同，单位应一致，可由其组成部分核算"
 BASIS = {
-    **{rule: _SEEDS for rule in TITLES if rule <= "RC-11"},
+    **{rule: _SHEET for rule in ("RC-01", "RC-02", "RC-03", "RC-04", "RC-08", "RC-09", "RC-10", "RC-11")},
+    "RC-05": f"{_FORM}：执行率 = 全年执行数(B) ÷ 全年预算数(A)",
+    "RC-06": _SAME,
+    "RC-07": _SAME,
     "RC-12": f"{_FORM}：年度资金总额按当年财政拨款、上年结转资金、其他资金分列，各列（年初预算数、全年预算数、全年执行数）"
              "分项之和即总额",
     "RC-13": f"{_FORM}：执行率 = 全年执行数(B) ÷ 全年预算数(A)；预算数为 0 的来源没有执行率",
