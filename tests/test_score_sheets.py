@@ -444,3 +444,17 @@ def test_regression_two_rows_of_one_name_count_alike_in_either_order():
     a, b = (with_declared(IndicatorSet(r, stage="评价", scores=scores)) for r in (rows, rows[::-1]))
     assert items_of(a.score)["项目绩效/项目产出"] == items_of(b.score)["项目绩效/项目产出"]
     assert sorted(f.message for f in a.findings) == sorted(f.message for f in b.findings)
+
+
+def test_and_is_false_when_either_side_is_known_false(tmp_path):
+    """`A 且 B` with A unknown (no 预算) and B false is false, in either order: a rule
+    cannot be left undecided by data its other, known condition already rules out."""
+    from perfrules.data.loaders import load_mapping
+    from perfrules.engine.packs import load_pack
+    from perfrules.engine.runner import run
+    for cond in ("执行率 < 90% 且 计数(指标) > 100", "计数(指标) > 100 且 执行率 < 90%"):
+        f = tmp_path / "p.rules"
+        f.write_text(f"规则 X-01 「低执行率」 警告\n  {cond} ⇒ 提示 「低」\n", encoding="utf-8")
+        pack = load_pack(str(f))
+        r = run([pack], load_mapping({"绩效指标": [{"三级指标": "a", "指标值": "1个"}]}, "m"))
+        assert not [x for x in r.findings if x.rule == "X-01"], (cond, r.findings)

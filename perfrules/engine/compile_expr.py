@@ -194,6 +194,8 @@ class ExprCompiler:
                 if x is False:
                     return False
                 y = fb(ctx, i)
+                if y is False:  # known false on either side: false, whatever the other (Kleene)
+                    return False
                 return first_unknown(x, y) or (x and y)
         else:
             def fn(ctx, i):
