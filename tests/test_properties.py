@@ -649,11 +649,12 @@ def test_regression_negative_line_under_a_judged_group_stays_at_zero():
     # Found by test_bounds_on_bundled_packs: a line under 项目绩效/项目效益 with 得分 -1 and no
     # 分值 took its own -1 as its weight, and the item scored -1.00 (below 0).
     iset = IndicatorSet((), stage="评价", scores=(ScoreEntry("项目绩效/项目效益/租用网络线路正常运行率", None, D(-1)),))
+    # The line covers none of the item's 25 points: unscorable, from 0 (never below) to 25.
     item = {i.path: i for i in run([PANYU], iset).score.items}["项目绩效/项目效益"]
-    assert (item.score, [d.points for d in item.deductions]) == (D("0.00"), [D("25.00")])
+    assert (item.score, item.low, item.high, item.deductions) == (None, D("0.00"), D("25.00"), ())
     iset = IndicatorSet((), stage="评价", scores=(ScoreEntry("项目绩效/项目效益/x", D(-3), D(-1), "x"),))
     item = {i.path: i for i in run([PANYU], iset).score.items}["项目绩效/项目效益"]
-    assert item.score == D("0.00")
+    assert item.score is None and item.low == D("0.00")
 
 
 def test_regression_discretionary_item_never_deducts_zero_points():

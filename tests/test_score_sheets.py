@@ -99,11 +99,13 @@ def test_indicator_rows_are_lines_only_under_a_mapped_level1_and_with_a_score():
     unmapped = attrs.evolve(PANYU, scoring=attrs.evolve(PANYU.scoring, indicator_items=()))
     iset = load(VARIANT)
     out = items_of(run([unmapped], iset, {"申报": load(SEED / "申报.yaml")}).score)["项目绩效/项目产出"]
-    assert out.score == D("4.00")  # 综合评价 4 of 5, and the 20 points of the rows missing
+    # 综合评价 4 of 5; the 20 points of the rows are missing: unscorable, 4 to 24, never 4.
+    assert (out.score, out.low, out.high) == (None, D("4.00"), D("24.00"))
     # A row without 分值 and 得分 is no line, whatever its 一级指标.
     rows = tuple(attrs.evolve(r, weight=None, score=None) for r in iset.indicators)
     bare = with_declared(attrs.evolve(iset, indicators=rows))
-    assert items_of(bare.score)["项目绩效/项目产出"].score == D("4.00")
+    bare_item = items_of(bare.score)["项目绩效/项目产出"]
+    assert (bare_item.score, bare_item.low, bare_item.high) == (None, D("4.00"), D("24.00"))
 
 
 def test_a_satisfaction_row_is_a_line_of_the_benefit_item():
@@ -458,3 +460,24 @@ def test_and_is_false_when_either_side_is_known_false(tmp_path):
         pack = load_pack(str(f))
         r = run([pack], load_mapping({"绩效指标": [{"三级指标": "a", "指标值": "1个"}]}, "m"))
         assert not [x for x in r.findings if x.rule == "X-01"], (cond, r.findings)
+
+
+def test_indicator_rows_alone_make_a_score_sheet(tmp_path):
+    """A form whose only scores are on its indicator rows (no 评分 list) still gets a
+    sheet from a pack that maps those rows to items: incomplete, never silently absent."""
+    import yaml
+
+    from perfrules.data.loaders import load
+    from perfrules.engine.packs import load_pack
+    from perfrules.engine.runner import run
+    doc = yaml.safe_load(open("tests/data/panyu-2023-评价-指标行.yaml", encoding="utf-8"))
+    del doc["评分"]
+    p = tmp_path / "rows.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = run([load_pack("panyu-project-2023")], load(p))
+    assert r.score is not None and r.score.grade is None
+    items = {i.path: i for i in r.score.items}
+    # The four output rows give 20 of 25; the 综合评价 line (5) is missing: 20–25, not 20.
+    produce = items["项目绩效/项目产出"]
+    assert produce.score is None and (produce.low, produce.high) == (D(20), D(25))
+    assert items["项目管理/财务管理/支出完成率"].score == D("4.88")

@@ -289,8 +289,9 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
             continue
         paths = [it.path for it in items]
         leaves = [it for it in items if not any(p.startswith(it.path + "/") for p in paths)]
-        if not iset.scores and any(it.kind == "judgement" for it in leaves):
-            # Judgement items need the evaluator's scores; an indicator table alone has none.
+        if not score_entries(ctx, pack.scoring) and any(it.kind == "judgement" for it in leaves):
+            # Judgement items need the evaluator's scores (评分 lines, or indicator rows the
+            # pack maps to items); an indicator table alone has none.
             st.nas.append((None, (pack.name, ""), NotApplicable(
                 pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
             continue

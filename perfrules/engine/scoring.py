@@ -414,6 +414,14 @@ def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list
                                           f"已给分各项得分合计 {fmt_num(total)}，分值合计 {fmt_num(scored_weights)}"))
         return None
     current = rules.round(min(total, w))
+    if weights < w:
+        # Lines missing for part of the weight: what they would give is unknown, as above.
+        t.unknown.append(f"所列各项分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}：缺少 "
+                         f"{fmt_num(w - weights)} 分的评分行 (lines missing for part of the weight)")
+        t.lo = current
+        t.hi = rules.round(min(w, total + (w - weights)))
+        t.deductions.extend(losses)
+        return None
     if weights == w:
         t.deductions.extend(losses)
     elif current < w:
