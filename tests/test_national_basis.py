@@ -14,6 +14,20 @@ INTERNAL = re.compile(r"[（(]\s*(?:T|S|I|Seed|S/I|I/S)\s*[）)，,]|可信度|S
                       r"pmkpi|语料")
 
 
+import pytest
+
+from perfrules.engine.packs import bundled_names
+from perfrules.engine.reconcile import BASIS
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_every_bundled_basis_is_for_users(name):
+    for rule in load_pack(name).compiled.rules:
+        assert not INTERNAL.search(rule.basis or ""), f"{name} {rule.id} 依据: {rule.basis}"
+    for rule, text in BASIS.items():  # the built-in checks, shown with every pack
+        assert not INTERNAL.search(text), f"{rule} 依据: {text}"
+
+
 def test_every_basis_is_for_users_and_provenance_is_kept_apart():
     pack = load_pack("national")
     for rule in pack.compiled.rules:
