@@ -135,3 +135,16 @@ def test_not_applicable_is_listed_on_request():
     r = cli("check", "examples/panyu-2023-ops/申报.yaml", "--show-na")
     assert "不适用 (not applicable)" in r.output and "仅当「阶段 是 自评」时适用" in r.output
     assert "不适用 (not applicable)\n" not in cli("check", "examples/panyu-2023-ops/申报.yaml").output
+
+
+def test_a_local_file_named_like_a_bundled_pack_does_not_replace_it(tmp_path, monkeypatch):
+    """`touch national` (or a forged national/ folder) in the working folder must not stand
+    in for the bundled pack; a local pack of that name is given as ./national."""
+    from perfrules.engine.packs import bundled_root, load_pack
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "national").mkdir()
+    (tmp_path / "national" / "pack.yaml").write_text("name: national\nversion: '1.0'\n", encoding="utf-8")
+    real = load_pack("national")
+    assert real.path.startswith(str(bundled_root())) and len(real.compiled.rules) > 10
+    forged = load_pack("./national")
+    assert len(forged.compiled.rules) == 0

@@ -78,13 +78,17 @@ def bundled_names() -> list[str]:
 
 
 def resolve(spec: str) -> Path:
-    """A pack given by bundled name or by path."""
+    """A pack given by bundled name or by path.
+
+    A bare bundled name (``national``) is always the bundled pack, even when the working
+    folder holds a file or folder of that name: a stray ``national/`` must not stand in
+    for it. A local pack of such a name is given as a path (``./national``)."""
+    b = bundled_root() / spec
+    if "/" not in spec and "\\" not in spec and spec in bundled_names() and (b / MANIFEST).is_file():
+        return b
     p = Path(spec)
     if p.exists():
         return p
-    b = bundled_root() / spec
-    if (b / MANIFEST).is_file():
-        return b
     names = ", ".join(bundled_names()) or "（无）"
     raise PackError(f"找不到规则包「{spec}」；内置规则包：{names}",
                     f"no pack or file named {spec}; bundled packs: {names}")
