@@ -19,7 +19,7 @@ import yaml
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from perfrules.data.indicators import Budget, Indicator, IndicatorSet, Project, ScoreEntry
+from perfrules.data.indicators import Budget, Indicator, IndicatorSet, ScoreEntry
 from perfrules.data.loaders import load, load_mapping
 from perfrules.data.values import format_value, read_value
 from perfrules.engine.packs import MANIFEST, load_pack, rule_files_of, weight_total

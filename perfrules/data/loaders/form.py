@@ -30,7 +30,6 @@ note with its cell: nothing is dropped silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import attrs
 
@@ -699,9 +698,3 @@ def missing_grid(sheet: Sheet) -> DataError:
                      where=sheet.at(), hint=f"表头应含 {'、'.join(_MAIN)} 等列 (the header names columns "
                                             f"such as {', '.join(_MAIN)})")
 
-
-def iter_paths(doc: dict, prefix: Path = ()) -> Iterable[Path]:
-    for k, v in doc.items():
-        yield prefix + (k,)
-        if isinstance(v, dict):
-            yield from iter_paths(v, prefix + (k,))
