@@ -52,6 +52,8 @@ def as_num(v, what: str) -> Decimal | Unknown:
     if isinstance(v, Value):
         if v.quantified and v.ratio is not None:
             return v.ratio
+        if not (v.text or "").strip():  # a blank cell: say it is missing, not 「」 not a number
+            return Unknown(f"未填写{what} ({what} not given)")
         return Unknown(f"{what}「{v.text}」不是数值 ({what} is not a number)")
     if v is None:
         return Unknown(f"未填写{what} ({what} not given)")
