@@ -40,9 +40,18 @@ def set_packs(packs) -> None:
 
 # ---- where the output goes --------------------------------------------------------------------
 
-def check_output(path: str) -> None:
-    """Refuse, before anything runs, an output file that cannot be written."""
+def check_output(path: str, inputs: tuple[str, ...] = ()) -> None:
+    """Refuse, before anything runs, an output file that cannot be written, or that would
+    destroy an input or be read back as one (named as an input, inside a scanned folder, or
+    matched by an input pattern)."""
     target = Path(path)
+    real = os.path.realpath(path)
+    for spec in inputs:
+        if _is_input(real, spec):
+            raise UsageError(f"输出文件「{path}」是输入之一，或在要检查的文件夹「{spec}」中：写入会毁掉输入，或下次被当作输入读取",
+                             f"the output {path} is one of the inputs or lies in the scanned folder {spec}: "
+                             "writing it would destroy an input or be read as one next time",
+                             hint="请把输出写到输入以外的文件夹 (write the output outside the inputs)")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"输出文件所在的文件夹「{parent}」不存在", f"the output folder {parent} does not exist",
@@ -51,6 +60,22 @@ def check_output(path: str) -> None:
         raise UsageError(f"输出路径「{path}」是文件夹", f"the output path {path} is a folder")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"不能在「{parent}」中写入文件", f"cannot write files in {parent}")
+
+
+def _is_input(real: str, spec: str) -> bool:
+    """Whether the file at ``real`` (a resolved path) is, or would be read as, input ``spec``."""
+    import glob
+    if glob.has_magic(spec):
+        return any(os.path.realpath(m) == real or _inside(real, m)
+                   for m in glob.iglob(spec, recursive=True))
+    return os.path.realpath(spec) == real or _inside(real, spec)
+
+
+def _inside(real: str, folder: str) -> bool:
+    if not os.path.isdir(folder):
+        return False
+    root = os.path.realpath(folder)
+    return os.path.commonpath([root, real]) == root
 
 
 def _cannot_write(path: str | None, e: OSError) -> UsageError:
@@ -69,13 +94,48 @@ def write_atomic(path: str, text: str) -> None:
     w.commit()
 
 
+_TMP_TAG = ".perfrules-"  # temporary outputs are named .<target>.perfrules-<pid>-<random>
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Remove temporary files of earlier writes to ``target`` whose process is gone (killed
+    before it could remove them)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    prefix = f".{target.name}{_TMP_TAG}"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for n in names:
+        pid = n[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # that write is still going on
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            os.unlink(folder / n)
+        except OSError:
+            pass
+
+
 class AtomicWriter:
-    """Writes to a temporary file beside the target; :meth:`commit` renames it over the target."""
+    """Writes to a temporary file beside the target; :meth:`commit` renames it over the target.
+
+    A target that is a symbolic link stays one: the file it points to is replaced."""
 
     def __init__(self, path: str):
+        if os.path.islink(path):
+            path = os.path.realpath(path)
         target = Path(path)
         self.path = path
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent) or ".")
+        _clean_leftovers(target)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-",
+                                        dir=str(target.parent) or ".")
         # mkstemp makes the file 0600: give it the target's mode (a rewritten rule file stays
         # readable by the group), or what a new file would get under the user's umask.
         try:
@@ -91,39 +151,47 @@ class AtomicWriter:
         self.fh.write(text)
 
     def commit(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
+        try:
+            self.fh.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
 
     def abort(self, interrupted: bool = False) -> None:
-        self.fh.close()
+        try:
+            self.fh.close()
+        except OSError:
+            pass  # the write that failed fails again on close: the file goes anyway
         if os.path.exists(self.tmp):
             os.unlink(self.tmp)
 
 
 class LineWriter:
-    """Writes whole lines to the output; on interruption the file ends at a complete line."""
+    """Writes whole lines to the output; when interrupted or when a write fails (a full
+    disk), the file ends at the last complete line."""
 
     def __init__(self, path: str | None, stream=None):
         self.path = path
         self.fh = open(path, "w", encoding="utf-8", newline="\n") if path else stream
-        self.good = 0  # bytes of complete lines written to the file
+        self.good = 0  # bytes of complete lines known to be in the file
 
     def write(self, line: str) -> None:
         self.fh.write(line)
         if self.path:
+            self.fh.flush()  # each line reaches the file whole, or the write fails here
             self.good += len(line.encode("utf-8"))
-
-    def flush(self) -> None:
-        self.fh.flush()
 
     def close(self, interrupted: bool = False) -> None:
         if not self.path:
             self.fh.flush()
             return
         try:
-            self.fh.flush()
-        finally:
             self.fh.close()
+        except OSError:
+            if not interrupted:
+                raise
+        finally:
             if interrupted:
                 os.truncate(self.path, self.good)
 
@@ -230,7 +298,8 @@ class Progress:
 # ---- the check command -------------------------------------------------------------------------
 
 def _err(text: str) -> None:
-    click.echo(text, err=True)
+    from .report.terminal import printable
+    click.echo(printable(text), err=True)
 
 
 def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str = "table",
@@ -244,7 +313,7 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
     try:
         pipeline.check_specs(inputs)
         if output:
-            check_output(output)
+            check_output(output, inputs)
         packs = pipeline.load_packs(pack_specs)
         sink = Sink(fmt, output)
     except PerfrulesError as e:
@@ -299,6 +368,7 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
     try:
         sink.finish(footer)
     except OSError as e:
+        sink.abort()
         _err(_cannot_write(output, e).render())
         return 2
     if fmt == "jsonl" or (fmt == "json" and not_read) or (output and not_read):

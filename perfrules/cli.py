@@ -13,8 +13,14 @@ from .errors import ErrorGroup, PerfrulesError, UsageError
 FAIL_ON = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True))  # veto … info
 
 
+def echo(text: str, **kw) -> None:
+    """click.echo with text from inputs and rule files made printable (no terminal escapes)."""
+    from .report.terminal import printable
+    click.echo(printable(text), **kw)
+
+
 def _die(e: PerfrulesError) -> None:
-    click.echo(e.render(), err=True)
+    echo(e.render(), err=True)
     sys.exit(2)
 
 
@@ -28,7 +34,26 @@ def load_packs(specs: tuple[str, ...]):
     return load(specs)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Contained(click.Group):
+    """Every command ends in an exit code and a message, never a traceback: a user's mistake
+    is exit 2 with its message; an exception perfrules did not foresee is exit 2 with an
+    internal-error message (E900) naming it (``PERFRULES_DEBUG=1`` re-raises it)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except PerfrulesError as e:
+            _die(e)
+        except Exception as e:  # noqa: BLE001
+            from .errors import InternalError
+            if InternalError.debugging():
+                raise
+            _die(InternalError.wrap(e))
+
+
+@click.group(cls=_Contained, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="perfrules")
 def main() -> None:
     """perfrules: 预算绩效指标规则检查 (executable rules for budget-performance indicators)."""
@@ -52,7 +77,7 @@ def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict):
     try:
         code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict)
     except KeyboardInterrupt:  # before the run started (compiling packs): nothing was written
-        click.echo("已中断 (interrupted)", err=True)
+        echo("已中断 (interrupted)", err=True)
         code = 130
     sys.exit(code)
 
@@ -67,7 +92,7 @@ def compile_cmd(targets):
         try:
             p = load_pack(t)
             n_rules, n_items = len(p.compiled.rules), len(p.compiled.items)
-            click.echo(f"{t}: 通过 (ok) — {n_rules} 条规则, {n_items} 个评分项")
+            echo(f"{t}: 通过 (ok) — {n_rules} 条规则, {n_items} 个评分项")
         except ErrorGroup as e:
             errors += e.errors
         except PerfrulesError as e:
@@ -97,7 +122,7 @@ def test_cmd(packs, show_coverage):
     try:
         for spec in packs:
             if not _looks_like_pack(spec):  # e.g. policies/__init__.py from a shell glob
-                click.echo(f"跳过「{spec}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
+                echo(f"跳过「{spec}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
                 continue
             pack = load_packs((spec,))[0]
             cases = list(tester.cases_of(pack))
@@ -107,21 +132,21 @@ def test_cmd(packs, show_coverage):
                     passed += 1
                 else:
                     failed += 1
-                    click.echo(out.report() + "\n")
+                    echo(out.report() + "\n")
             cov = tester.coverage(pack, cases)
             missing_fire = [r for r in cov.rules if r not in cov.fires]
             missing_quiet = [r for r in cov.rules if r not in cov.quiet]
-            click.echo(f"{pack.label}: {len(cases)} 个用例")
+            echo(f"{pack.label}: {len(cases)} 个用例")
             if missing_fire:
-                click.echo(f"  没有触发用例的规则 (no firing example): {', '.join(missing_fire)}")
+                echo(f"  没有触发用例的规则 (no firing example): {', '.join(missing_fire)}")
             if missing_quiet:
-                click.echo(f"  没有不触发用例的规则 (no non-firing example): {', '.join(missing_quiet)}")
+                echo(f"  没有不触发用例的规则 (no non-firing example): {', '.join(missing_quiet)}")
             if show_coverage:
-                click.echo(f"  覆盖率 (coverage): {cov.share:.0%} "
+                echo(f"  覆盖率 (coverage): {cov.share:.0%} "
                            f"({len(cov.complete)}/{len(cov.rules)} 条规则同时有触发与不触发的用例)")
     except PerfrulesError as e:
         _die(e)
-    click.echo(f"{passed} passed, {failed} failed")
+    echo(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 
@@ -144,7 +169,7 @@ def explain(rule_id, packs):
                          f"{'严重程度改为 ' + r2.severity if (r2 := _rule(p, rule_id)) and r2.severity != rule.severity else ''}"
                          for p in loaded if p is not pack and (rule_id in p.disabled or
                                                                  (_rule(p, rule_id) and _rule(p, rule_id).severity != rule.severity))]
-            click.echo(render(pack, rule, list(tester.cases_of(pack)), overrides), nl=False)
+            echo(render(pack, rule, list(tester.cases_of(pack)), overrides), nl=False)
             return
         known = sorted({r.id for p in loaded for r in p.compiled.rules if not r.node.anonymous})
         from .engine.compiler import suggestion
@@ -174,17 +199,15 @@ def docs(pack, out_dir):
     """生成规则包的 Markdown 目录 (write a Markdown catalogue of a pack)."""
     from .engine import tester
     from .engine.packs import load_pack
-    from .report.catalogue import catalogue
+    from .report.catalogue import catalogue, write
     try:
         p = load_pack(pack)
         text = catalogue(p, list(tester.cases_of(p)))
+        target = write(p, text, out_dir)  # <name>.md inside out_dir, never elsewhere
     except PerfrulesError as e:
         _die(e)
         return
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    target = Path(out_dir) / f"{p.name}.md"
-    write_atomic(str(target), text)
-    click.echo(f"已写入 (written): {target}")
+    echo(f"已写入 (written): {target}")
 
 
 @main.command()
@@ -202,7 +225,7 @@ def diff(pack_a, pack_b, inputs):
         for x, y in pipeline.pairs(inputs, a, b):
             summary.add(x)
             if y is None:
-                click.echo(x.message, err=True)
+                echo(x.message, err=True)
             else:
                 changes.append(compare(x.result, y.result))
     except PerfrulesError as e:
@@ -210,7 +233,7 @@ def diff(pack_a, pack_b, inputs):
         return
     if not summary.projects:
         _die(UsageError("没有可检查的输入文件", "no input files to check"))
-    click.echo(render(a[0].label, b[0].label, changes), nl=False)
+    echo(render(a[0].label, b[0].label, changes), nl=False)
     sys.exit(2 if summary.broken else 0)
 
 
@@ -224,7 +247,7 @@ def lint(targets):
     try:
         for t in targets:
             if not _looks_like_pack(t):  # e.g. policies/__init__.py from a shell glob
-                click.echo(f"跳过「{t}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
+                echo(f"跳过「{t}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
                 continue
             pack = load_pack(t)  # it must compile first; its errors are reported as usual
             files = list(pack.compiled.files)
@@ -232,8 +255,8 @@ def lint(targets):
             issues = [i for i in find(files) if i.span.file in own or not own]
             texts = {f.path: f.text for f in files}
             for i in issues:
-                click.echo(i.render(texts.get(i.span.file, "")) + "\n")
-            click.echo(f"{t}: {len(issues)} 个问题 (issues)")
+                echo(i.render(texts.get(i.span.file, "")) + "\n")
+            echo(f"{t}: {len(issues)} 个问题 (issues)")
             total += len(issues)
     except PerfrulesError as e:
         _die(e)
@@ -270,15 +293,15 @@ def fmt(files, check_only, lang):
             continue
         changed += 1
         if check_only:
-            click.echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+            echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
                                                     f"{f} (当前)", f"{f} (规范格式)")))
         else:
             write_atomic(f, new)
-            click.echo(f"已格式化 (formatted): {f}")
+            echo(f"已格式化 (formatted): {f}")
     if errors:
         _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
     if check_only and changed:
-        click.echo(f"{changed} 个文件需要格式化 (files need formatting)", err=True)
+        echo(f"{changed} 个文件需要格式化 (files need formatting)", err=True)
         sys.exit(1)
 
 
@@ -288,16 +311,17 @@ def packs(extra):
     """列出规则包 (list bundled and given packs)."""
     from tabulate import tabulate
 
-    from .engine.packs import bundled_names, load_pack
+    from .engine.packs import bundled_names, load_pack, origin
     rows = []
     try:
         for name in list(bundled_names()) + list(extra):
             p = load_pack(name)
             rows.append((p.name, p.version, len(p.compiled.rules), len(p.compiled.items),
-                         "是" if p.default else "", p.description))
+                         "是" if p.default else "", origin(p), p.description))
     except PerfrulesError as e:
         _die(e)
-    click.echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "说明"], disable_numparse=True))
+    echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "来源", "说明"],
+                        disable_numparse=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -127,3 +127,44 @@ class ErrorGroup(PerfrulesError):
         body = "\n\n".join(e.render() for e in self.errors)
         n = len(self.errors)
         return f"{body}\n\n共 {n} 个错误 ({n} error{'s' if n != 1 else ''})"
+
+
+class InternalError(PerfrulesError):
+    """Something perfrules itself did not foresee, met while handling one input or command.
+
+    Not the user's mistake, but shown like one: a message naming the input and the
+    exception, never a traceback (``PERFRULES_DEBUG=1`` shows the traceback, for a report).
+    Within a run it becomes that input's error record and the other inputs go on."""
+
+    code = "E900"
+
+    @classmethod
+    def wrap(cls, exc: BaseException, where: str | None = None) -> InternalError:
+        import traceback
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in frames if "perfrules" in f.filename.replace("\\", "/")]
+        last = (ours or frames or [None])[-1]
+        at = "?"
+        if last is not None:
+            name = last.filename.replace("\\", "/")
+            at = f"{'perfrules/' + name.rsplit('/perfrules/', 1)[-1] if '/perfrules/' in name else name}:{last.lineno}"
+        kind = type(exc).__name__
+        text = str(exc)
+        text = text if len(text) <= 300 else text[:300] + "…"
+        if isinstance(exc, RecursionError):
+            zh, en = "输入嵌套过深，超出了 perfrules 能处理的层数", "the input is nested deeper than perfrules can handle"
+        elif isinstance(exc, MemoryError):
+            zh, en = "处理这一输入所需的内存超出了限制", "this input needs more memory than allowed"
+        else:
+            zh, en = "perfrules 内部错误", "internal error in perfrules"
+        return cls(f"{zh}（{kind}: {text}，位于 {at}）", f"{en} ({kind}: {text}, at {at})",
+                   where=Location(where) if where else None,
+                   hint="请把这条信息（可以的话连同输入文件）报告给 perfrules 的维护者；设置 PERFRULES_DEBUG=1 "
+                        "可显示完整的调用栈 (please report this, with the input if you can; PERFRULES_DEBUG=1 "
+                        "shows the traceback)")
+
+    @staticmethod
+    def debugging() -> bool:
+        """``PERFRULES_DEBUG`` is set: print the traceback (to stderr) besides the message."""
+        import os
+        return bool(os.environ.get("PERFRULES_DEBUG"))

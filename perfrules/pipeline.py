@@ -30,7 +30,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -221,13 +220,25 @@ def _names(folder: Path) -> set[str]:
         return set()
 
 
-def _scan(folder: Path, skip: set[str]) -> Iterator[Found]:
+def _scan(folder: Path, skip: set[str], root: str | None = None) -> Iterator[Found]:
+    """A folder's files by name, then its subfolders. Symbolic links are not followed out of
+    the folder given (refused, by name) nor into another subfolder (noted); what is neither a
+    file nor a folder (a FIFO, a device) is noted, never opened."""
+    root = root or os.path.realpath(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as e:
         yield Found(str(folder), Problem("无法读取文件夹", f"cannot read the folder: {e.strerror}"))
         return
-    files = [e for e in entries if e.is_file()]
+    files, odd = [], []
+    for e in entries:
+        if e.name.startswith((".", "~$")):
+            continue
+        why = _entry_problem(e, root)
+        if why is not None:
+            odd.append((e, why))
+        elif e.is_file():
+            files.append(e)
     names = {e.name for e in files}
     for e in files:
         path = folder / e.name
@@ -236,9 +247,34 @@ def _scan(folder: Path, skip: set[str]) -> Iterator[Found]:
         what = classify(path, names)
         if what is not False:
             yield Found(str(path), what or None)
+    for e, why in odd:
+        yield Found(str(folder / e.name), why)
     for e in entries:
         if e.is_dir(follow_symlinks=False) and not e.name.startswith("."):
-            yield from _scan(folder / e.name, skip)
+            yield from _scan(folder / e.name, skip, root)
+
+
+def _entry_problem(e: os.DirEntry, root: str) -> Problem | None:
+    """Why a folder entry is not read as a file or scanned as a folder, if it is not."""
+    if e.is_symlink():
+        target = os.path.realpath(e.path)
+        if not os.path.exists(target):
+            return Problem("符号链接指向的文件不存在", "a symbolic link to nothing",
+                           "请删除这个链接，或直接给出要检查的文件 (remove the link, or give the file itself)")
+        if os.path.commonpath([root, target]) != root:
+            return Problem(f"符号链接指向所检查的文件夹之外（{target}），未读取",
+                           f"a symbolic link out of the folder being checked (to {target}): not read",
+                           "要检查它，请直接给出该文件或文件夹 (give that file or folder itself to check it)")
+        if os.path.isdir(target):
+            return Problem("符号链接指向本文件夹中的另一个文件夹，未重复读取",
+                           "a symbolic link to another folder inside the one checked: not read twice",
+                           fatal=False)
+        return None if os.path.isfile(target) else Problem(
+            "不是普通文件（管道、设备等），未读取", "not a regular file (a pipe, a device …): not read", fatal=False)
+    if e.is_file(follow_symlinks=False) or e.is_dir(follow_symlinks=False):
+        return None
+    return Problem("不是普通文件（管道、设备等），未读取", "not a regular file (a pipe, a device …): not read",
+                   fatal=False)
 
 
 def jobs(found: Iterable[Found | str]) -> Iterator[Job]:
@@ -264,19 +300,32 @@ def jobs(found: Iterable[Found | str]) -> Iterator[Job]:
 
 
 def records(path: str) -> Iterator[Job]:
-    """One job per non-blank line of a JSON Lines file, read lazily."""
+    """One job per non-blank line of a JSON Lines file, read lazily. Only a regular file is
+    opened (a FIFO or a device is refused before); a line longer than the limit ``line_mb``
+    is an error record, skipped without being held in memory, and the lines after it are read."""
+    from .data.limits import exceeded, limit, open_regular
     try:
-        fh = open(path, "rb")
-    except OSError as e:
-        yield Job(files=(Found(path, Problem("无法读取文件", f"cannot read the file: {e.strerror}")),))
+        fh = open_regular(path, path)
+    except DataError as e:
+        yield Job(files=(Found(path, Problem(e.zh, e.en, e.hint)),))
         return
+    cap = limit("line_mb") << 20
     with fh:
-        for no, raw in enumerate(fh, 1):
+        no = 0
+        while raw := fh.readline(cap + 1):
+            no += 1
+            source = f"{path}:{no}"
+            if len(raw) > cap and len(raw.rstrip(b"\r\n")) > cap:
+                size = len(raw)
+                while not raw.endswith(b"\n") and (raw := fh.readline(1 << 20)):
+                    size += len(raw)
+                e = exceeded("line_mb", Location(source), "这一行的大小", "the line's size", -(-size >> 20))
+                yield Job(source=source, problem=Problem(e.zh, e.en, e.hint))
+                continue
             if no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            source = f"{path}:{no}"
             try:
                 yield Job(record=raw.decode("utf-8"), source=source)
             except UnicodeDecodeError:
@@ -405,18 +454,11 @@ def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcom
     if job.problem is not None:
         return [_problem(job.source, job.problem, settings)]
     if job.record is not None:
-        from .data.loaders import load_mapping
+        # Read as a .json file is read (parse_json): the same checks and limits.
+        from .data.loaders import load_record
+        path, _, no = job.source.rpartition(":")
         try:
-            obj = json.loads(job.record, parse_float=Decimal)
-        except json.JSONDecodeError as e:
-            return [_failure(job.source, DataError(f"不是合法的 JSON（第{e.colno}列）：{e.msg}",
-                                                   f"not valid JSON (column {e.colno}): {e.msg}",
-                                                   where=Location(job.source)), settings)]
-        except RecursionError:
-            return [_failure(job.source, DataError("JSON 嵌套过深", "JSON nested too deeply",
-                                                   where=Location(job.source)), settings)]
-        try:
-            return [Loaded(load_mapping(obj, job.source))]
+            return [Loaded(load_record(job.record, job.source, at=(path, int(no)) if no.isdigit() else None))]
         except PerfrulesError as e:
             return [_failure(job.source, e, settings)]
     from .data.loaders import load_all
@@ -429,6 +471,8 @@ def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcom
             items += [Loaded(s) for s in load_all(f.path)]
         except PerfrulesError as e:
             items.append(_failure(f.path, e, settings))
+        except Exception as e:  # noqa: BLE001 — contained: this file's error record, the rest go on
+            items.append(_failure(f.path, _internal(e, f.path), settings))
     sets = [x for x in items if isinstance(x, Loaded)]
     if len(sets) > 1:  # a folder's files are one project's stages: each sees the others
         stages: dict = {}
@@ -469,10 +513,38 @@ def run_loaded(x: Loaded, packs=None, settings: Settings | None = None) -> Outco
 
 
 def check_job(job: Job, packs=None, settings: Settings | None = None) -> list[Outcome]:
-    """Everything one job gives, in its order: one outcome per set, input not read, or skip."""
+    """Everything one job gives, in its order: one outcome per set, input not read, or skip.
+
+    The one containment point of a run: whatever goes wrong with one input (a bug perfrules
+    did not foresee included) becomes that input's error record, and the other inputs go on."""
     settings = settings or _SETTINGS
-    return [run_loaded(x, packs, settings) if isinstance(x, Loaded) else x
-            for x in load_job(job, settings)]
+    try:
+        items = load_job(job, settings)
+    except Exception as e:  # noqa: BLE001
+        source = job.source or (job.files[0].path if job.files else "?")
+        return [_failure(source, _internal(e, source), settings)]
+    out = []
+    for x in items:
+        if not isinstance(x, Loaded):
+            out.append(x)
+            continue
+        try:
+            out.append(run_loaded(x, packs, settings))
+        except PerfrulesError as e:
+            out.append(_failure(x.iset.source, e, settings))
+        except Exception as e:  # noqa: BLE001
+            out.append(_failure(x.iset.source, _internal(e, x.iset.source), settings))
+    return out
+
+
+def _internal(e: Exception, source: str) -> PerfrulesError:
+    """An unforeseen exception as the input's error (its traceback on stderr with PERFRULES_DEBUG)."""
+    from .errors import InternalError
+    if InternalError.debugging():
+        import sys
+        import traceback
+        traceback.print_exception(e, file=sys.stderr)
+    return InternalError.wrap(e, source)
 
 
 def _render(o: Outcome, settings: Settings) -> str | None:
@@ -480,11 +552,12 @@ def _render(o: Outcome, settings: Settings) -> str | None:
     fmt = settings.fmt
     if fmt is None:
         return None
+    from .report import render
+    from .report.terminal import json_safe
     if fmt in ("json", "jsonl"):
         d = o.to_dict()
-        return (json.dumps(d, ensure_ascii=False) + "\n" if fmt == "jsonl"
-                else json.dumps(d, ensure_ascii=False, indent=2))
-    from .report import render
+        return json_safe(json.dumps(d, ensure_ascii=False) + "\n" if fmt == "jsonl"
+                         else json.dumps(d, ensure_ascii=False, indent=2))
     if o.kind == "result":
         return (render.to_table([o.result], settings.show_na) if fmt == "table"
                 else render.to_markdown([o.result]))
@@ -536,11 +609,20 @@ def pairs(inputs: Sequence[str], packs_a, packs_b) -> Iterator[tuple[Outcome, Ou
     check_specs(inputs)
     settings = Settings(chosen=True)
     for job in jobs(expand(inputs)):
-        for x in load_job(job, settings):
-            if isinstance(x, Loaded):
-                yield run_loaded(x, packs_a, settings), run_loaded(x, packs_b, settings)
-            else:
+        try:
+            items = load_job(job, settings)
+        except Exception as e:  # noqa: BLE001 — contained as in check_job
+            source = job.source or (job.files[0].path if job.files else "?")
+            items = [_failure(source, _internal(e, source), settings)]
+        for x in items:
+            if not isinstance(x, Loaded):
                 yield x, None
+                continue
+            try:
+                yield run_loaded(x, packs_a, settings), run_loaded(x, packs_b, settings)
+            except Exception as e:  # noqa: BLE001
+                err = e if isinstance(e, PerfrulesError) else _internal(e, x.iset.source)
+                yield _failure(x.iset.source, err, settings), None
 
 
 # ---- the run as a whole ----------------------------------------------------------------------

@@ -34,9 +34,19 @@ def rules_hit(result):
     return sorted({(f.rule, f.severity) for f in result.findings})
 
 
-def test_child_pack_extends_overrides_and_disables():
+def _child_with_base(tmp_path) -> Path:
+    """tests/packs/child with the base it extends inside its folder (extends stays inside a pack)."""
+    import shutil
+    child = shutil.copytree(HERE / "packs" / "child", tmp_path / "child")
+    shutil.copytree(HERE / "packs" / "base", child / "base")
+    manifest = child / "pack.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("[../base]", "[base]"), encoding="utf-8")
+    return child
+
+
+def test_child_pack_extends_overrides_and_disables(tmp_path):
     base = load_pack(str(HERE / "packs" / "base"))
-    child = load_pack(str(HERE / "packs" / "child"))
+    child = load_pack(str(_child_with_base(tmp_path)))
     assert base.label == "base@2.0" and child.label == "child@1.1"
     assert {r.id for r in base.compiled.rules} == {"B-01", "B-02", "B-03"}
     assert {r.id for r in child.compiled.rules} == {"B-01", "B-02", "C-01"}  # B-03 off, C-01 added
@@ -52,8 +62,9 @@ def test_child_pack_extends_overrides_and_disables():
 
 
 def test_manifest_naming_an_unknown_rule_is_an_error(tmp_path):
-    (tmp_path / "pack.yaml").write_text("name: x\nextends: [%s]\ndisable: [B-99]\n" % (HERE / "packs" / "base"),
-                                        encoding="utf-8")
+    import shutil
+    shutil.copytree(HERE / "packs" / "base", tmp_path / "base")
+    (tmp_path / "pack.yaml").write_text("name: x\nextends: [base]\ndisable: [B-99]\n", encoding="utf-8")
     with pytest.raises(PackError) as e:
         load_pack(str(tmp_path))
     assert "B-99" in e.value.render()

@@ -49,9 +49,18 @@ class ExprCompiler:
     """Mixin of the compiler: needs ``fail``, ``suggest``, ``text_of``, ``synonyms``,
     ``wordlists``, ``item`` and ``rows_item`` from the class that uses it."""
 
-    def category(self, word: str, span: Span, where: str) -> None:
+    def known_categories(self) -> set[str]:
+        """Category names and their synonyms: built once per synonym table, not per check."""
+        cached = getattr(self, "_known_categories", None)
+        if cached is not None and cached[0] is self.synonyms:
+            return cached[1]
         known = set(LEVEL1) | set(LEVEL2) | set(SYNONYMS) | {v for v, _ in self.synonyms.items()}
         known |= {canon for _, canon in self.synonyms.items()}
+        self._known_categories = (self.synonyms, known)
+        return known
+
+    def category(self, word: str, span: Span, where: str) -> None:
+        known = self.known_categories()
         if clean(word) not in known:
             zh = (f"「{where}」前的「{word}」不是已知的指标类别" if where == "不适用于"
                   else f"「{word}」不是已知的{where}类别")
@@ -182,29 +191,35 @@ class ExprCompiler:
         return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
 
     def x_BoolOp(self, node: n.BoolOp):
-        a, b = self.expr(node.left), self.expr(node.right)
-        if a is None or b is None:
+        # A chain is flat (a 且 b 且 c …): one closure loops over its operands, so a
+        # 600-way 或 neither recurses here nor when it runs.
+        parts = [self.expr(x) for x in node.operands]
+        if any(p is None for p in parts):
             return None
-        self.want_bool(a, node.left)
-        self.want_bool(b, node.right)
-        fa, fb = a.fn, b.fn
+        for x, e in zip(node.operands, parts):
+            self.want_bool(e, x)
+        fns = tuple(p.fn for p in parts)
         if node.op == "and":
             def fn(ctx, i):
-                x = fa(ctx, i)
-                if x is False:
-                    return False
-                y = fb(ctx, i)
-                if y is False:  # known false on either side: false, whatever the other (Kleene)
-                    return False
-                return first_unknown(x, y) or (x and y)
+                unknown = None
+                for f in fns:
+                    x = f(ctx, i)
+                    if x is False:  # known false anywhere: false, whatever the others (Kleene)
+                        return False
+                    if unknown is None and isinstance(x, Unknown):
+                        unknown = x
+                return unknown if unknown is not None else True
         else:
             def fn(ctx, i):
-                x = fa(ctx, i)
-                if x is True:
-                    return True
-                y = fb(ctx, i)
-                return y if y is True else (first_unknown(x, y) or False)
-        return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
+                unknown = None
+                for f in fns:
+                    x = f(ctx, i)
+                    if x is True:
+                        return True
+                    if unknown is None and isinstance(x, Unknown):
+                        unknown = x
+                return unknown if unknown is not None else False
+        return Expr(fn, "bool", self._scope(*parts), self.text_of(node), "", tuple(parts))
 
     def x_Not(self, node: n.Not):
         a = self.expr(node.operand)

@@ -127,6 +127,7 @@ class _Compiler(ExprCompiler):
         self.file: n.RuleFile | None = None
         self.item: n.ScoreItem | None = None
         self.rows_item = False
+        self._sources: dict[int, Source] = {}  # id(file) → its Source, lines split once
 
     # ---- stages -------------------------------------------------------------------
 
@@ -141,8 +142,8 @@ class _Compiler(ExprCompiler):
         rules, items = [], []
         for f in self.files:
             self.file = f
-            rules += [r for r in (self.rule(x) for x in f.rules) if r is not None]
-            items += [i for i in (self.score_item(x) for x in f.items) if i is not None]
+            rules += [r for r in (self.guarded(self.rule, x) for x in f.rules) if r is not None]
+            items += [i for i in (self.guarded(self.score_item, x) for x in f.items) if i is not None]
         self.check_weights(items)
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else ErrorGroup(self.errors)
@@ -176,15 +177,35 @@ class _Compiler(ExprCompiler):
                 return frozenset(self.wordlists[name])
         return None
 
+    def guarded(self, build, node):
+        """``build(node)``; a syntax tree too deep to walk (the parser refuses those, but a
+        tree may come from elsewhere) is a compile error at the node, never a traceback."""
+        try:
+            return build(node)
+        except RecursionError:
+            self.item, self.rows_item = None, False
+            self.fail(self.header(node.span), "规则嵌套过深，无法编译", "rule nested too deep to compile",
+                      "请把条件拆成几行或几条规则 (split it into several rules)")
+            return None
+
     # ---- errors -------------------------------------------------------------------
 
+    def source(self) -> Source:
+        f = self.file
+        if f is None:
+            return Source("", "")
+        src = self._sources.get(id(f))
+        if src is None:
+            src = self._sources[id(f)] = Source(f.path, f.text)
+        return src
+
     def fail(self, span: Span, zh: str, en: str, hint: str | None = None) -> None:
-        src = Source(span.file, self.file.text if self.file else "")
+        src = self.source()
         self.errors.append(RuleCompileError(zh, en, where=span, excerpt=src.excerpt(span), hint=hint))
 
     def header(self, span: Span) -> Span:
         """A rule's or item's span cut to its header line, so the caret underlines the header."""
-        lines = self.file.text.splitlines() if self.file else []
+        lines = self.file.lines if self.file else []
         end = len(lines[span.line - 1]) + 1 if 1 <= span.line <= len(lines) else span.column + 1
         return Span(span.file, span.line, span.column, span.line, end)
 
@@ -468,10 +489,12 @@ class _Compiler(ExprCompiler):
                       f"ladder score {points} exceeds the weight {it.weight}")
 
     def check_weights(self, items: list[CompiledItem]) -> None:
-        paths = {i.path: i for i in items}
+        children: dict[str, list[CompiledItem]] = {}  # parent path → its items, in order
+        for k in items:
+            if "/" in k.path:
+                children.setdefault(k.path.rsplit("/", 1)[0], []).append(k)
         for i in items:
-            kids = [k for k in items if k.path.startswith(i.path + "/")
-                    and "/" not in k.path[len(i.path) + 1:]]
+            kids = children.get(i.path)
             if kids:
                 total = sum((k.weight for k in kids), Decimal(0))
                 if total != i.weight:
@@ -480,7 +503,6 @@ class _Compiler(ExprCompiler):
                     self.fail(self.header(i.node.span), f"评分项「{i.path}」分值 {i.weight} 与下级分值合计 {total} 不符",
                               f"item {i.path} weighs {i.weight} but its parts add up to {total}",
                               f"下级评分项：{parts} = {total}")
-        del paths
 
 
 def run_rule(rule: CompiledRule, ctx: Context):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from ..data.categories import LEVEL1, LEVEL2, Synonyms
 from ..data.indicators import IndicatorSet
 from ..data.values import Value, completion_rate, peak_rate, read_value
+from .explain import fmt_num
 
 
 class Unknown:
@@ -69,6 +70,7 @@ class Context:
         # The score-sheet lines as a pack reads them (see scoring.score_entries / score_lines).
         self._lines: tuple | None = None
         self._score_table: tuple | None = None
+        self._line_index: tuple | None = None
         self.memo: dict[int, object] = {}  # project-wide values (counts) computed once
 
     def _read(self, text: str | None) -> Value:
@@ -166,5 +168,14 @@ class Context:
         if den is None:
             return Unknown("缺少年度预算数 (no annual budget given)", "年度预算")
         if den == 0:
-            return Unknown("年度预算为 0 (annual budget is 0)")
+            # Stated as 0, not missing: the rate is undefined (a division by 0), and the built-in
+            # check RC-05 names the zero budget as a finding.
+            return Unknown(zero_budget_reason(b.spent))
         return b.spent / den
+
+
+def zero_budget_reason(spent: Decimal | None) -> str:
+    """Why there is no execution rate when the annual budget is 0 (shared by rules and RC-05)."""
+    how = f"支出 {fmt_num(spent)} ÷ 年度预算 0，" if spent is not None else ""
+    return (f"年度预算为 0，无法计算执行率（{how}除数为 0） "
+            "(the annual budget is 0: the execution rate is undefined, a division by zero)")

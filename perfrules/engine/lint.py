@@ -143,10 +143,10 @@ def _truth(e) -> bool | None:
         always, never = table[e.op]
         return True if always else (False if never else None)
     if isinstance(e, n.BoolOp):
-        a, b = _truth(e.left), _truth(e.right)
+        ts = [_truth(x) for x in e.operands]
         if e.op == "and":
-            return False if False in (a, b) else (True if a is True and b is True else None)
-        return True if True in (a, b) else (False if a is False and b is False else None)
+            return False if False in ts else (True if all(t is True for t in ts) else None)
+        return True if True in ts else (False if all(t is False for t in ts) else None)
     if isinstance(e, n.Not):
         t = _truth(e.operand)
         return None if t is None else not t
@@ -282,7 +282,7 @@ def _counts(e, out: dict[str, set], text) -> bool:
     """Collect counted expressions (by their text) and thresholds; False if the condition
     is not made of ``计数(…) ≥ N`` comparisons joined by 且/或."""
     if isinstance(e, n.BoolOp):
-        return _counts(e.left, out, text) and _counts(e.right, out, text)
+        return all(_counts(x, out, text) for x in e.operands)
     if isinstance(e, n.Compare) and isinstance(e.right, n.Number) and isinstance(e.left, (n.Call, n.Name)):
         t = e.right.value
         out.setdefault(text(e.left.span), set()).update({t - 1, t, t + 1})
@@ -314,8 +314,11 @@ def _grid(conds, text):
 
 def _eval(e, env, text):
     if isinstance(e, n.BoolOp):
-        a, b = _eval(e.left, env, text), _eval(e.right, env, text)
-        return (a and b) if e.op == "and" else (a or b)
+        vals = [_eval(x, env, text) for x in e.operands]
+        result = vals[0]
+        for v in vals[1:]:  # as the two-way `a and b` / `a or b`, left to right
+            result = (result and v) if e.op == "and" else (result or v)
+        return result
     if isinstance(e, n.Compare):
         x = env.get(text(e.left.span))
         y = e.right.value

@@ -1,11 +1,11 @@
 """Policy packs: a folder with a manifest (pack.yaml) and rule files, or a single rule file.
 
-Manifest keys (all optional but ``name``)::
+Manifest keys (all optional; an unknown key is an error with a did-you-mean)::
 
-    name: national
+    name: national              # letters (Chinese too), digits, - _ . ; names the `docs` file
     version: "1.0"
     description: 指标设置通用规则
-    extends: []                 # packs whose rules this one includes
+    extends: []                 # bundled packs by name, or folders inside this pack's folder
     years: [2020, 2030]         # budget years it applies to (inclusive)
     default: true               # used by `check` when no -p is given
     rounding: {places: 2, mode: ROUND_HALF_UP}
@@ -17,31 +17,51 @@ Manifest keys (all optional but ``name``)::
     accept_stated: false        # true: where data is missing, the input's stated score stands (each use listed)
     indicator_items: {产出指标: 项目绩效/项目产出}   # indicator rows with 分值/得分 → lines of that item
     item_aliases: {项目管理/业务管理/项目过程质量控制情况: [项目质量控制情况]}   # other names of an item
+
+A pack stays inside its folder: the manifest, rule files (``*.rules``) and examples
+(``*.examples.yaml``) are read from it and its sub-folders, only as regular files (a pipe or
+a device is refused, never waited on); a symbolic link leading out of the folder is refused,
+one inside it is not followed into a folder; a sub-folder with its own manifest is a pack of
+its own (extend it to include it). ``extends`` names a bundled pack or a folder inside the
+pack's folder; anything else is refused (give that pack with ``-p``). Manifests and
+examples are read with the inputs' YAML loader: size-capped, duplicate keys and alias bombs
+refused, every value's type checked with its line.
 """
 
 from __future__ import annotations
 
 import decimal
 import os
+import re
 from decimal import Decimal
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import attrs
-import yaml
 
-from ..errors import ErrorGroup, PackError, PerfrulesError, Location
+from ..errors import ErrorGroup, Location, PackError, PerfrulesError
 from ..language.files import parse_file_partial
 from ..language.keywords import SEVERITIES
 from .compiler import Compiled, compile_files
 from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
 
 MANIFEST = "pack.yaml"
+RULES, EXAMPLES = ".rules", ".examples.yaml"
 # What a pack takes from the packs it extends unless it states its own.
 INHERITED = ("years", "rounding", "grades", "veto_cap", "missing_data", "accept_stated", "indicator_items",
              "item_aliases")
 MISSING_DATA = {"unscorable": "unscorable", "无法评分": "unscorable", "zero": "zero", "0": "zero", "零分": "zero",
                 "计0分": "zero"}
+# Every key a manifest may hold (docs/packs.md lists them); a new key is checked in _value too.
+KEYS = ("name", "version", "description", "extends", "years", "default", "rounding", "grades", "veto_cap",
+        "severity", "disable", "missing_data", "accept_stated", "indicator_items", "item_aliases")
+ROUNDING_KEYS = ("places", "mode")
+MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few lines (examples files: the input file-size limit)
+MAX_PLACES = 10
+# A pack's name is also the file name `perfrules docs` writes: a plain name, no path.
+NAME = re.compile(r"\w[\w.\-]*")
+MAX_NAME = 80
+TRUE, FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
 @attrs.frozen
@@ -59,6 +79,8 @@ class Pack:
     rule_files: tuple[str, ...]  # the pack's own rule files, as findings cite them
     disabled: frozenset[str] = frozenset()  # built-in checks (RC-nn) switched off
     manifest: dict = attrs.field(factory=dict, eq=False, repr=False)  # as stated, with what it inherits
+    # The pack's own examples files (checked: inside the pack, regular files); None: not looked for.
+    examples: tuple[str, ...] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -75,6 +97,15 @@ def bundled_root() -> Path:
 def bundled_names() -> list[str]:
     root = bundled_root()
     return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def is_bundled(pack: Pack) -> bool:
+    return _within(Path(pack.path).resolve(), bundled_root().resolve())
+
+
+def origin(pack: Pack) -> str:
+    """Where a pack comes from, as `perfrules packs` shows it: 内置 (bundled) or its path."""
+    return "内置 (bundled)" if is_bundled(pack) else pack.path
 
 
 def resolve(spec: str) -> Path:
@@ -94,30 +125,282 @@ def resolve(spec: str) -> Path:
                     f"no pack or file named {spec}; bundled packs: {names}")
 
 
-def _manifest(folder: Path) -> dict:
+# ---- reading a pack's files ------------------------------------------------------------------
+
+def _within(p: Path, root: Path) -> bool:
+    """Whether resolved ``p`` is ``root`` or lies under it (both resolved)."""
+    return p == root or root in p.parents
+
+
+def _short(v: object, n: int = 60) -> str:
+    s = str(v)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def _confine(f: Path, root: Path, shown: str) -> None:
+    """Refuse a file or folder of a pack that is reached through a symbolic link leading out of
+    the pack's (resolved) folder ``root``."""
+    if not _within(f.resolve(), root):
+        raise PackError(f"「{shown}」是指向规则包文件夹之外的符号链接，不读取",
+                        f"{shown} is a symlink leading out of the pack's folder: not followed",
+                        where=Location(shown),
+                        hint="请把文件复制到规则包文件夹中，或用 -p 另外给出那个规则包 "
+                             "(copy the file into the pack, or give that pack with -p)")
+
+
+def _regular(f: Path, shown: str) -> None:
+    """Refuse what is not a regular file (a pipe, a device, a socket): reading it could block."""
+    from ..data.limits import check_regular
+    check_regular(f, shown)
+
+
+def read_text(f: Path, shown: str, limit: int | None = None, error=PackError) -> str:
+    """The text of a pack file (a manifest, an examples file), read like an input: a regular
+    file only (a pipe is refused at once, never waited on), within the input size limit and,
+    when given, ``limit`` bytes; decoded like an input."""
+    from ..data.limits import check_regular, read_file
+    from ..data.loaders.fields import decode
+    if limit is not None and check_regular(f, shown).st_size > limit:
+        raise error(f"「{shown}」超过 {limit >> 10} KB 的上限，不读取",
+                    f"{shown} is larger than the limit of {limit >> 10} KB: not read", where=Location(shown))
+    return decode(read_file(f, shown), shown)
+
+
+def read_yaml(f: Path, shown: str, limit: int | None = None, error=PackError):
+    """A pack file's YAML through the inputs' loader: (tree, line of every path)."""
+    from ..data.loaders.yaml_json import _index, parse_yaml
+    tree = parse_yaml(read_text(f, shown, limit, error), shown)
+    return tree, _index(tree, shown)
+
+
+def _walk(path: Path, root: Path, skip: set[Path]) -> tuple[list[Path], list[Path]]:
+    """A pack folder's rule and examples files, sub-folders included, except sub-folders that
+    are packs of their own (a manifest) or extended ones (``skip``). Symbolic links are not
+    followed into folders; one leading out of the pack is refused, whatever it names."""
+    rules: list[Path] = []
+    examples: list[Path] = []
+
+    def failed(e: OSError) -> None:
+        shown = display_path(Path(e.filename or path))
+        raise PackError(f"无法读取文件夹「{shown}」：{e.strerror}", f"cannot read the folder {shown}: {e.strerror}",
+                        where=Location(shown))
+
+    for dirpath, dirnames, filenames in os.walk(path, onerror=failed, followlinks=False):
+        here = Path(dirpath)
+        keep = []
+        for name in sorted(dirnames):
+            sub = here / name
+            if os.path.islink(sub):
+                _confine(sub, root, display_path(sub))
+                continue  # inside the pack: its files are read where they are
+            if os.path.lexists(sub / MANIFEST) or sub.resolve() in skip:
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in filenames:
+            if not (name.endswith(RULES) or name.endswith(EXAMPLES)):
+                continue
+            f = here / name
+            shown = display_path(f)
+            if os.path.islink(f):
+                _confine(f, root, shown)
+            _regular(f, shown)
+            (rules if name.endswith(RULES) else examples).append(f)
+    return sorted(rules), sorted(examples)
+
+
+def rule_files_of(path: Path) -> list[Path]:
+    """A pack's own rule files (a single rule file is its own)."""
+    path = Path(path)
+    if not path.is_dir():
+        _regular(path, display_path(path))
+        return [path]
+    return _walk(path, path.resolve(), set())[0]
+
+
+# ---- the manifest ----------------------------------------------------------------------------
+
+class _At:
+    """Where a manifest key is: the file, the line the YAML loader recorded, the key path."""
+
+    def __init__(self, file: str, lines: dict | None = None):
+        self.file, self.lines = file, lines or {}
+
+    def __call__(self, *path) -> Location:
+        row = next((self.lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in self.lines), None)
+        key = "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + str(p) for i, p in enumerate(path))
+        return Location(self.file, row=row, key=key or None)
+
+
+def _got(v: object) -> tuple[str, str]:
+    if v is None:
+        return "空值", "null"
+    if isinstance(v, dict):
+        return "键值表", "a mapping"
+    if isinstance(v, list):
+        return "列表", "a list"
+    if isinstance(v, (Decimal, int, float)):
+        return f"数字 {_short(v)}", f"the number {_short(v)}"
+    return f"「{_short(v)}」", repr(_short(v))
+
+
+def _wrong(at: _At, path: tuple, want_zh: str, want_en: str, v: object, hint: str | None = None) -> PackError:
+    got_zh, got_en = _got(v)
+    key = at(*path).key
+    return PackError(f"清单中「{key}」须为{want_zh}，这里是{got_zh}", f"manifest key {key} must be {want_en}, not {got_en}",
+                     where=at(*path), hint=hint)
+
+
+def _text(v: object, at: _At, path: tuple, numbers: bool = True) -> str:
+    if isinstance(v, str):
+        return v
+    if numbers and isinstance(v, (Decimal, int)) and not isinstance(v, bool):
+        return str(v)
+    raise _wrong(at, path, "文字", "text", v,
+                 hint=None if numbers or not isinstance(v, (Decimal, int)) else '数字请加引号，如 "2024" (quote it)')
+
+
+def _texts(v: object, at: _At, path: tuple, example: str) -> list[str]:
+    """A list of texts; one text stands for a list of one."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        items = [v]
+    elif isinstance(v, list):
+        items = v
+    else:
+        raise _wrong(at, path, f"列表（如 {example}）", f"a list such as {example}", v)
+    out = []
+    for i, x in enumerate(items):
+        t = _text(x, at, path + (i,) if isinstance(v, list) else path, numbers=False)
+        if not t.strip():
+            raise _wrong(at, path + (i,) if isinstance(v, list) else path, "非空的文字", "non-empty text", x)
+        out.append(t)
+    return out
+
+
+def _mapping(v: object, at: _At, path: tuple, example: str) -> dict:
+    if not isinstance(v, dict):
+        raise _wrong(at, path, f"键值表（如 {example}）", f"a mapping such as {example}", v)
+    return v
+
+
+def _flag(v: object, at: _At, path: tuple) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in TRUE + FALSE:
+        return v.strip().lower() in TRUE
+    raise _wrong(at, path, "true 或 false", "true or false", v)
+
+
+def _whole(v: object, at: _At, path: tuple, lo: int, hi: int, what_zh: str, what_en: str) -> int:
+    d = v
+    if isinstance(v, str) and v.strip().isdigit() and len(v.strip()) <= 10:
+        d = Decimal(v.strip())
+    if isinstance(d, (Decimal, int)) and not isinstance(d, bool):
+        d = Decimal(d)
+        if d.is_finite() and lo <= d <= hi and d == d.to_integral_value():
+            return int(d)
+    raise _wrong(at, path, f"{lo} 到 {hi} 之间的整数（{what_zh}）", f"a whole number from {lo} to {hi} ({what_en})", v)
+
+
+def _unknown(key: str, known: tuple[str, ...], at: _At, path: tuple) -> PackError:
+    from ..data.loaders.fields import Table, suggest
+    best = suggest(key, Table({k: () for k in known}))
+    return PackError(f"清单中的未知键「{_short(key)}」" + (f"，是否指「{best}」？" if best else ""),
+                     f"unknown manifest key {_short(key)!r}" + (f"; did you mean {best}?" if best else ""),
+                     where=at(*path), hint="可用的键 (keys): " + ", ".join(known))
+
+
+def _check(tree: dict, at: _At) -> dict:
+    """The manifest with every value's type checked (texts, lists, mappings as documented);
+    all of its mistakes are reported together."""
+    out: dict = {}
+    errors: list[PerfrulesError] = []
+    for key, v in tree.items():
+        try:
+            if key not in KEYS:
+                raise _unknown(key, KEYS, at, (key,))
+            if v is None and key != "name":
+                out[key] = None  # stated empty: nothing (and nothing inherited)
+                continue
+            out[key] = _value(key, v, at)
+        except PerfrulesError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return out
+
+
+def _value(key: str, v: object, at: _At):
+    p = (key,)
+    if key == "name":
+        name = _text(v, at, p, numbers=False)
+        if len(name) > MAX_NAME or not NAME.fullmatch(name):
+            raise PackError(f"规则包名称「{_short(name)}」无效：只能用文字、数字、-、_ 和 .，不以 . 或 - 开头，"
+                            f"不超过 {MAX_NAME} 个字符（它也是 perfrules docs 写出的文件名）",
+                            f"invalid pack name {_short(name)!r}: use letters, digits, -, _ and . (not first), "
+                            f"at most {MAX_NAME} characters (it also names the file perfrules docs writes)",
+                            where=at(*p))
+        return name
+    if key in ("version", "description", "veto_cap", "missing_data"):
+        return _text(v, at, p)
+    if key in ("extends", "disable"):
+        return _texts(v, at, p, "[national]" if key == "extends" else "[N-07, RC-05]")
+    if key in ("default", "accept_stated"):
+        return _flag(v, at, p)
+    if key == "years":
+        if not isinstance(v, list) or len(v) != 2:
+            raise _wrong(at, p, "[起始年, 截止年]（如 [2023, 2023]）", "[first year, last year] such as [2023, 2023]", v)
+        a, b = (_whole(x, at, p + (i,), 1000, 9999, "年份", "a year") for i, x in enumerate(v))
+        if a > b:
+            raise PackError(f"适用年度 [{a}, {b}] 的起始年晚于截止年", f"years [{a}, {b}]: the first is after the last",
+                            where=at(*p))
+        return [a, b]
+    if key == "rounding":
+        r = _mapping(v, at, p, "{places: 2, mode: ROUND_HALF_UP}")
+        out = {}
+        for k, x in r.items():
+            if k not in ROUNDING_KEYS:
+                raise _unknown(k, ROUNDING_KEYS, at, p + (k,))
+            out[k] = (_whole(x, at, p + (k,), 0, MAX_PLACES, "小数位数", "decimal places") if k == "places"
+                      else _text(x, at, p + (k,), numbers=False))
+        return out
+    if key in ("grades", "severity", "indicator_items"):
+        example = {"grades": '{优: "[90,100]", 良: "[80,90)"}', "severity": "{N-03: warning}",
+                   "indicator_items": "{产出指标: 项目绩效/项目产出}"}[key]
+        return {str(k): _text(x, at, p + (k,), numbers=key == "severity")
+                for k, x in _mapping(v, at, p, example).items()}
+    if key == "item_aliases":
+        m = _mapping(v, at, p, "{项目管理/项目质量控制情况: [质量控制情况]}")
+        return {str(k): _texts(x, at, p + (k,), "[质量控制情况]") for k, x in m.items()}
+    raise AssertionError(key)  # pragma: no cover - KEYS and this function list the same keys
+
+
+def _manifest(folder: Path, root: Path | None = None) -> tuple[dict, _At]:
+    """The manifest of a pack folder, checked (empty when the folder has none)."""
     f = folder / MANIFEST
-    if not f.is_file():
-        return {"name": folder.name}
-    try:
-        with open(f, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise PackError("规则包清单无法解析", f"pack manifest does not parse: {e}",
-                        where=Location(str(f))) from None
-    if not isinstance(data, dict):
-        raise PackError("规则包清单须为键值表", "pack manifest must be a mapping", where=Location(str(f)))
-    return data
+    where = str(f)
+    if not os.path.lexists(f):
+        return {}, _At(where)
+    _confine(f, root or folder.resolve(), where)
+    tree, lines = read_yaml(f, where, MAX_MANIFEST_BYTES)
+    at = _At(where, lines)
+    if not isinstance(tree, dict):
+        raise PackError("规则包清单须为键值表", "pack manifest must be a mapping", where=at())
+    return _check(tree, at), at
 
 
-def _scoring(m: dict, where: str) -> ScoringRules:
+def _scoring(m: dict, at: _At) -> ScoringRules:
     kw = {}
     r = m.get("rounding") or {}
     if r:
         kw["places"] = int(r.get("places", 2))
         mode = str(r.get("mode", "ROUND_HALF_UP"))
         if not hasattr(decimal, mode) or not mode.startswith("ROUND_"):
-            raise PackError(f"未知的舍入方式「{mode}」", f"unknown rounding mode {mode}",
-                            where=Location(where, key="rounding.mode"))
+            raise PackError(f"未知的舍入方式「{_short(mode)}」", f"unknown rounding mode {_short(mode)}",
+                            where=at("rounding", "mode"),
+                            hint="可用 (modes): " + ", ".join(x for x in dir(decimal) if x.startswith("ROUND_")))
         kw["rounding"] = getattr(decimal, mode)
     grades = m.get("grades")
     if grades:
@@ -125,33 +408,37 @@ def _scoring(m: dict, where: str) -> ScoringRules:
         for g, text in grades.items():
             b = parse_band(str(g), str(text))
             if b is None:
-                raise PackError(f"等级「{g}」的区间「{text}」无法识别，应写作 [80,90)",
-                                f"grade band {text!r} of {g} is not an interval like [80,90)",
-                                where=Location(where, key=f"grades.{g}"))
+                raise PackError(f"等级「{_short(g)}」的区间「{_short(text)}」无法识别，应写作 [80,90)",
+                                f"grade band {_short(text)!r} of {_short(g)} is not an interval like [80,90)",
+                                where=at("grades", g))
             bands.append(b)
         kw["bands"] = tuple(bands)
     else:
         kw["bands"] = DEFAULT_BANDS
     if m.get("veto_cap"):
-        kw["veto_cap"] = str(m["veto_cap"])
+        cap = str(m["veto_cap"])
+        names = [b.grade for b in kw["bands"]]
+        if cap not in names:
+            from .compiler import suggestion
+            best = suggestion(cap, names)
+            raise PackError(f"veto_cap「{_short(cap)}」不是本包的等级（{'、'.join(names)}）"
+                            + (f"，是否指「{best}」？" if best else ""),
+                            f"veto_cap {_short(cap)!r} names no grade of the pack ({', '.join(names)})",
+                            where=at("veto_cap"))
+        kw["veto_cap"] = cap
     if m.get("missing_data") is not None:
         v = MISSING_DATA.get(str(m["missing_data"]).strip().lower())
         if v is None:
-            raise PackError(f"missing_data 的取值「{m['missing_data']}」无效，应为 unscorable（无法评分）或 zero（计 0 分）",
-                            f"missing_data {m['missing_data']!r} is invalid: use unscorable or zero",
-                            where=Location(where, key="missing_data"))
+            raise PackError(f"missing_data 的取值「{_short(m['missing_data'])}」无效，应为 unscorable（无法评分）或 zero（计 0 分）",
+                            f"missing_data {_short(m['missing_data'])!r} is invalid: use unscorable or zero",
+                            where=at("missing_data"))
         kw["missing_data"] = v
     if m.get("accept_stated") is not None:
-        v = m["accept_stated"]
-        if not isinstance(v, bool):
-            raise PackError(f"accept_stated 的取值「{v}」无效，应为 true 或 false",
-                            f"accept_stated {v!r} is invalid: use true or false",
-                            where=Location(where, key="accept_stated"))
-        kw["accept_stated"] = v
+        kw["accept_stated"] = bool(m["accept_stated"])
     return ScoringRules(**kw)
 
 
-def _item_links(m: dict, where: str, compiled: Compiled) -> dict:
+def _item_links(m: dict, at: _At, compiled: Compiled) -> dict:
     """indicator_items and item_aliases, checked against the pack's own items."""
     from ..data.categories import LEVEL1, LEVEL2
     from .compiler import suggestion
@@ -159,48 +446,39 @@ def _item_links(m: dict, where: str, compiled: Compiled) -> dict:
     paths = list(items)
     leaves = {p for p in paths if not any(q.startswith(p + "/") for q in paths)}
 
-    def item(path: object, key: str) -> str:
+    def item(path: object, *key) -> str:
         p = str(path).replace(" ", "").strip("/")
         if p not in items:
             best = suggestion(p, paths)
-            raise PackError(f"清单中的评分项「{p}」不存在" + (f"，是否指「{best}」？" if best else ""),
-                            f"manifest names unknown score item {p}" + (f"; did you mean {best}?" if best else ""),
-                            where=Location(where, key=key))
+            raise PackError(f"清单中的评分项「{_short(p)}」不存在" + (f"，是否指「{best}」？" if best else ""),
+                            f"manifest names unknown score item {_short(p)}" + (f"; did you mean {best}?" if best else ""),
+                            where=at(*key))
         return p
 
-    def mapping(name: str) -> dict:
-        v = m.get(name)
-        if v is None:
-            return {}
-        if not isinstance(v, dict):
-            raise PackError(f"{name} 须为键值表", f"{name} must be a mapping", where=Location(where, key=name))
-        return v
-
     links = []
-    for level1, path in mapping("indicator_items").items():
-        key = f"indicator_items.{level1}"
+    for level1, path in (m.get("indicator_items") or {}).items():
+        key = ("indicator_items", level1)
         canon = compiled.env.canonical(str(level1)) or str(level1)
         canon = LEVEL2.get(canon, canon) if canon not in LEVEL1 else canon
         if canon not in LEVEL1:
             best = suggestion(str(level1), LEVEL1)
-            raise PackError(f"「{level1}」不是一级指标" + (f"，是否指「{best}」？" if best else ""),
-                            f"{level1} is not a 一级指标 category", where=Location(where, key=key))
-        p = item(path, key)
+            raise PackError(f"「{_short(level1)}」不是一级指标" + (f"，是否指「{best}」？" if best else ""),
+                            f"{_short(level1)} is not a 一级指标 category", where=at(*key))
+        p = item(path, *key)
         if p not in leaves or items[p].kind != "judgement":
             raise PackError(f"评分项「{p}」须是末级的评价人判断项（没有公式、阶梯或逐项计分），才能由指标行给分",
-                            f"score item {p} must be a leaf judgement item to take indicator rows",
-                            where=Location(where, key=key))
+                            f"score item {p} must be a leaf judgement item to take indicator rows", where=at(*key))
         links.append((canon, p))
     aliases = []
-    for path, names in mapping("item_aliases").items():
-        p = item(path, f"item_aliases.{path}")
-        for a in names if isinstance(names, list) else [names]:
+    for path, names in (m.get("item_aliases") or {}).items():
+        p = item(path, "item_aliases", path)
+        for a in names:
             a = str(a).replace(" ", "").strip("/")
             full = a if "/" in a else (p.rsplit("/", 1)[0] + "/" + a if "/" in p else a)
             if not a or full in items:
-                raise PackError(f"评分项「{p}」的别名「{a}」无效：为空或与另一评分项同名",
-                                f"alias {a!r} of {p} is empty or names another item",
-                                where=Location(where, key=f"item_aliases.{path}"))
+                raise PackError(f"评分项「{p}」的别名「{_short(a)}」无效：为空或与另一评分项同名",
+                                f"alias {_short(a)!r} of {p} is empty or names another item",
+                                where=at("item_aliases", path))
             aliases.append((full, p))
     return {"indicator_items": tuple(links), "aliases": tuple(aliases)}
 
@@ -219,39 +497,92 @@ def display_path(f: Path) -> str:
         return str(f)
 
 
-def rule_files_of(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.rglob("*.rules") if p.is_file())
+# ---- extends -------------------------------------------------------------------------------
+
+def _parent(spec: str, folder: Path, root: Path, at: Location) -> Path:
+    """The pack ``extends`` names: a bundled pack by its bare name, or a folder inside this
+    pack's folder (``root`` is that folder resolved)."""
+    if "/" not in spec and "\\" not in spec and spec in bundled_names():
+        return bundled_root() / spec
+    outside = PackError(f"extends 只能写内置规则包的名称或本规则包文件夹之内的文件夹，「{_short(spec)}」不是；"
+                        "要同时使用那个规则包，请用 -p 另外给出它",
+                        f"extends names a bundled pack or a folder inside this pack's folder; {_short(spec)!r} is "
+                        "neither: give that pack with -p instead", where=at,
+                        hint="内置规则包 (bundled packs): " + ", ".join(bundled_names()))
+    if Path(spec).is_absolute() or PureWindowsPath(spec).is_absolute() or spec.startswith(("/", "\\")) \
+            or PureWindowsPath(spec).drive:
+        raise outside
+    target = folder / spec
+    real = target.resolve()
+    if not _within(real, root):
+        raise outside
+    if not real.is_dir():
+        if real.exists():
+            raise PackError(f"extends 须写规则包文件夹，「{_short(spec)}」不是文件夹（本文件夹中的规则文件本来就属于本包）",
+                            f"extends names a pack folder; {_short(spec)!r} is not a folder "
+                            "(rule files in this folder are part of this pack already)", where=at)
+        names = ", ".join(bundled_names()) or "（无）"
+        raise PackError(f"找不到 extends 中的规则包「{_short(spec)}」；内置规则包：{names}",
+                        f"no pack named {_short(spec)!r} for extends; bundled packs: {names}", where=at)
+    shown = Path(os.path.normpath(target))
+    return shown if shown.resolve() == real else real
 
 
-def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
+def load_pack(spec: str) -> Pack:
     """Parse and compile a pack (and the packs it extends); every error of every file is reported."""
-    path = resolve(spec)
-    folder = path if path.is_dir() else path.parent
-    m = _manifest(path) if path.is_dir() else {"name": path.stem}
-    where = str(folder / MANIFEST)
+    return _load(resolve(spec), ())
+
+
+def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
+    real = path.resolve()
+    is_dir = path.is_dir()
+    folder = path if is_dir else path.parent
+    if is_dir:
+        m, at = _manifest(path, real)
+        default_name = path.name or real.name
+    else:
+        _regular(path, display_path(path))
+        m, at = {}, _At(str(folder / MANIFEST))
+        default_name = path.stem
+    name = m.get("name") or default_name
+    chain = chain + ((real, name),)
     files = []
     inherited: dict = {}  # scoring settings, overrides and switches of the packs extended
-    for parent in m.get("extends") or []:
-        if str(parent) in _seen:
-            raise PackError(f"规则包循环继承：{' → '.join(_seen + (str(parent),))}",
-                            "packs extend each other in a cycle", where=Location(where, key="extends"))
-        base = load_pack(str(parent) if not (folder / str(parent)).exists() else str(folder / str(parent)),
-                         _seen + (str(m.get("name")),))
+    extended: set[Path] = set()
+    for i, spec in enumerate(m.get("extends") or []):
+        where = at("extends", i) if ("extends", i) in at.lines else at("extends")
+        parent = _parent(spec, folder, real, where)
+        key = parent.resolve()
+        seen = [k for k, _ in chain]
+        if key in seen:
+            cycle = [n for _, n in chain[seen.index(key):]] + [chain[seen.index(key)][1]]
+            raise PackError(f"规则包循环继承：{' → '.join(cycle)}",
+                            f"packs extend each other in a cycle: {' → '.join(cycle)}", where=where)
+        base = _load(parent, chain)
+        if not _within(key, bundled_root().resolve()):
+            extended.add(key)
         files += list(base.compiled.files)
-        for key in INHERITED:
-            if key in base.manifest:
-                inherited[key] = base.manifest[key]
+        for k in INHERITED:
+            if k in base.manifest:
+                inherited[k] = base.manifest[k]
         inherited["severity"] = {**inherited.get("severity", {}), **(base.manifest.get("severity") or {})}
         inherited["disable"] = list(inherited.get("disable", [])) + list(base.manifest.get("disable") or [])
     n_inherited = len(files)
     own_manifest = m
-    m = {**inherited, **m}
+    m = {**inherited, **m, "name": name}
     m["severity"] = {**inherited.get("severity", {}), **(own_manifest.get("severity") or {})}
     m["disable"] = list(inherited.get("disable", [])) + list(own_manifest.get("disable") or [])
+    if is_dir:
+        own_rules, own_examples = _walk(path, real, extended)
+    else:
+        own_rules, own_examples = [path], []
+        beside = path.with_name(path.name[:-len(RULES)] + EXAMPLES if path.name.endswith(RULES) else path.stem + EXAMPLES)
+        if os.path.lexists(beside):
+            _confine(beside, folder.resolve(), display_path(beside))
+            _regular(beside, display_path(beside))
+            own_examples = [beside]
     errors: list[PerfrulesError] = []
-    for f in rule_files_of(path):
+    for f in own_rules:
         try:
             tree, bad = parse_file_partial(str(f), display_path(f))
             files.append(tree)
@@ -276,25 +607,32 @@ def load_pack(spec: str, _seen: tuple[str, ...] = ()) -> Pack:
     severity = {str(k): str(v) for k, v in (m.get("severity") or {}).items()}
     for rid, sev in severity.items():
         if sev.lower() not in SEVERITIES:
-            raise PackError(f"规则「{rid}」的严重程度「{sev}」无效", f"invalid severity {sev} for {rid}",
-                            where=Location(where, key=f"severity.{rid}"))
+            raise PackError(f"规则「{_short(rid)}」的严重程度「{_short(sev)}」无效", f"invalid severity {_short(sev)} for {_short(rid)}",
+                            where=at("severity", rid), hint="可用 (severities): " + ", ".join(SEVERITIES))
     compiled = compile_files(files, inherited=n_inherited)
     disabled = {str(x) for x in m.get("disable") or []}
     from .reconcile import TITLES
     known = {r.id for r in compiled.rules} | set(TITLES) | {"WV-01"}
     for rid in sorted((disabled | set(severity)) - known):
-        raise PackError(f"清单提到的规则「{rid}」不存在", f"manifest names unknown rule {rid}",
-                        where=Location(where))
+        from .compiler import suggestion
+        own_disable = list(own_manifest.get("disable") or [])
+        where = (at("severity", rid) if rid in (own_manifest.get("severity") or {})
+                 else at("disable", own_disable.index(rid)) if rid in own_disable else at())
+        best = suggestion(rid, known)
+        raise PackError(f"清单提到的规则「{_short(rid)}」不存在" + (f"，是否指「{best}」？" if best else ""),
+                        f"manifest names unknown rule {_short(rid)}" + (f"; did you mean {best}?" if best else ""),
+                        where=where)
     rules = tuple(attrs.evolve(r, severity=SEVERITIES[severity[r.id].lower()],
                                override=SEVERITIES[severity[r.id].lower()]) if r.id in severity else r
                   for r in compiled.rules if r.id not in disabled)
     compiled = attrs.evolve(compiled, rules=rules)
     years = m.get("years")
-    yr = (int(years[0]), int(years[1])) if isinstance(years, list) and len(years) == 2 else None
-    scoring = attrs.evolve(_scoring(m, where), **_item_links(m, where, compiled))
-    return Pack(str(m.get("name", folder.name)), str(m.get("version", "0")), str(m.get("description", "")),
+    yr = (int(years[0]), int(years[1])) if years else None
+    scoring = attrs.evolve(_scoring(m, at), **_item_links(m, at, compiled))
+    return Pack(str(name), str(m.get("version") or "0"), str(m.get("description") or ""),
                 str(path), compiled, scoring, yr, bool(m.get("default", False)),
-                tuple(display_path(f) for f in rule_files_of(path)), frozenset(disabled), m)
+                tuple(display_path(f) for f in own_rules), frozenset(disabled), m,
+                tuple(str(f) for f in own_examples))
 
 
 def _position(e: PerfrulesError):
@@ -306,7 +644,7 @@ def _position(e: PerfrulesError):
 def default_packs() -> list[str]:
     out = []
     for name in bundled_names():
-        if _manifest(bundled_root() / name).get("default"):
+        if _manifest(bundled_root() / name)[0].get("default"):
             out.append(name)
     return out
 

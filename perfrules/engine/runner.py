@@ -231,6 +231,14 @@ def _rows(it, ctx: Context, pack: Pack, run: _Run):
     return score_rows(it, ctx, effects, rows, pack.scoring)
 
 
+def _problems(st: _Run, it, problems: list) -> None:
+    """What scoring an item met, as findings: errors, unless scoring marked one a warning
+    (a rounding difference it settled and explained, :class:`~.scoring.Notice`)."""
+    for p in problems:
+        st.findings.append((None, (it.path, str(p)), Finding(
+            it.path, "评分表核对", getattr(p, "severity", "error"), it.path, str(p), None, it.basis, it.source, None)))
+
+
 def _waive(iset: IndicatorSet, findings: list) -> list:
     """Mark the findings the input waives (shown, with the reason, never hidden); a waiver
     that matched nothing is reported, as a stale one usually means a renamed indicator."""
@@ -287,8 +295,10 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
         items = pack.compiled.items
         if not items:
             continue
-        paths = [it.path for it in items]
-        leaves = [it for it in items if not any(p.startswith(it.path + "/") for p in paths)]
+        # An item with another under it is a subtotal: the leaves are scored (a set of the
+        # paths above each item, not a scan of every item per item).
+        above = {it.path[:k] for it in items for k, ch in enumerate(it.path) if ch == "/"}
+        leaves = [it for it in items if it.path not in above]
         if not score_entries(ctx, pack.scoring) and any(it.kind == "judgement" for it in leaves):
             # Judgement items need the evaluator's scores (评分 lines, or indicator rows the
             # pack maps to items); an indicator table alone has none.
@@ -301,9 +311,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
             if it.per_indicator:
                 score, problems = _rows(it, ctx, pack, st)
                 sheet_items.append(score)
-                for p in problems:
-                    st.findings.append((None, (it.path, p), Finding(
-                        it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
+                _problems(st, it, problems)
                 continue
             item_effects = st.effects.setdefault(it.path, [])
             for s in it.stmts:
@@ -330,9 +338,7 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
                                      target=it.path)
             score, problems = score_item(it, ctx, item_effects, pack.scoring)
             sheet_items.append(score)
-            for p in problems:
-                st.findings.append((None, (it.path, p), Finding(
-                    it.path, "评分表核对", "error", it.path, p, None, it.basis, it.source, None)))
+            _problems(st, it, problems)
     sheet = None
     scoring = next((p.scoring for p in packs if p.compiled.items), packs[0].scoring if packs else None)
     if sheet_items:

@@ -204,22 +204,37 @@ def item_names(path: str, rules: ScoringRules) -> set[str]:
     return names
 
 
+def _line_index(ctx: Context, rules: ScoringRules) -> tuple[dict[str, list], dict[str, list]]:
+    """The input's lines by their last part and by the path above them, in input order: made
+    once per set, so that finding an item's lines is not a scan of the sheet per item."""
+    cached = ctx._line_index
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    by_tail: dict[str, list] = {}
+    by_parent: dict[str, list] = {}
+    for p, e in score_lines(ctx, rules).items():
+        head, _, tail = p.rpartition("/")
+        by_tail.setdefault(tail, []).append(e)
+        if "/" in p:
+            by_parent.setdefault(head, []).append(e)
+    ctx._line_index = (rules, (by_tail, by_parent))
+    return by_tail, by_parent
+
+
 def _stated(ctx: Context, rules: ScoringRules, path: str):
     """The evaluator's line for an item: same path (or an alias), or the same last part."""
     lines = score_lines(ctx, rules)
     if path in lines:
         return lines[path]
-    names = item_names(path, rules)
-    tail = [e for p, e in lines.items() if p.rsplit("/", 1)[-1] in names]
+    by_tail, _ = _line_index(ctx, rules)
+    tail = [e for name in item_names(path, rules) for e in by_tail.get(name, ())]
     return tail[0] if len(tail) == 1 else None
 
 
 def _children(ctx: Context, rules: ScoringRules, path: str) -> list:
     """The evaluator's lines directly under a judgement item the pack does not itemise
     (a project's own 三级 indicators under 项目绩效/项目产出)."""
-    prefix = path + "/"
-    return [e for p, e in score_lines(ctx, rules).items()
-            if p.startswith(prefix) and "/" not in p[len(prefix):]]
+    return list(_line_index(ctx, rules)[1].get(path, ()))
 
 
 # ---- one item ------------------------------------------------------------------------------
@@ -357,15 +372,108 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
 
     for rid, e, pending in effects:
         t.apply(rid, e, pending)
-    # Every step above works on rounded numbers, so quantizing only fixes how they print.
-    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
-    hi, lo = rules.round(t.hi), rules.round(t.lo)
-    assert w - hi == sum((d.points for d in deductions), ZERO), (item.path, w, hi, deductions)
+    # Never above the weight: a weight with more places than the pack keeps (2.55 at 1 place)
+    # would otherwise round full marks up to 2.6.
+    hi = min(rules.round(t.hi), w)
+    lo = min(rules.round(t.lo), hi)
+    # Most steps work on rounded numbers, so quantizing only fixes how they print; lines with
+    # more places than the pack keeps (3.335 + 21.665) are settled and the sheet says how.
+    deductions = _settle(item.path, w, hi, deductions, rules, t.notes, problems)
     if t.unknown and lo < hi:
         return ItemScore(item.path, w, None, tuple(deductions), stated, kind, "；".join(t.unknown), lo, hi,
                          tuple(t.notes)), problems
     # Nothing undecided, or nothing undecided that could change the score (a veto took it to 0).
     return ItemScore(item.path, w, hi, tuple(deductions), stated, kind, notes=tuple(t.notes)), problems
+
+
+class Notice(str):
+    """A problem met while scoring that is a warning, not an error (the runner reads ``severity``)."""
+
+    severity = "warning"
+
+
+def _as_written(x: Decimal) -> str:
+    """A figure of the input as written, even with more places than a message usually shows."""
+    return format(x.normalize(), "f") if x.as_tuple().exponent < -2 else fmt_num(x)
+
+
+SUM_SHOWN = 10  # the terms a rounding note lists before "…（共 N 项）"
+
+
+def _sum_text(xs: list[Decimal], show=_as_written) -> str:
+    terms = " + ".join(show(x) for x in xs[:SUM_SHOWN])
+    return terms if len(xs) <= SUM_SHOWN else f"{terms} + …（共 {len(xs)} 项）"
+
+
+def _settle(path: str, w: Decimal, score: Decimal, deductions: list[Deduction], rules: ScoringRules,
+            notes: list[str], problems: list) -> list[Deduction]:
+    """An item's deductions as the sheet lists them: each at the pack's places, adding up to
+    exactly the points the item lost (max − score), never a crash.
+
+    Rounding each deduction on its own can miss that sum when the input's figures have more
+    places than the pack keeps: lines of 3.335 and 21.665 points scored 3 and 21 lose
+    0.335 + 0.665 = 1, but 0.34 + 0.67 = 1.01. Then the points are apportioned by largest
+    remainders (the rounding difference, 尾差, goes where rounding moved a deduction most),
+    and the item carries a note, and the run a warning, that name the lines and the arithmetic.
+    A deduction of 0 at the pack's places is no lost point and is not listed. Ties and the
+    note's terms go by size, then by reason, never by the order of the lines."""
+    exact = [d.points for d in deductions]
+    rounded = [rules.round(x) for x in exact]
+    lost = w - score
+    if sum(rounded, ZERO) == lost:
+        return [attrs.evolve(d, points=x) for d, x in zip(deductions, rounded) if x != 0]
+    places = rules.places
+    units_lost = lost.scaleb(places)
+    units = [x.scaleb(places) for x in exact]
+    got: list[Decimal] | None = None
+    if lost >= 0 and units_lost == units_lost.to_integral_value() and all(u >= 0 for u in units):
+        floors = [int(u) for u in units]  # non-negative: int() is the floor
+        extra = int(units_lost) - sum(floors)
+        if 0 <= extra <= len(units):
+            ranked = sorted(range(len(units)), key=lambda j: (floors[j] - units[j], -units[j],
+                                                             deductions[j].reason, deductions[j].rule))
+            given = set(ranked[:extra])
+            got = [rules.round(Decimal(f + (j in given)).scaleb(-places)) for j, f in enumerate(floors)]
+    # The note lists the deductions largest first (the same note whatever the order of the lines).
+    shown = sorted(range(len(exact)), key=lambda j: (-exact[j], deductions[j].reason, deductions[j].rule))
+    how = (f"各项扣分 {_sum_text([exact[j] for j in shown])} = {_as_written(sum(exact, ZERO))}，按 {places} 位小数"
+           f"逐项取整为 {_sum_text([rounded[j] for j in shown], fmt_num)} = {fmt_num(sum(rounded, ZERO))}，"
+           f"与本项失分 {_as_written(lost)}"
+           f"（{_as_written(w)} − {_as_written(score)}）相差 {_as_written(abs(sum(rounded, ZERO) - lost))}"
+           if exact else f"本项分值 {_as_written(w)}、得分 {_as_written(score)}")
+    if got is not None:
+        changed = [(deductions[j], rounded[j], got[j]) for j in shown if rounded[j] != got[j]]
+        where = "、".join(f"「{_short(d.reason)}」{fmt_num(x)} → {fmt_num(y)}" for d, x, y in changed[:SUM_SHOWN])
+        if len(changed) > SUM_SHOWN:
+            where += f" 等 {len(changed)} 项"
+        note = (f"{how}：尾差按最大余数法分摊，列为 {_sum_text([got[j] for j in shown], fmt_num)} = "
+                f"{fmt_num(sum(got, ZERO))}"
+                f"（{where}） (the deductions, rounded one by one, did not add up to the points lost: the "
+                f"rounding difference is apportioned by largest remainders)")
+        out = [attrs.evolve(d, points=x) for d, x in zip(deductions, got) if x != 0]
+    else:
+        # The item's own weight has more places than the pack keeps (a pack's matter, not the
+        # input's): the deductions are listed as they are, the difference taken up by the largest.
+        points = list(exact)
+        diff = lost - sum(points, ZERO)
+        if points:
+            j = shown[0]  # the largest
+            if points[j] + diff >= 0:
+                points[j] += diff
+                diff = ZERO
+        note = (f"{how}：本项分值或得分的小数位多于规则包的 {places} 位，扣分按原值列出"
+                + (f"，仍差 {_as_written(diff)}" if diff else "")
+                + " (the item's figures have more places than the pack keeps: deductions listed unrounded)")
+        out = [attrs.evolve(d, points=x) for d, x in zip(deductions, points) if x != 0]
+    notes.append(note)
+    problems.append(Notice(f"评分项「{path}」{note}"))
+    return out
+
+
+def _short(reason: str) -> str:
+    """A deduction named in a note: its line's name (the part before ：or （), shortened."""
+    head = re.split(r"[：（]", reason, maxsplit=1)[0].strip() or reason
+    return head if len(head) <= 30 else head[:29] + "…"
 
 
 def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list,
@@ -397,7 +505,7 @@ def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list
             comment = (e.comment or "").strip()
             if not comment:
                 problems.append(f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由")
-            losses.append(Deduction(wt - got, "评价人", f"{name}（{fmt_num(got)}/{fmt_num(wt)}）："
+            losses.append(Deduction(wt - got, "评价人", f"{name}（{_as_written(got)}/{_as_written(wt)}）："
                                     + (comment or "评价人未说明扣分理由 (no reason stated)")))
     if weights != w:
         problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}")
@@ -621,9 +729,9 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]]
         lost = w - current
         deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(total_hi)}，本项分值 {fmt_num(w)}")] \
             if lost > 0 else []
-    deductions = [attrs.evolve(d, points=rules.round(d.points)) for d in deductions]
-    current, low = rules.round(current), rules.round(low)
-    assert w - current == sum((d.points for d in deductions), ZERO), (item.path, w, current, deductions)
+    current = min(rules.round(current), w)
+    low = min(rules.round(low), current)
+    deductions = _settle(item.path, w, current, deductions, rules, notes, problems)
     if unweighted or (unsure and low < current):
         return ItemScore(item.path, w, None, tuple(deductions), None, "rows", "；".join(unsure), low, current,
                          tuple(notes)), problems

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from ..data.loaders import load_mapping
 from ..errors import DataError, Location, PerfrulesError
-from .packs import Pack
+from .packs import EXAMPLES, Pack, read_yaml
 from .runner import run
 
 KEYS = {"用例": "case", "case": "case", "规则": "rule", "rule": "rule", "应触发": "fires",
@@ -67,57 +67,67 @@ class Outcome:
         return f"✗ {self.case.name}  ({self.case.where})\n{diff}"
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Records the line of each case so a failure points at it."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip_lines(x):
-    if isinstance(x, dict):
-        return {k: _strip_lines(v) for k, v in x.items() if k != "__line__"}
-    if isinstance(x, list):
-        return [_strip_lines(v) for v in x]
-    return x
-
-
 def example_files(pack: Pack) -> list[Path]:
+    """The pack's own examples files, as its loader found and checked them (inside the pack,
+    regular files); for a pack built without a loader, the files beside its rule file."""
+    if pack.examples is not None:
+        return [Path(f) for f in pack.examples]
     root = Path(pack.path)
-    if root.is_file():
-        root = root.parent
-    return sorted(root.rglob("*.examples.yaml"))
+    beside = root.with_name(root.stem + EXAMPLES)
+    return [beside] if beside.is_file() else []
+
+
+TRUE, FALSE = ("true", "yes", "on"), ("false", "no", "off")
+
+
+def _flag(v: object) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in TRUE + FALSE:
+        return v.strip().lower() in TRUE
+    return None
+
+
+# What each key of a case holds: (type, zh, en); a wrong type is an error at the key's line.
+_SHAPES = {"case": ((str, Decimal), "文字", "text"), "rule": ((str,), "文字", "text"),
+           "indicator": ((dict,), "键值表", "a mapping"), "input": ((dict,), "键值表", "a mapping"),
+           "declared": ((dict,), "键值表", "a mapping"), "targets": ((list,), "列表", "a list"),
+           "scores": ((dict,), "键值表", "a mapping")}
 
 
 def load_cases(path: Path, shown: str) -> list[Case]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise DataError("用例文件无法解析", f"examples file does not parse: {e}", where=Location(shown)) from None
+    """The cases of an examples file, read like an input (size-capped, duplicate keys and
+    alias bombs refused, regular files only) and checked key by key."""
+    data, _ = read_yaml(Path(path), shown, error=DataError)
     if not isinstance(data, list):
         raise DataError("用例文件须为列表", "an examples file is a list of cases", where=Location(shown))
+    lines = getattr(data, "item_lines", [])
     cases = []
     for k, raw in enumerate(data, 1):
+        line = lines[k - 1] if k <= len(lines) else None
         if not isinstance(raw, dict):
-            raise DataError(f"第{k}个用例须为键值表", f"case {k} must be a mapping", where=Location(shown))
-        line = raw.get("__line__", 0)
+            raise DataError(f"第{k}个用例须为键值表", f"case {k} must be a mapping", where=Location(shown, row=line))
+        line = getattr(raw, "line", None) or line
+        key_lines = getattr(raw, "key_lines", {})
         spec = {}
-        for key, v in _strip_lines(raw).items():
+        for key, v in raw.items():
+            at = Location(shown, row=key_lines.get(key, line), key=str(key))
             if key not in KEYS:
                 raise DataError(f"用例中的未知键「{key}」", f"unknown key '{key}' in a case",
-                                where=Location(shown, row=line), hint="可用: " + "、".join(
-                                    k for k in KEYS if not k.isascii()))
-            spec[KEYS[key]] = v
+                                where=at, hint="可用: " + "、".join(k for k in KEYS if not k.isascii()))
+            name = KEYS[key]
+            if name == "fires":
+                v = _flag(v)
+                if v is None:
+                    raise DataError(f"「{key}」须为 true 或 false", f"{key} must be true or false", where=at)
+            elif name in _SHAPES and not isinstance(v, _SHAPES[name][0]):
+                _, zh, en = _SHAPES[name]
+                raise DataError(f"「{key}」须为{zh}", f"{key} must be {en}", where=at)
+            spec[name] = v
         if ("indicator" in spec) == ("input" in spec):
             raise DataError("用例须给出「指标」或「输入」之一", "a case gives either indicator or input",
                             where=Location(shown, row=line))
-        cases.append(Case(str(spec.get("case", f"用例{k}")), f"{shown}:{line}", spec))
+        cases.append(Case(str(spec.get("case", f"用例{k}")), f"{shown}:{line or 0}", spec))
     return cases
 
 

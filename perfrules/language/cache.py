@@ -2,18 +2,44 @@
 
 Building the LALR lexers compiles many regular expressions (about 0.15 s per process),
 more than the whole check of a project. A parsed file is stored as plain JSON (never
-pickle: a cache file must not be able to run code) under a key made of the file's text,
-its shown name and the grammar and parser sources, so any change re-parses. The cache
-lives in ``$PERFRULES_CACHE_DIR`` or the user's cache folder; any problem with it (no
-home, read-only disk, a damaged entry) silently falls back to parsing.
+pickle: a cache file must not be able to run code).
+
+The cache may never change a result, so nothing in it is trusted:
+
+- an entry's name is a hash of the file's text, its shown name and the **language
+  version**: a hash of the grammar and of every module of the language wing (found by
+  listing their folders, so a new or edited module counts without anyone keeping a list),
+  of Lark's version and of the entry format (:data:`FORMAT`);
+- an entry repeats the hash of the text it was made from and is checked on load: every
+  object of a known class with exactly its fields, each of its declared type; numbers
+  finite and each literal's value what its text says; every span inside the file; the
+  statements found exactly at the file's statement lines; every name, text, number and
+  listed word where its span says, every operator and keyword meaning spelt there (so
+  ``rules: []``, a changed word or ≥ turned into ≤ is refused); anything odd is ignored,
+  and the file parsed again and its entry replaced atomically;
+- the folder is private: created 0700, and not used at all when another user owns it or
+  its group or others may write to it; an entry is read only if it is a regular file the
+  user owns (never through a link, never blocking on a FIFO), and only up to a size bound.
+
+The cache lives in ``$PERFRULES_CACHE_DIR`` (empty: off) or the user's cache folder. Any
+problem with it (no home, a read-only disk, a damaged entry, a system without ``O_NOFOLLOW``
+and directory descriptors) silently falls back to parsing; ``logging`` at DEBUG level on
+``perfrules.cache`` says why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import logging
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import stat
+import types
+import typing
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -23,10 +49,25 @@ import attrs
 
 from ..errors import Span
 from . import nodes as n
+from .keywords import ARITH, CMPS, FUNCS, METAS, MODALS, SEVERITIES
+from .source import Source
 
-_CLASSES = {c.__name__: c for c in vars(n).values() if isinstance(c, type) and attrs.has(c)}
-_CLASSES["Span"] = Span
+FORMAT = 2  # the entry layout; raise it when the layout changes
+MAX_JSON_DEPTH = 400  # the parser refuses statements nested deeper than 100 levels
+_log = logging.getLogger("perfrules.cache")
 
+# Node classes an entry may name: the concrete ones (not the Node / Pred bases). A node's
+# span is stored as [line, column, end line, end column]; its file is the shown name.
+_CLASSES = {c.__name__: c for c in vars(n).values()
+            if isinstance(c, type) and attrs.has(c) and c not in (n.Node, n.Pred)}
+_DECIMAL = re.compile(r"-?\d{1,40}(\.\d{1,40})?(E[+-]?\d{1,2})?")
+
+
+class _Refused(Exception):
+    """An entry that is not exactly what parsing the text gives."""
+
+
+# ---- where --------------------------------------------------------------------------------
 
 def cache_dir() -> Path | None:
     env = os.environ.get("PERFRULES_CACHE_DIR")
@@ -38,50 +79,176 @@ def cache_dir() -> Path | None:
     return Path(base) / "perfrules"
 
 
+def _supported() -> bool:
+    return (hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
+            and os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd)  # rename: replace too
+
+
+def _open_dir(create: bool) -> int | None:
+    """A descriptor of the cache folder, or None when there is none we may use. Entries
+    are then opened relative to it, so a folder swapped for a link mid-run is never followed."""
+    d = cache_dir()
+    if d is None or not _supported():
+        return None
+    try:
+        if create:
+            d.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(d, 0o700)
+            except FileExistsError:
+                pass
+        fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        _log.debug("parse cache off: %s: %s", d, e)
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            _log.debug("parse cache off: %s belongs to another user", d)
+        elif st.st_mode & 0o022:
+            _log.debug("parse cache off: others may write to %s (mode %o)", d, stat.S_IMODE(st.st_mode))
+        else:
+            if st.st_mode & 0o077:  # readable by others (made by an older version): make it private
+                os.fchmod(fd, 0o700)
+            return fd
+    except OSError as e:
+        _log.debug("parse cache off: %s: %s", d, e)
+    os.close(fd)
+    return None
+
+
+# ---- the key --------------------------------------------------------------------------------
+
 @lru_cache(maxsize=1)
-def _code_key() -> str:
-    h = hashlib.sha256()
-    h.update(resources.files("perfrules.grammar").joinpath("perfrules.lark").read_bytes())
-    for mod in ("nodes.py", "parser.py", "keywords.py", "cache.py"):
-        h.update((Path(__file__).parent / mod).read_bytes())
+def language_sources() -> tuple[Path, ...]:
+    """The files whose content defines what a rule text parses to: the grammar folder's
+    ``*.lark`` and every module of ``perfrules.language`` (this one included)."""
+    out = []
+    for package, suffix in (("perfrules.grammar", ".lark"), ("perfrules.language", ".py")):
+        folder = resources.files(package)
+        out += [Path(str(p)) for p in folder.iterdir() if p.name.endswith(suffix) and p.is_file()]
+    return tuple(sorted(out, key=lambda p: (p.suffix, p.name)))
+
+
+@lru_cache(maxsize=1)
+def language_version() -> str:
+    """A hash of the grammar, the language wing's modules, Lark's version and the entry format."""
+    h = hashlib.sha256(f"perfrules parse cache {FORMAT}\0".encode())
+    for p in language_sources():
+        data = p.read_bytes()
+        h.update(f"{p.name}\0{len(data)}\0".encode())
+        h.update(data)
+    spec = importlib.util.find_spec("lark")  # Lark's own __init__ holds its version; not imported
+    if spec is not None and spec.origin:
+        h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()
 
 
-def _key(text: str, shown: str) -> str:
-    return hashlib.sha256(f"{_code_key()}\0{shown}\0{text}".encode("utf-8")).hexdigest()
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
+
+def _key(text: str, shown: str) -> str:
+    h = hashlib.sha256(f"{language_version()}\0{shown}\0".encode("utf-8", "surrogatepass"))
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _limit(text: str) -> int:
+    """The largest entry read: a tree is a few tens of times its text, never more."""
+    return (1 << 20) + 100 * len(text.encode("utf-8", "surrogatepass"))
+
+
+# ---- get / put -------------------------------------------------------------------------------
 
 def get(text: str, shown: str) -> n.RuleFile | None:
-    d = cache_dir()
-    if d is None:
+    """The cached tree of ``text``, exactly as parsing gives it, or None."""
+    dfd = _open_dir(create=False)
+    if dfd is None:
         return None
+    name = "?"
     try:
-        with open(d / f"{_key(text, shown)}.json", encoding="utf-8") as fh:
-            tree = _decode(json.load(fh))
-        return attrs.evolve(tree, text=text) if isinstance(tree, n.RuleFile) else None
-    except (OSError, ValueError, KeyError, TypeError):
+        name = f"{_key(text, shown)}.json"
+        data = _read(dfd, name, _limit(text))
+        if data is None:
+            return None
+        return _load(data, text, shown)
+    except Exception as e:  # noqa: BLE001 - whatever is wrong with an entry, parse instead
+        _log.debug("parse cache entry %s refused: %s: %s", name, type(e).__name__, e)
         return None
+    finally:
+        os.close(dfd)
 
 
 def put(text: str, shown: str, tree: n.RuleFile) -> None:
-    d = cache_dir()
-    if d is None:
+    """Store the tree of ``text``, replacing whatever is at its entry's name."""
+    dfd = _open_dir(create=True)
+    if dfd is None:
         return
+    name, tmp = "?", f".{secrets.token_hex(8)}.tmp"
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(_encode(tree), fh, ensure_ascii=False)
-        os.replace(tmp, d / f"{_key(text, shown)}.json")
-    except OSError:
-        pass
+        name = f"{_key(text, shown)}.json"
+        data = json.dumps({"format": FORMAT, "language": language_version(), "shown": shown,
+                           "text_sha256": _text_hash(text), "tree": _encode(tree)},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                     dir_fd=dfd)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except OSError:
+            # A directory at the entry's name (a file or link is replaced by the rename itself).
+            if not stat.S_ISDIR(os.stat(name, dir_fd=dfd, follow_symlinks=False).st_mode):
+                raise
+            shutil.rmtree(name, dir_fd=dfd)
+            os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        tmp = None
+    except Exception as e:  # noqa: BLE001 - a cache that cannot be written is no cache
+        _log.debug("parse cache entry %s not written: %s: %s", name, type(e).__name__, e)
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp, dir_fd=dfd)
+            except OSError:
+                pass
+        os.close(dfd)
 
+
+def _read(dfd: int, name: str, limit: int) -> bytes | None:
+    """The bytes of a regular file the user owns, opened without following a link and
+    without blocking on a FIFO; None for anything else or anything larger than ``limit``."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dfd)
+    except OSError:
+        return None  # absent, or a link (ELOOP)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_size > limit:
+            raise _Refused(f"not a regular file of ours within {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise _Refused("grew past its bound")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+# ---- encoding --------------------------------------------------------------------------------
 
 def _encode(x):
     if isinstance(x, Decimal):
         return {"$d": str(x)}
     if isinstance(x, (tuple, list)):
         return [_encode(v) for v in x]
+    if isinstance(x, Span):
+        return [x.line, x.column, x.end_line, x.end_column]
     if attrs.has(type(x)):
         out = {"$c": type(x).__name__}
         for f in attrs.fields(type(x)):
@@ -91,12 +258,249 @@ def _encode(x):
     return x
 
 
-def _decode(x):
-    if isinstance(x, list):
-        return tuple(_decode(v) for v in x)
-    if isinstance(x, dict):
+def _load(data: bytes, text: str, shown: str) -> n.RuleFile:
+    doc = json.loads(data.decode("utf-8", "surrogatepass"))
+    if not (type(doc) is dict and set(doc) == {"format", "language", "shown", "text_sha256", "tree"}):
+        raise _Refused("not an entry")
+    if doc["format"] != FORMAT or doc["language"] != language_version():
+        raise _Refused("another format or language version")
+    if doc["shown"] != shown or doc["text_sha256"] != _text_hash(text):
+        raise _Refused("made from another text")
+    fields = _schema()
+    if fields is None:
+        raise _Refused("node fields of a type the cache cannot check")
+    tree = _decode(doc["tree"], fields, shown)
+    if type(tree) is not n.RuleFile or tree.path != shown:
+        raise _Refused("not a rule file")
+    tree = attrs.evolve(tree, text=text)
+    _consistent(tree, text, shown)
+    return tree
+
+
+def _decode(doc, fields, shown: str):
+    """The tree an entry's JSON describes, every object checked against its class."""
+    spans: dict[tuple, Span] = {}  # equal spans shared, as parsing often makes them
+
+    def span(v) -> Span:
+        if type(v) is not list or len(v) != 4:
+            raise _Refused("bad span")
+        key = tuple(v)
+        got = spans.get(key)
+        if got is None:
+            line, column, end_line, end_column = key
+            if not (type(line) is int and type(column) is int and 0 < line < 1 << 31 and 0 < column < 1 << 31
+                    and (end_line is None or type(end_line) is int and line <= end_line < 1 << 31)
+                    and (end_column is None or type(end_column) is int and 0 < end_column < 1 << 31)):
+                raise _Refused("bad span")
+            got = spans[key] = Span(shown, line, column, end_line, end_column)
+        return got
+
+    def decode(x, depth: int):
+        if depth > MAX_JSON_DEPTH:
+            raise _Refused("nested too deep")
+        t = type(x)
+        if t is str or t is int or t is bool or x is None:
+            return x
+        if t is list:
+            out = []
+            for v in x:
+                out.append(decode(v, depth + 1))
+            return tuple(out)
+        if t is not dict:
+            raise _Refused(f"unexpected {t.__name__}")
         if "$d" in x:
-            return Decimal(x["$d"])
-        cls = _CLASSES[x["$c"]]
-        return cls(**{k: _decode(v) for k, v in x.items() if k != "$c"})
-    return x
+            s = x["$d"]
+            if len(x) != 1 or type(s) is not str or not _DECIMAL.fullmatch(s):
+                raise _Refused("bad decimal")
+            return Decimal(s)
+        name = x.get("$c")
+        cls = _CLASSES.get(name) if type(name) is str else None
+        if cls is None:
+            raise _Refused("unknown class")
+        spec = fields[cls]
+        if len(x) != len(spec) + 1:
+            raise _Refused(f"{cls.__name__}: wrong fields")
+        kwargs = {}
+        for field, check in spec:
+            if field not in x:
+                raise _Refused(f"{cls.__name__}: no {field}")
+            if check is None:
+                kwargs[field] = span(x[field])
+                continue
+            v = decode(x[field], depth + 1)
+            if not check(v):
+                raise _Refused(f"{cls.__name__}.{field}: wrong type")
+            kwargs[field] = v
+        return cls(**kwargs)
+
+    return decode(doc, 0)
+
+
+@lru_cache(maxsize=1)
+def _schema():
+    """Each class's stored fields with a check of their declared type; None (the cache off)
+    if a field has a type this module does not know how to check."""
+    try:
+        out = {}
+        for cls in _CLASSES.values():
+            attrs.resolve_types(cls, globalns=vars(n))
+            out[cls] = tuple((f.name, None if f.type is Span else _checker(f.type))
+                             for f in attrs.fields(cls) if not (cls is n.RuleFile and f.name == "text"))
+        return out
+    except Exception as e:  # noqa: BLE001
+        _log.debug("parse cache off: %s", e)
+        return None
+
+
+def _checker(tp):
+    if tp is str:
+        return lambda v: type(v) is str
+    if tp is bool:
+        return lambda v: type(v) is bool
+    if tp is int:
+        return lambda v: type(v) is int and 0 <= v < 1 << 31
+    if tp is Decimal:
+        return lambda v: type(v) is Decimal
+    if tp is type(None):
+        return lambda v: v is None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        checks = [_checker(a) for a in args]
+        return lambda v: any(c(v) for c in checks)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        each = _checker(args[0])
+        return lambda v: type(v) is tuple and all(each(x) for x in v)
+    if origin is tuple:
+        checks = [_checker(a) for a in args]
+        return lambda v: type(v) is tuple and len(v) == len(checks) and all(c(x) for c, x in zip(checks, v))
+    if isinstance(tp, type) and attrs.has(tp):
+        return lambda v: isinstance(v, tp)
+    raise TypeError(f"no check for {tp!r}")
+
+
+# ---- consistency with the text ---------------------------------------------------------------
+
+def _consistent(tree: n.RuleFile, text: str, shown: str) -> None:
+    """The tree belongs to this text: spans inside it, leaves where their spans say, and
+    one statement at each statement line (what parsing found, no more and no less)."""
+    lines = tree.lines
+    last = len(lines) + 1
+    stem = re.sub(r"\.rules$", "", shown.replace("\\", "/").rsplit("/", 1)[-1])
+    stack: list = [tree]
+    while stack:
+        x = stack.pop()
+        if type(x) is tuple:
+            stack.extend(x)
+            continue
+        if not isinstance(x, n.Node):
+            continue
+        sp = x.span
+        if sp.file != shown or not 1 <= sp.line <= last or not 1 <= sp.column <= 1 << 24:
+            raise _Refused("span outside the file")
+        if isinstance(x, (n.Name, n.String, n.Number)):
+            src = lines[sp.line - 1][sp.column - 1:(sp.end_column or 0) - 1] \
+                if sp.end_line == sp.line and sp.line <= len(lines) and sp.end_column else None
+            ok = (src == x.text if isinstance(x, (n.Name, n.Number)) else
+                  src is not None and len(src) >= 2 and src[1:-1] == x.text)
+            if not ok:
+                raise _Refused(f"{type(x).__name__} {x.text!r} is not at its span")
+            if isinstance(x, n.Number):
+                value = x.value
+                if not value.is_finite() or n.number_value(x.text) != (value, x.unit):
+                    raise _Refused(f"number {x.text!r} with another value")
+        for v in (x.points,) if isinstance(x, (n.Deduct, n.SetScore, n.Cap)) else \
+                (x.weight,) if isinstance(x, n.ScoreItem) else ():
+            if not v.is_finite():
+                raise _Refused("points not finite")
+        for name, spellings in _CANONICAL.get(type(x), ()):
+            meaning = getattr(x, name)
+            if meaning is None and type(x) is n.Rule:
+                continue
+            if meaning not in spellings:
+                raise _Refused(f"{type(x).__name__}.{name} {meaning!r} is no keyword's meaning")
+            word = _between(lines, x.left.span, x.right.span) if type(x) in (n.Compare, n.BinOp) else None
+            if word is not None:  # the operator is exactly the text between its operands
+                ok = word in spellings[meaning]
+            else:  # one of its spellings is in its text
+                src = lines[sp.line - 1] if type(x) is n.Rule else tree.excerpt(sp)
+                src = " ".join(src.lower().split())
+                ok = any(w in src for w in spellings[meaning])
+            if not ok:
+                raise _Refused(f"{type(x).__name__}.{name} {meaning!r} is not what its text says")
+        if isinstance(x, n.BoolOp) and len(x.operands) < 2:
+            raise _Refused("a chain of one")
+        if isinstance(x, n.Rule) and x.anonymous and x.id != f"{stem}:{sp.line}":
+            raise _Refused("an anonymous rule named otherwise")
+        verbatim = _VERBATIM.get(type(x))
+        if verbatim and not (isinstance(x, n.Rule) and x.anonymous):
+            _in_order(tree.excerpt(sp), x, verbatim)
+        for name in _children(type(x)):
+            v = getattr(x, name)
+            if isinstance(v, (tuple, n.Node)):
+                stack.append(v)
+    logical, comments = Source(shown, text).logical_lines()
+    if tuple(comments) != tree.comments:
+        raise _Refused("other comments")
+    starts = [s.span.line for s in (*tree.wordlists, *tree.synonyms)]
+    for r in tree.rules:
+        starts += [c.span.line for c in r.clauses] if r.anonymous else \
+            [r.span.line] + [c.span.line for c in r.clauses]
+    for it in tree.items:
+        starts += [it.span.line] + [c.span.line for c in it.clauses]
+    if sorted(starts) != [ll.line for ll in logical]:
+        raise _Refused("statements at other lines than the text's")
+
+
+# Words a node holds as the text wrote them, in the order written: each must be found in
+# the text its span covers (a path with its ／ read as /).
+_VERBATIM = {
+    n.ListLit: ("items",), n.WordList: ("name", "words"), n.Synonym: ("canonical", "variants"),
+    n.Rule: ("id", "title"), n.ScoreItem: ("path", "title"), n.Meta: ("text",), n.Flag: ("message",),
+    n.Deduct: ("item",), n.PredNamed: ("name",), n.Applicability: ("category", "project_category"),
+    n.GradeCap: ("grade",),
+}
+_PATHS = {"path", "item"}
+
+
+def _spellings(table: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for word, meaning in table.items():
+        out.setdefault(meaning, []).append(word.lower())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# Words the parser reads as one meaning (须 → must): a node's meaning must be one of them,
+# and one of its spellings must be in the node's text (a rule's: its header line).
+_CANONICAL = {
+    n.Requirement: (("modal", _spellings(MODALS)),), n.Compare: (("op", _spellings(CMPS)),),
+    n.PredCompare: (("op", _spellings(CMPS)),), n.BinOp: (("op", _spellings(ARITH)),),
+    n.BoolOp: (("op", {"and": ("且", "and"), "or": ("或", "or")}),),
+    n.Flag: (("severity", _spellings(SEVERITIES)),), n.Rule: (("severity", _spellings(SEVERITIES)),),
+    n.Meta: (("key", _spellings(METAS)),), n.Call: (("func", _spellings(FUNCS)),),
+}
+
+
+def _in_order(src: str, node, names) -> None:
+    pos = 0
+    for name in names:
+        value = getattr(node, name)
+        where = src.replace("／", "/") if name in _PATHS else src
+        for word in value if type(value) is tuple else (value,):
+            if word is None:
+                continue
+            at = where.find(word, pos)
+            if at < 0:
+                raise _Refused(f"{type(node).__name__}.{name} {word!r} is not in its text")
+            pos = at + len(word)
+
+
+@lru_cache(maxsize=None)
+def _children(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("span", "text"))
+
+
+def _between(lines: list[str], a: Span, b: Span) -> str | None:
+    """The text between two spans on one line, brackets and spaces around it removed."""
+    if a.end_line != b.line or a.end_column is None or not 1 <= b.line <= len(lines):
+        return None
+    return " ".join(lines[b.line - 1][a.end_column - 1:b.column - 1].strip(" \t\u3000()（）").lower().split())

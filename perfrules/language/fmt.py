@@ -223,8 +223,10 @@ class _Printer:
             return (f"{self.expr(e.left, PREC['sum'])} {e.op} {self.expr(e.right, PREC['sum'])}",
                     PREC["test"])
         if isinstance(e, n.BoolOp):
+            # A chain prints flat; an operand that is itself a chain of the same kind came
+            # from brackets and keeps them (p + 1), so the printed text parses to the same tree.
             p = PREC[e.op]
-            return f"{self.expr(e.left, p)} {k[e.op]} {self.expr(e.right, p + 1)}", p
+            return f" {k[e.op]} ".join(self.expr(x, p + 1) for x in e.operands), p
         if isinstance(e, n.Not):
             return f"{k['not']} {self.expr(e.operand, PREC['not'])}", PREC["not"]
         if isinstance(e, n.Test):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from decimal import Decimal
 
 import attrs
@@ -27,6 +29,25 @@ class Number(Node):
     value: Decimal
     unit: str
     text: str
+
+
+def number_value(text: str) -> tuple[Decimal, str]:
+    """A NUMBER literal's value and unit: ``60%`` → (0.6, "%"), ``4285400元`` → (428.54, "元")
+    (amounts are 万元 throughout), ``1,164.43`` → (1164.43, "")."""
+    m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(.*)", text)
+    if m is None:
+        raise ValueError(f"not a number literal: {text!r}")
+    value = Decimal(m.group(1).replace(",", ""))
+    unit = m.group(2).replace("％", "%")
+    if unit == "%":
+        value /= 100
+    elif unit == "‰":
+        value /= 1000
+    elif unit == "元":
+        value /= 10000
+    elif unit == "亿元":
+        value *= 10000
+    return value, unit
 
 
 @_node
@@ -77,11 +98,12 @@ class Compare(Node):
 
 @_node
 class BoolOp(Node):
-    """``a 且 b`` (op "and") or ``a 或 b`` (op "or")."""
+    """``a 且 b 且 …`` (op "and") or ``a 或 b 或 …`` (op "or"): two or more operands in
+    order. A chain is one flat node, however long; only brackets make one inside another
+    (``a 或 (b 或 c)`` is an "or" whose second operand is an "or")."""
 
     op: str
-    left: Node
-    right: Node
+    operands: tuple[Node, ...]
 
 
 @_node
@@ -326,9 +348,15 @@ class RuleFile(Node):
     comments: tuple[tuple[int, str], ...] = ()  # (line, text): kept for the formatter
     text: str = attrs.field(default="", eq=False, repr=False)
 
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split once: excerpts are taken for every statement, and
+        splitting the whole file each time made compiling quadratic in its size."""
+        return self.text.splitlines()
+
     def excerpt(self, span: Span) -> str:
         """The source text a span covers (for messages that quote the rule)."""
-        lines = self.text.splitlines()
+        lines = self.lines
         if not 1 <= span.line <= len(lines):
             return ""
         if span.end_line in (None, span.line):

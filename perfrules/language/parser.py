@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
@@ -45,16 +45,28 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
     errors: list[PerfrulesError] = []
     parser = lark_parser()
     for ll in lines:
+        too_deep = _brackets_too_deep(source, ll.line, ll.text)
+        if too_deep is not None:
+            errors.append(too_deep)
+            continue
         try:
             tree = parser.parse(ll.text)
+            too_deep = _tree_too_deep(source, ll.line, tree)
+            if too_deep is not None:
+                errors.append(too_deep)
+                continue
             statements.append(_Build(source, ll.line).transform(tree))
         except UnexpectedInput as e:
             errors.append(_syntax_error(source, ll.line, ll.text, e))
         except VisitError as e:  # errors raised in the transformer arrive wrapped
             if isinstance(e.orig_exc, PerfrulesError):
                 errors.append(e.orig_exc)
+            elif isinstance(e.orig_exc, RecursionError):
+                errors.append(_nesting_error(source, source.span(ll.line, 1)))
             else:
                 raise
+        except RecursionError:  # a safety net: the depth checks above should make it unreachable
+            errors.append(_nesting_error(source, source.span(ll.line, 1)))
     return _group(source, statements, comments), errors
 
 
@@ -62,6 +74,72 @@ def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
     """Parse a rule file (through the cache); see :func:`perfrules.language.files.parse_file`."""
     from .files import parse_file as _parse_file
     return _parse_file(path, shown)
+
+
+# ---- nesting ------------------------------------------------------------------------
+
+# How deep a statement may nest: brackets, and levels of the syntax tree (brackets, 并非,
+# signs, a run of + − × ÷). Real rules stay under 15; the bound keeps every recursive walk
+# of the tree (the compiler, the formatter, the linter, the cache) far from Python's
+# recursion limit. A chain of 或 / 且 is flat and does not count against it.
+MAX_DEPTH = 100
+
+
+def _nesting_error(source: Source, span: Span, brackets: bool = False) -> RuleSyntaxError:
+    if brackets:
+        zh, en = f"括号嵌套超过 {MAX_DEPTH} 层", f"brackets nested more than {MAX_DEPTH} deep"
+    else:
+        zh = f"表达式嵌套过深：括号、并非、负号或连续运算超过 {MAX_DEPTH} 层"
+        en = f"expression nested too deep: more than {MAX_DEPTH} levels of brackets, not, signs or operators"
+    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span),
+                           hint="请把条件拆成几行或几条规则，或用词表列出名称 (split it into several rules, or use a word list)")
+
+
+def _brackets_too_deep(source: Source, first_line: int, text: str) -> RuleSyntaxError | None:
+    """The first bracket that opens level MAX_DEPTH + 1, outside quotes; found before Lark
+    parses, so that no tree is built for it."""
+    depth, close, nest = 0, None, 0
+    line, col = first_line, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+            close = None  # quotes do not span lines
+            continue
+        if close is not None:
+            if close == "」" and ch == "「":
+                nest += 1
+            elif ch == close:
+                if nest:
+                    nest -= 1
+                else:
+                    close = None
+        elif ch in _QUOTE_PAIRS:
+            close, nest = _QUOTE_PAIRS[ch], 0
+        elif ch in "([（［":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _nesting_error(source, source.span(line, col, line, col + 1), brackets=True)
+        elif ch in ")]）］":
+            depth = max(0, depth - 1)
+    return None
+
+
+def _tree_too_deep(source: Source, first_line: int, tree: Tree) -> RuleSyntaxError | None:
+    """The first subtree below level MAX_DEPTH of a parsed statement (walked without recursion)."""
+    stack = [(tree, 1)]
+    while stack:
+        t, d = stack.pop()
+        if d > MAX_DEPTH:
+            meta = t.meta
+            if getattr(meta, "empty", True):
+                span = source.span(first_line, 1)
+            else:
+                span = source.span(meta.line + first_line - 1, meta.column,
+                                   meta.line + first_line - 1, meta.column + 1)
+            return _nesting_error(source, span)
+        stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
+    return None
 
 
 # ---- errors -----------------------------------------------------------------------
@@ -173,19 +251,7 @@ def _unique(items) -> list[str]:
 # ---- tree → nodes -------------------------------------------------------------------
 
 def _number(tok: Token) -> tuple[Decimal, str]:
-    m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(.*)", str(tok))
-    assert m is not None
-    value = Decimal(m.group(1).replace(",", ""))
-    unit = m.group(2).replace("％", "%")
-    if unit == "%":
-        value /= 100
-    elif unit == "‰":
-        value /= 1000
-    elif unit == "元":  # amounts are 万元 throughout
-        value /= 10000
-    elif unit == "亿元":
-        value *= 10000
-    return value, unit
+    return n.number_value(str(tok))
 
 
 @v_args(meta=True)
@@ -242,10 +308,10 @@ class _Build(Transformer):
         return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
 
     def or_(self, meta, c):
-        return n.BoolOp(span=self._span(meta), op="or", left=c[0], right=c[1])
+        return n.BoolOp(span=self._span(meta), op="or", operands=tuple(c))
 
     def and_(self, meta, c):
-        return n.BoolOp(span=self._span(meta), op="and", left=c[0], right=c[1])
+        return n.BoolOp(span=self._span(meta), op="and", operands=tuple(c))
 
     def not_(self, meta, c):
         return n.Not(span=self._span(meta), operand=c[0])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
 from wcwidth import wcswidth
 
 from ..errors import Span
+
+EXCERPT_WIDTH = 160  # columns of a source line an excerpt shows at most (a CJK character takes two)
 
 _OPEN = "[［(（"
 _CLOSE = "]］)）"
@@ -31,9 +34,9 @@ class Source:
     path: str
     text: str
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return self.text.splitlines()  # once: a file with many errors must not re-split per error
 
     def span(self, line: int, column: int, end_line: int | None = None,
              end_column: int | None = None) -> Span:
@@ -48,6 +51,20 @@ class Source:
         col = max(1, min(span.column, len(src) + 1))
         end = span.end_column if span.end_line in (None, span.line) and span.end_column else col + 1
         end = max(col + 1, min(end, len(src) + 1))
+        if len(src) > EXCERPT_WIDTH // 2 and _width(src) > EXCERPT_WIDTH:
+            # A very long line (a 600-way 或, a line of brackets) is shown around the mistake:
+            # a third of the width before it, the rest from it on.
+            lo, room = col - 1, EXCERPT_WIDTH // 3
+            while lo > 0 and room - _width(src[lo - 1]) >= 0:
+                lo -= 1
+                room -= _width(src[lo])
+            hi, room = col - 1, EXCERPT_WIDTH - (EXCERPT_WIDTH // 3 - room)
+            while hi < len(src) and room - _width(src[hi]) >= 0:
+                room -= _width(src[hi])
+                hi += 1
+            head, tail = ("…" if lo > 0 else ""), ("…" if hi < len(src) else "")
+            src = head + src[lo:hi] + tail
+            col, end = col - lo + len(head), min(end, hi + 1) - lo + len(head)
         pad = _width(src[: col - 1])
         marks = max(1, _width(src[col - 1: end - 1]))
         gutter = f"{span.line:>5} | "

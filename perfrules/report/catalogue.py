@@ -1,10 +1,13 @@
 """Packs in words: ``perfrules explain`` (one rule) and ``perfrules docs`` (a whole catalogue).
 
-Rendering only: it reads compiled packs and their examples and computes nothing.
+Rendering only: it reads compiled packs and their examples and computes nothing; :func:`write`
+puts a catalogue in the folder the user chose, and nowhere else.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -138,3 +141,37 @@ def catalogue(pack, cases) -> str:
             kind = kinds.get(it.kind, it.kind) + ("（酌情）" if it.discretionary else "")
             out.append(f"| {_md(it.path)} | {it.weight} | {kind} | {_md(it.basis)} |")
     return "\n".join(out) + "\n"
+
+
+def file_name(pack) -> str:
+    """The catalogue's file name in the output folder: ``<name>.md``. Manifests hold ``name``
+    to a plain name; a name taken from a folder's name is made one (anything but letters,
+    digits, -, _ and . becomes _, no leading . or -), so it never names another folder."""
+    from ..engine.packs import MAX_NAME, NAME
+    name = str(pack.name)
+    if len(name) > MAX_NAME or not NAME.fullmatch(name):
+        name = re.sub(r"[^\w.\-]", "_", name)[:MAX_NAME].lstrip(".-") or "pack"
+    return name + ".md"
+
+
+def write(pack, text: str, out_dir: str) -> Path:
+    """Write a pack's catalogue into ``out_dir`` (made if missing): only there, never through a
+    symbolic link to a file outside it; a failed write is a message, not a traceback."""
+    from ..batch import write_atomic
+    from ..errors import UsageError
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"无法创建输出文件夹「{out_dir}」：{e.strerror or e}",
+                         f"cannot make the output folder {out_dir}: {e.strerror or e}") from None
+    target = folder / file_name(pack)
+    if Path(os.path.realpath(target)).parent != folder.resolve():
+        raise UsageError(f"「{target}」是指向输出文件夹之外的符号链接，不写入",
+                         f"{target} is a symlink leading out of the output folder: not written",
+                         hint="请删除该链接或换一个输出文件夹 (remove the link or choose another folder)")
+    try:
+        write_atomic(str(target), text)
+    except OSError as e:
+        raise UsageError(f"无法写入「{target}」：{e.strerror or e}", f"cannot write {target}: {e.strerror or e}") from None
+    return target

@@ -13,6 +13,7 @@ from tabulate import tabulate
 from ..engine.results import Result
 
 from ..language.keywords import SEVERITY_ZH  # the one table of severity words
+from .terminal import md_code, md_fence, md_text, printable
 
 
 def to_json(results: Sequence[Result]) -> str:
@@ -83,18 +84,17 @@ def to_table(results: Sequence[Result], show_na: bool = False) -> str:
         summary = "，".join(f"{SEVERITY_ZH[k]} {counts[k]}" for k in ("veto", "error", "warning", "info") if k in counts)
         out.append(f"\n共 {len(r.findings)} 项发现" + (f"（{summary}）" if summary else "")
                    + f"，{len(r.not_applicable)} 项不适用" + _notes_count(r.input_notes) + "\n")
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
-def _md_cell(s) -> str:
-    return str(s if s is not None else "").replace("|", "\\|").replace("\n", " ")
+_md_cell = md_text  # every cell of input text: HTML escaped, controls shown, bars escaped
 
 
 def to_markdown(results: Sequence[Result]) -> str:
     out: list[str] = []
     for r in results:
-        out.append(f"# {r.project or r.input}\n")
-        out.append(f"- 输入: `{r.input}`\n- 规则包: {', '.join(r.packs)}\n")
+        out.append(f"# {md_text(r.project or r.input)}\n")
+        out.append(f"- 输入: {md_code(r.input)}\n- 规则包: {md_text(', '.join(r.packs))}\n")
         out.append("## 发现 (findings)\n")
         if r.findings:
             out.append("| 对象 | 级别 | 规则 | 说明 | 建议 | 依据 |\n| --- | --- | --- | --- | --- | --- |")
@@ -242,11 +242,11 @@ def _notes_markdown(notes, source: str) -> list[str]:
 def error_table(source: str, message: str) -> str:
     """An input that could not be read, in its place among the results."""
     body = "\n".join("  " + line for line in message.splitlines())
-    return f"== {source}  无法读取 (could not be read)\n{body}\n"
+    return printable(f"== {source}  无法读取 (could not be read)\n{body}\n")
 
 
 def error_markdown(source: str, message: str) -> str:
-    return f"# {source}\n\n**无法读取 (could not be read)**\n\n```text\n{message}\n```\n\n"
+    return f"# {md_text(source)}\n\n**无法读取 (could not be read)**\n\n{md_fence(message)}\n\n"
 
 
 def footer_table(lines: Sequence[str], skipped: Sequence) -> str:
@@ -255,7 +255,7 @@ def footer_table(lines: Sequence[str], skipped: Sequence) -> str:
     if skipped:
         out.append("跳过的文件 (files skipped):")
         out += [f"  {n.where.file}: {_note_text(n)}" for n in skipped]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
 
 
 def footer_markdown(lines: Sequence[str], skipped: Sequence) -> str:

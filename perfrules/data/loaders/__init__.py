@@ -2,8 +2,9 @@
 
 :func:`load` picks the reader by extension and checks that the content agrees (a text
 file named .xlsx, a workbook named .csv and an .xls binary are refused with a reason);
-a file with another extension is sniffed. :func:`load_mapping` builds a set from an
-already parsed mapping (a JSON Lines record). Every user mistake is a
+a file with another extension is sniffed. :func:`load_record` reads one JSON Lines record
+as a ``.json`` file is read; :func:`load_mapping` builds a set from an already parsed
+mapping. Every user mistake is a
 :class:`~perfrules.errors.DataError` (several at once: an
 :class:`~perfrules.errors.ErrorGroup`); unknown keys and columns are warnings in
 ``IndicatorSet.warnings``. Inputs are only ever read.
@@ -18,13 +19,14 @@ from pathlib import Path
 from ...errors import DataError, Location
 from ..categories import DEFAULT_SYNONYMS, Synonyms
 from ..indicators import IndicatorSet
+from ..limits import read_file
 from . import fields
 from .mapping import Ctx, build
 from .tabular import load_csv
 from .xlsx import OLE_MAGIC, ZIP_MAGIC, load_xlsx
 from .yaml_json import load_json, load_yaml
 
-__all__ = ["EXTENSIONS", "SIDE_KINDS", "is_side_file", "load", "load_all", "load_mapping"]
+__all__ = ["EXTENSIONS", "SIDE_KINDS", "is_side_file", "load", "load_all", "load_mapping", "load_record"]
 
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv",
               ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -81,16 +83,7 @@ def load_all(path: str | os.PathLike, *,
     Each set's ``source`` names the file (and the sheet when there are several)."""
     source = os.fspath(path)
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise DataError("文件不存在", "no such file", where=Location(source)) from None
-    except IsADirectoryError:
-        raise DataError("这是文件夹，不是文件", "this is a folder, not a file",
-                        where=Location(source)) from None
-    except OSError as e:
-        raise DataError("无法读取文件", f"cannot read the file: {e.strerror}",
-                        where=Location(source)) from None
+    data = read_file(p, source)  # a regular file only, at most the file-size limit
     if is_side_file(p):
         raise DataError("这是附属文件（项目信息/评分），不是指标表",
                         "this is a side file (项目信息/评分), not an indicator table",
@@ -108,6 +101,14 @@ def load_all(path: str | os.PathLike, *,
 
 
 
+
+
+def load_record(text: str, source: str, *, at: tuple[str, int] | None = None,
+                synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+    """An indicator set from one JSON Lines record, read like a ``.json`` file (the same
+    parser, checks and limits: duplicate keys, lone surrogates, over-long numbers, depth).
+    ``source`` names the record (``file:line``); ``at`` = (file, line) places positions."""
+    return load_json(text, source, synonyms, at=at)
 
 
 def load_mapping(obj: Mapping, source: str, *,

@@ -343,6 +343,32 @@ def amount(v: object, shift: int = 0) -> Decimal | None:
     return _trim(d.scaleb(shift)) if shift else d
 
 
+def _not_negative(d: Decimal | None, raw: object, zh: str, en: str) -> Decimal | None:
+    if d is not None and d < 0:
+        raise Bad(f"{zh}不能为负数（「{raw}」）", f"{en} cannot be negative ('{raw}')",
+                  "负数只用于「调整」（调减） (only 调整, an adjustment, may be negative)")
+    return d
+
+
+def points(v: object) -> Decimal | None:
+    """分值 / 得分 (an item's points, a total): a number, never negative."""
+    return _not_negative(number(v), v, "分值和得分", "points")
+
+
+def money(v: object, shift: int = 0) -> Decimal | None:
+    """A budget amount (年初预算, 年度预算, 支出 …): an :func:`amount`, never negative (only
+    调整, read with :func:`amounts`, may be)."""
+    return _not_negative(amount(v, shift), v, "金额", "an amount")
+
+
+def moneys(v: object, shift: int = 0) -> tuple[Decimal, ...]:
+    """Several amounts (支出明细), none negative."""
+    out = amounts(v, shift)
+    for d in out:
+        _not_negative(d, d, "金额", "an amount")
+    return out
+
+
 # 调整 written in one cell: "-30.01、-626.68" or "-30.01, -626.68". A bare comma is a
 # thousands separator (1,164.43), so only a comma followed by a space or sign splits.
 AMOUNT_SPLIT = r"[、；;，\n]|,(?=\s|[-+])"
@@ -380,6 +406,8 @@ def deductions(v: object) -> tuple[tuple[str, Decimal], ...]:
             raise Bad("扣分应为「原因：分数」", "a deduction is written as reason: points", got(item))
     if any(p is None for _, p in out):
         raise Bad("扣分缺少分数", "a deduction without points", "如 合同未按时备案：0.5")
+    for _, p in out:
+        _not_negative(p, p, "扣分", "a deduction")
     return tuple(out)
 
 

@@ -206,8 +206,10 @@ class FormReader:
             total = next((c for c in range(self.width(r)) if self.own(r, c)
                           and _label(self.s.cell(r, c)) in FUND_TOTALS and (r, c) not in self.f.used), None)
             if total is not None and self._amounts(r, total):
-                r, n = self.money_list(r, total, stop, n)
-                continue
+                after, n = self.money_list(r, total, stop, n)
+                if after > r:  # a list read; else (several amounts beside the total) read on below
+                    r = after
+                    continue
             heads = {c: MONEY.lookup(_bare(_label(self.s.cell(r, c)))) or MONEY.lookup(_label(self.s.cell(r, c)))
                      for c in range(self.width(r)) if self.own(r, c)}
             heads = {c: k for c, k in heads.items() if k}

@@ -164,8 +164,8 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
     readers = {"绩效指标": indicators_of, "项目": project_of, "预算": budget_of,
                "评分": scores_of, "阶段": lambda p, v, c: c.read(p, F.stage, v),
                "绩效目标": goal_of, "陈述": statement_of,
-               "总分": lambda p, v, c: c.read(p, F.number, v),
-               "总分分值": lambda p, v, c: c.read(p, F.number, v),
+               "总分": lambda p, v, c: c.read(p, F.points, v),
+               "总分分值": lambda p, v, c: c.read(p, F.points, v),
                "等级": lambda p, v, c: c.read(p, F.text, v),
                "调整文件": lambda p, v, c: c.read(p, F.texts, v, EVIDENCE_SPLIT),
                "豁免": waivers_of}
@@ -327,7 +327,7 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
         name=name, target=target, actual=actual, method=_get(ctx, f, "计算方法", F.text),
         basis=_get(ctx, f, "赋值依据", F.text),
         evidence=_get(ctx, f, "佐证材料", F.texts, EVIDENCE_SPLIT) or (),
-        weight=_get(ctx, f, "分值", F.number), score=_get(ctx, f, "得分", F.number),
+        weight=_get(ctx, f, "分值", F.points), score=_get(ctx, f, "得分", F.points),
         deviation=_prompt_free(ctx, path, _get(ctx, f, "偏差原因", F.text)))
     kept = [(k, F.kept(v)) for k, v in extra] + [(k, F.kept(v)) for k, _, v in others]
     if kind is not None:
@@ -376,17 +376,18 @@ def budget_of(path: Path, v: object, ctx: Ctx) -> Budget | None:
         return None
     f, others = ctx.fields(v, path, F.BUDGET, what=("预算", "预算 (budget)"), kept=True)
     shift = _get(ctx, f, "单位", F.unit_shift) or 0
-    return Budget(initial=_get(ctx, f, "年初预算", F.amount, shift),
+    # Amounts and points are never negative; only 调整 (an adjustment) may be.
+    return Budget(initial=_get(ctx, f, "年初预算", F.money, shift),
                   adjustments=_get(ctx, f, "调整", F.amounts, shift) or (),
-                  carryover=_get(ctx, f, "上年结转", F.amount, shift),
-                  annual=_get(ctx, f, "年度预算", F.amount, shift),
-                  spent=_get(ctx, f, "支出", F.amount, shift),
+                  carryover=_get(ctx, f, "上年结转", F.money, shift),
+                  annual=_get(ctx, f, "年度预算", F.money, shift),
+                  spent=_get(ctx, f, "支出", F.money, shift),
                   stated_rate=_get(ctx, f, "执行率", F.rate),
-                  rate_weight=_get(ctx, f, "执行率分值", F.number),
-                  rate_score=_get(ctx, f, "执行率得分", F.number),
+                  rate_weight=_get(ctx, f, "执行率分值", F.points),
+                  rate_score=_get(ctx, f, "执行率得分", F.points),
                   sources=_sources(ctx, f, shift),
-                  spent_total=_get(ctx, f, "支出合计", F.amount, shift),
-                  spent_parts=_get(ctx, f, "支出明细", F.amounts, shift) or (),
+                  spent_total=_get(ctx, f, "支出合计", F.money, shift),
+                  spent_parts=_get(ctx, f, "支出明细", F.moneys, shift) or (),
                   progress=_get(ctx, f, "执行进度", F.rates) or (),
                   progress_total=_get(ctx, f, "执行进度合计", F.percent),
                   progress_count=_get(ctx, f, "通报次数", F.count),
@@ -416,9 +417,9 @@ def _sources(ctx: Ctx, f: dict, shift: int) -> tuple[FundSource, ...]:
         if name is None:
             ctx.error(p, "资金来源缺少「来源」", "a fund source without 来源 (its name)")
             continue
-        out.append(FundSource(name=name, initial=_get(ctx, g, "年初预算", F.amount, shift),
-                              annual=_get(ctx, g, "年度预算", F.amount, shift),
-                              spent=_get(ctx, g, "支出", F.amount, shift),
+        out.append(FundSource(name=name, initial=_get(ctx, g, "年初预算", F.money, shift),
+                              annual=_get(ctx, g, "年度预算", F.money, shift),
+                              spent=_get(ctx, g, "支出", F.money, shift),
                               stated_rate=_get(ctx, g, "执行率", F.rate),
                               extra=tuple((k, F.kept(x)) for k, _, x in others), location=ctx.at(p)))
     return tuple(out)
@@ -449,7 +450,7 @@ def score_of(m: Mapping, path: Path, ctx: Ctx) -> ScoreEntry | None:
     f, _ = ctx.fields(m, path, F.SCORE, what=("评分", "a score line"))
     levels = [x for x in (_get(ctx, f, k, F.text) for k in ("一级指标", "二级指标", "三级指标")) if x]
     where = _get(ctx, f, "路径", score_path) or ("/".join(levels) or None)
-    weight, score = _get(ctx, f, "分值", F.number), _get(ctx, f, "得分", F.number)
+    weight, score = _get(ctx, f, "分值", F.points), _get(ctx, f, "得分", F.points)
     if where is None:
         ctx.error(path, "评分条目缺少「路径」", "score line without 路径 (path)",
                   "如 项目管理/财务管理/支出完成率 (e.g. 项目管理/财务管理/支出完成率)")
@@ -484,7 +485,7 @@ def info_of(pairs: list[tuple[str, Path, object]], path: Path, ctx: Ctx):
     return (project_of(path, project, ctx) if project else None,
             budget_of(path, budget, ctx) if budget else None,
             {"stage": _get(ctx, f, "阶段", F.stage), "goal": _get(ctx, f, "绩效目标", goal),
-             "stated_total": _get(ctx, f, "总分", F.number),
+             "stated_total": _get(ctx, f, "总分", F.points),
              "stated_grade": _get(ctx, f, "等级", F.text),
              "adjustment_docs": _get(ctx, f, "调整文件", F.texts, EVIDENCE_SPLIT) or ()})
 

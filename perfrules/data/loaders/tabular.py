@@ -26,6 +26,7 @@ import attrs
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
+from ..limits import read_file
 from ..notes import Note
 from . import fields as F
 from .form import Found, missing_grid, ordered, read_sheet
@@ -223,12 +224,7 @@ def side_file(path: FsPath, kind: str) -> FsPath | None:
 def _read_side(path: FsPath | None) -> Sheet | None:
     if path is None:
         return None
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DataError("无法读取附属文件", f"cannot read the side file: {e.strerror}",
-                        where=Location(str(path))) from None
-    return read_csv(data, str(path))
+    return read_csv(read_file(path, str(path)), str(path))
 
 
 def load_csv(path: FsPath, data: bytes, source: str, synonyms: Synonyms) -> tuple[IndicatorSet, ...]:

@@ -18,21 +18,21 @@ import io
 import re
 import warnings
 import zipfile
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ...errors import DataError, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
-from .sheet import Sheet, header_text, letter
+from ..limits import exceeded, limit
+from .sheet import Sheet, check_text, header_text, letter
 from .tabular import assemble
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also an encrypted .xlsx
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
-MAX_UNCOMPRESSED = 256 * 2**20  # a zip bomb is refused before openpyxl inflates it
-# A form is at most a few thousand rows by a few dozen columns. Past these the sheet is
-# refused with its far cell named, before a grid (or openpyxl's merged cells) fills memory.
-MAX_ROWS, MAX_COLS, MAX_MERGED = 100_000, 1_000, 1_000_000
+# The unpacked size (a zip bomb), merged cells, rows, columns and cells of a sheet are
+# capped by the limits of :mod:`perfrules.data.limits`: past them the file is refused, with
+# the far cell named, before a grid (or openpyxl's merged cells) fills memory.
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 INFO_SHEETS = {"项目信息", "project"}
 SCORE_SHEETS = {"评分", "评分表", "scores"}
@@ -70,8 +70,10 @@ def check(data: bytes, source: str) -> None:
                 "普通 zip 压缩包 (a plain zip archive)")
         raise _fail(source, "文件内容不是 XLSX 工作簿", "the file's content is not an XLSX workbook",
                     f"内容看起来是{kind}")
-    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-        raise _fail(source, "XLSX 文件解压后过大", "the XLSX file is too large once unpacked")
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > limit("unpacked_mb") << 20:
+        raise exceeded("unpacked_mb", Location(source), "XLSX 文件解压后的大小", "the XLSX file's unpacked size",
+                       -(-unpacked >> 20))
     try:
         _merged_area(data, names, source)
     except DataError:
@@ -83,17 +85,20 @@ def check(data: bytes, source: str) -> None:
 def _merged_area(data: bytes, names: set[str], source: str) -> None:
     """Refuse merged ranges covering more cells than any form has, before openpyxl makes
     an object for each of them."""
+    cap = limit("merged_cells")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for name in (n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
             merged = 0
             for m in _MERGE.finditer(z.read(name)):
                 c0, r0, c1, r1 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
                 merged += (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
-                if merged > MAX_MERGED:
+                if merged > cap:
                     ref = m.group(0).split(b'"')[1].decode()
-                    raise _fail(source, f"工作表中的合并单元格区域过大（{ref}）",
-                                f"a merged range in the workbook is far too large ({ref})",
-                                "请取消该合并或删除多余内容后另存 (unmerge it or delete the extra content, then save)")
+                    raise exceeded("merged_cells", Location(source),
+                                   f"工作表中的合并单元格区域过大（{ref}）：合并覆盖的单元格数",
+                                   f"a merged range in the workbook is far too large ({ref}): the merged cells",
+                                   hint="请取消该合并或删除多余内容后另存 (unmerge it or delete the extra content, "
+                                        "then save)")
 
 
 def _col(letters: bytes) -> int:
@@ -115,7 +120,18 @@ def _is_text(data: bytes) -> bool:
 def _percent(v: Decimal, fmt: str) -> str:
     m = re.search(r"0(?:\.(0+))?\s*%", fmt)
     places = len(m.group(1) or "") if m else 0
-    return f"{(v * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
+    try:
+        return f"{(v * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
+    except InvalidOperation:  # more digits than a Decimal keeps: shown as stored
+        return f"{v * 100}%"
+
+
+def _number_format(cell) -> str:
+    """The cell's number format; a workbook whose style index points nowhere has none."""
+    try:
+        return cell.number_format or ""
+    except (IndexError, KeyError, AttributeError):
+        return ""
 
 
 def _value(cell) -> object:
@@ -126,7 +142,8 @@ def _value(cell) -> object:
         d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
         if not d.is_finite():
             return str(v)
-        return _percent(d, cell.number_format) if "%" in (cell.number_format or "") else d
+        fmt = _number_format(cell)
+        return _percent(d, fmt) if "%" in fmt else d
     if isinstance(v, (_dt.date, _dt.time)):
         return v
     return str(v)  # a timedelta or an object openpyxl could not resolve: keep its text
@@ -177,16 +194,32 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
     except Exception:  # noqa: BLE001 - the values were read; a second look that fails adds nothing
         formulas = {}
     sheets = []
+    max_rows, max_cols, max_cells = limit("rows"), limit("columns"), limit("cells")
+    stray = "请删除多余的单元格内容后另存 (delete the stray content and save again)"
     for ws, cells in grids:
         height = max((r for r, _ in cells), default=0)
         width = max((c for _, c in cells), default=0)
-        if height > MAX_ROWS or width > MAX_COLS:
-            far = max(cells, key=lambda k: (k[0] > MAX_ROWS or k[1] > MAX_COLS, k))
+        if height > max_rows or width > max_cols:
+            far = max(cells, key=lambda k: (k[0] > max_rows or k[1] > max_cols, k))
             ref = f"{letter(far[1] - 1)}{far[0]}"
-            raise DataError(f"工作表内容延伸到单元格 {ref}，远超指标表的范围",
-                            f"the sheet has content as far as cell {ref}, far beyond any indicator table",
-                            where=Location(source, ws.title, far[0], letter(far[1] - 1)),
-                            hint="请删除多余的单元格内容后另存 (delete the stray content and save again)")
+            rows_out = far[0] > max_rows
+            raise exceeded("rows" if rows_out else "columns",
+                           Location(source, ws.title, far[0], letter(far[1] - 1)),
+                           f"工作表内容延伸到单元格 {ref}，{'行数' if rows_out else '列数'}",
+                           f"the sheet has content as far as cell {ref}: its {'rows' if rows_out else 'columns'}",
+                           far[0] if rows_out else far[1], hint=stray)
+        if len(cells) > max_cells:
+            raise exceeded("cells", Location(source, ws.title), "工作表中有内容的单元格数",
+                           "the sheet's filled cells", len(cells), hint=stray)
+        if height * width > max_cells:  # the form is read as a grid: its area is what it costs
+            far = max(cells, key=lambda k: k[0] * k[1])
+            raise exceeded("cells", Location(source, ws.title, far[0], letter(far[1] - 1)),
+                           f"工作表内容所占的范围（{height} 行 × {width} 列）的单元格数",
+                           f"the cells of the sheet's used range ({height} rows × {width} columns)",
+                           height * width, hint=stray)
+        for (r, c), cell in cells.items():
+            if isinstance(cell.value, str):
+                check_text(cell.value, Location(source, ws.title, r, letter(c - 1)))
         for r, c in formulas.get(ws.title, ()):
             height, width = max(height, r + 1), max(width, c + 1)
         rows: list[list[object]] = [[None] * width for _ in range(height)]
