@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
 from . import nodes as n
-from .source import Source
+from .source import Source, unquoted
 
 from .keywords import (_CONSEQUENCE_ORDER, _ORDER, _QUOTE_PAIRS, ARITH, CMPS,  # noqa: F401
                        EXPECTED_WORDS, FUNCS, KEYWORDS, METAS, MODALS, SEVERITIES, SEVERITY_ZH)
@@ -98,30 +98,15 @@ def _nesting_error(source: Source, span: Span, brackets: bool = False) -> RuleSy
 def _brackets_too_deep(source: Source, first_line: int, text: str) -> RuleSyntaxError | None:
     """The first bracket that opens level MAX_DEPTH + 1, outside quotes; found before Lark
     parses, so that no tree is built for it."""
-    depth, close, nest = 0, None, 0
-    line, col = first_line, 0
-    for ch in text:
-        col += 1
-        if ch == "\n":
-            line, col = line + 1, 0
-            close = None  # quotes do not span lines
-            continue
-        if close is not None:
-            if close == "」" and ch == "「":
-                nest += 1
-            elif ch == close:
-                if nest:
-                    nest -= 1
-                else:
-                    close = None
-        elif ch in _QUOTE_PAIRS:
-            close, nest = _QUOTE_PAIRS[ch], 0
-        elif ch in "([（［":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return _nesting_error(source, source.span(line, col, line, col + 1), brackets=True)
-        elif ch in ")]）］":
-            depth = max(0, depth - 1)
+    depth = 0
+    for line, raw in enumerate(text.split("\n"), first_line):  # quotes do not span lines
+        for i, ch in unquoted(raw):
+            if ch in "([（［":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _nesting_error(source, source.span(line, i + 1, line, i + 2), brackets=True)
+            elif ch in ")]）］":
+                depth = max(0, depth - 1)
     return None
 
 

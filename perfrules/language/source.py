@@ -9,12 +9,12 @@ import attrs
 from wcwidth import wcswidth
 
 from ..errors import Span
+from .keywords import _QUOTE_PAIRS
 
 EXCERPT_WIDTH = 160  # columns of a source line an excerpt shows at most (a CJK character takes two)
 
 _OPEN = "[［(（"
 _CLOSE = "]］)）"
-_QUOTES = {"「": "」", '"': '"', "“": "”", "『": "』"}
 _CONTINUE = ",，、"
 _HEADER = re.compile(r"(规则|评分项|词表|同义|rule|item|wordlist|synonyms?)(\s|$)", re.I)
 
@@ -101,10 +101,11 @@ class Source:
         return out, comments
 
 
-def _strip_comment(raw: str, depth: int) -> tuple[str, str | None, int]:
-    """Blank a trailing ``# comment`` (outside quotes) and track bracket depth."""
+def unquoted(raw: str):
+    """``(index, character)`` of each character of one physical line outside quotes (the
+    quote marks themselves left out; 「…「…」…」 nest, as Chinese quotes do)."""
     close = None
-    nest = 0  # 「…「…」…」: Chinese quotes nest
+    nest = 0
     for i, ch in enumerate(raw):
         if close is not None:
             if close == "」" and ch == "「":
@@ -114,9 +115,16 @@ def _strip_comment(raw: str, depth: int) -> tuple[str, str | None, int]:
                     nest -= 1
                 else:
                     close = None
-        elif ch in _QUOTES:
-            close = _QUOTES[ch]
-        elif ch == "#":
+        elif ch in _QUOTE_PAIRS:
+            close = _QUOTE_PAIRS[ch]
+        else:
+            yield i, ch
+
+
+def _strip_comment(raw: str, depth: int) -> tuple[str, str | None, int]:
+    """Blank a trailing ``# comment`` (outside quotes) and track bracket depth."""
+    for i, ch in unquoted(raw):
+        if ch == "#":
             return raw[:i], raw[i:], depth
         elif ch in _OPEN:
             depth += 1
