@@ -280,7 +280,13 @@ class _Build(Transformer):
         return n.ListLit(span=self._span(meta), items=items)
 
     def path(self, meta, c):
-        return str(c[0]).replace("／", "/").strip("/")
+        p = str(c[0]).replace("／", "/").strip("/")
+        if not p or "//" in p:  # 「评分项 / 分值 10」: no name to score, and fmt could not print it
+            span = self._span(meta)
+            raise RuleSyntaxError("评分项路径中缺少名称（应如「项目管理/财务管理/支出完成率」）",
+                                  "a score item path with an empty name (write it like 项目管理/财务管理/支出完成率)",
+                                  where=span, excerpt=self.source.excerpt(span))
+        return p
 
     # expressions
     def binop(self, meta, c):

@@ -370,3 +370,17 @@ def test_a_fifo_as_a_rule_file_is_refused_not_waited_on(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "不是普通文件" in p.stdout
+
+
+@pytest.mark.parametrize("head", ["评分项 / 分值 10", "item / 分值 0", "评分项 项目管理//支出 分值 5"])
+def test_a_score_item_path_without_a_name_is_a_syntax_error_not_an_unparsable_fmt(tmp_path, head):
+    """Found by the fuzzer: 「评分项 / 分值 10」 parsed as an item with an empty path, which
+    ``fmt`` printed as 「评分项  分值 10」, a file that no longer parses."""
+    from perfrules.errors import RuleSyntaxError
+    from perfrules.language.fmt import format_text
+    from perfrules.language.parser import parse_text
+    text = f"{head}\n  得分 = 10\n"
+    with pytest.raises(RuleSyntaxError, match="评分项路径中缺少名称"):
+        parse_text(text, "e.rules")
+    with pytest.raises(RuleSyntaxError):
+        format_text(text, "e.rules")
