@@ -89,6 +89,9 @@ def compile_cmd(targets):
     from .engine.packs import load_pack
     errors: list[PerfrulesError] = []
     for t in targets:
+        if not _looks_like_pack(t):  # e.g. policies/__init__.py from a shell glob, as lint and test do
+            echo(f"跳过「{t}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
+            continue
         try:
             p = load_pack(t)
             n_rules, n_items = len(p.compiled.rules), len(p.compiled.items)
@@ -99,6 +102,8 @@ def compile_cmd(targets):
             errors.append(e)
     if errors:
         _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
+    if all(not _looks_like_pack(t) for t in targets):  # nothing compiled is not a pass
+        _die(UsageError("没有可编译的规则包或规则文件（.rules）", "no pack or rule file (.rules) to compile"))
 
 
 def _looks_like_pack(spec: str) -> bool:

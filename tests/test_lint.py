@@ -35,6 +35,19 @@ def test_lint_skips_what_a_shell_glob_adds_that_is_no_pack(tmp_path):
     assert "不是规则包" in r.output and "policies/national: 0 个问题" in r.output
 
 
+def test_compile_skips_what_a_shell_glob_adds_but_compiling_nothing_is_no_pass(tmp_path):
+    from click.testing import CliRunner
+
+    from perfrules.cli import main
+    stray = tmp_path / "__init__.py"
+    stray.write_text('"""not rules"""\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["compile", str(stray), "policies/national"])
+    assert r.exit_code == 0, r.output
+    assert "不是规则包" in r.output and "policies/national: 通过" in r.output
+    r = CliRunner().invoke(main, ["compile", str(stray)])
+    assert r.exit_code == 2 and "没有可编译的规则包" in r.output
+
+
 def test_fmt_keeps_a_rule_files_mode(tmp_path):
     import os
     import stat
