@@ -45,14 +45,14 @@ def _project(attr: str, label: str) -> Callable[[Context, Any], Any]:
     return get
 
 
-def _budget(attr: str, label: str) -> Callable[[Context, Any], Any]:
+def _budget(attr: str, label: str, en: str | None = None) -> Callable[[Context, Any], Any]:
     def get(ctx: Context, _i):
         b = ctx.iset.budget
         if b is None:
             return Unknown("缺少预算数据 (no budget given)", "预算")
         v = getattr(b, attr)
         if v is None:
-            return Unknown(f"未填写{label} (budget {attr} not given)", label)
+            return Unknown(f"未填写{label} ({en or f'budget {attr} not given'})", label)
         return sum(v, Decimal(0)) if isinstance(v, tuple) else v
     return get
 
@@ -121,15 +121,8 @@ _add("绩效目标|goal", Field("绩效目标", "project", "text", _goal))
 _add("年初预算|initial_budget", Field("年初预算", "project", "num", _budget("initial", "年初预算"), unit="万元"))
 
 
-def _annual(ctx: Context, _i):
-    b = ctx.iset.budget
-    if b is None:
-        return Unknown("缺少预算数据 (no budget given)", "预算")
-    den = b.denominator
-    return den if den is not None else Unknown("未填写年度预算 (annual budget not given)", "年度预算")
-
-
-_add("年度预算|annual_budget", Field("年度预算", "project", "num", _annual, unit="万元"))
+_add("年度预算|annual_budget", Field("年度预算", "project", "num",
+                                      _budget("denominator", "年度预算", "annual budget not given"), unit="万元"))
 _add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转"), unit="万元"))
 _add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整"), unit="万元"))
 _add("支出|执行数|spent", Field("支出", "project", "num", _budget("spent", "支出"), unit="万元"))
@@ -138,15 +131,9 @@ _add("申报指标数|declared_count", Field("申报指标数", "project", "num"
     lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
 
 
-def _mean_progress(ctx: Context, _i):
-    b = ctx.iset.budget
-    if b is None:
-        return Unknown("缺少预算数据 (no budget given)", "预算")
-    m = b.mean_progress
-    return m if m is not None else Unknown("未填写执行进度 (no periodic spending progress given)", "执行进度")
-
-
-_add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num", _mean_progress, unit="%"))
+_add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num",
+                                       _budget("mean_progress", "执行进度", "no periodic spending progress given"),
+                                       unit="%"))
 _add("执行率|预算执行率|execution_rate",
      Field("执行率", "project", "num", lambda c, i: c.execution_rate(), unit="%"))
 
