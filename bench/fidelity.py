@@ -128,7 +128,8 @@ RULE_KINDS: dict[str, list[str]] = {
     "RC-18": ["arithmetic", "deviation_reason"],
     "WV-01": [],                                         # 豁免应对应实际发现
 }
-# Findings of a scoring pack's own items (rule = the item's path, title 评分表核对).
+# Findings of what scoring meets while it makes a pack's score sheet (SS-nn, the built-in
+# checks of perfrules/engine/scoring.py; title 评分表核对 before they had ids).
 SCORE_ITEM_KINDS = ["arithmetic", "unscored", "weight_split"]
 
 # For missing_category: which categories a rule's finding says are missing (exact names; an item's
@@ -292,7 +293,7 @@ def _finding_row(f, iset, names: list[str | None]) -> str | None:
 def _kinds_of(f) -> list[str] | None:
     if f.rule in RULE_KINDS:
         return RULE_KINDS[f.rule]
-    if f.title == "评分表核对":
+    if f.title == "评分表核对" or (f.rule or "").startswith("SS-"):  # the score sheet's built-in checks
         return SCORE_ITEM_KINDS
     return None
 

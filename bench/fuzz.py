@@ -241,7 +241,7 @@ class Corpus:
         self.rule_preds = sorted(vocab.PREDICATES)
         self.wordlists = sorted({m.group(1) for files in self.packs.values() for t in files.values()
                                  for m in re.finditer(r"^(?:词表|wordlist)\s+([^\s:：]+)", t, re.M)})
-        self.keywords = sorted({*K.KEYWORDS, *K.MODALS, *K.SEVERITIES, *K.METAS, *K.FUNCS, *K.CMPS, *K.ARITH})
+        self.keywords = list(K.SPELLINGS)  # every spelling of every keyword (vocabulary.py)
         self.item_paths = sorted({m.group(1) for files in self.packs.values() for t in files.values()
                                   for m in re.finditer(r"^(?:评分项|item)\s+(\S+)", t, re.M)})
         self.pack_names = packs

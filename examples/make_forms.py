@@ -121,7 +121,7 @@ def _score_sheet(ws, s: IndicatorSet) -> None:
         _merge_runs(ws, 2, [tuple(p[:2]) for p in paths], 2)
 
 
-def _reproducible(data: bytes) -> bytes:
+def reproducible(data: bytes) -> bytes:
     """The same workbook bytes on every run: fixed zip times and document dates, so that
     regenerating unchanged examples leaves git with nothing to commit."""
     out = io.BytesIO()
@@ -145,7 +145,7 @@ def write_form(s: IndicatorSet, path: Path) -> None:
         _score_sheet(wb.create_sheet("评分"), s)
     buf = io.BytesIO()
     wb.save(buf)
-    path.write_bytes(_reproducible(buf.getvalue()))
+    path.write_bytes(reproducible(buf.getvalue()))
 
 
 def main(argv: list[str]) -> int:

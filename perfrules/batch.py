@@ -19,8 +19,10 @@ former batch module.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -123,10 +125,37 @@ def _clean_leftovers(target: Path) -> None:
             pass
 
 
+_UMASK: int | None = None
+_UMASK_LOCK = threading.Lock()
+
+
+def umask() -> int:
+    """The process's umask, read once. ``os.umask`` can only be read by setting it, and
+    until it is put back every file another thread creates gets the mask set in between
+    (with the usual ``umask(0)``, world-writable): so it is read once per process, under a
+    lock, with 077 as the mask in between, and kept (perfrules never changes it; a program
+    that does should do so before its first write)."""
+    global _UMASK
+    with _UMASK_LOCK:
+        if _UMASK is None:
+            _UMASK = os.umask(0o077)  # the strictest mask while it is read, never 0
+            os.umask(_UMASK)
+        return _UMASK
+
+
+def new_file_mode() -> int:
+    """The mode ``open`` gives a new file: 0666 less the umask."""
+    return 0o666 & ~umask()
+
+
 class AtomicWriter:
     """Writes to a temporary file beside the target; :meth:`commit` renames it over the target.
 
-    A target that is a symbolic link stays one: the file it points to is replaced."""
+    A target that is a symbolic link stays one: the file it points to is replaced. The file
+    written keeps the target's permission bits (a rewritten rule file stays readable by the
+    group: 0644 stays 0644, 0640 stays 0640), but not set-user-id, set-group-id or sticky
+    bits, which would pass to a file now owned by whoever runs perfrules; a new file gets
+    what ``open`` would give it, 0666 less the umask (0644 under 022, 0600 under 077)."""
 
     def __init__(self, path: str):
         if os.path.islink(path):
@@ -136,15 +165,17 @@ class AtomicWriter:
         _clean_leftovers(target)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-",
                                         dir=str(target.parent) or ".")
-        # mkstemp makes the file 0600: give it the target's mode (a rewritten rule file stays
-        # readable by the group), or what a new file would get under the user's umask.
+        # mkstemp makes the file 0600: give it the target's permissions, or a new file's.
         try:
-            mode = os.stat(path).st_mode & 0o7777
+            mode = stat.S_IMODE(os.stat(path).st_mode) & 0o777
         except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(self.tmp, mode)
+            mode = new_file_mode()
+        try:
+            os.chmod(self.tmp, mode)
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
         self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:

@@ -40,6 +40,12 @@ class _Contained(click.Group):
     internal-error message (E900) naming it (``PERFRULES_DEBUG=1`` re-raises it)."""
 
     def invoke(self, ctx):
+        import warnings
+        with warnings.catch_warnings():
+            _notes_on_stderr(warnings)
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -51,6 +57,24 @@ class _Contained(click.Group):
             if InternalError.debugging():
                 raise
             _die(InternalError.wrap(e))
+
+
+def _notes_on_stderr(warnings) -> None:
+    """A rule file read as GB18030 (language.files.RuleFileEncodingWarning) is said on stderr,
+    once per file and command, as ``file: 警告 …``; other warnings as Python shows them."""
+    said: set[str] = set()
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category.__name__ != "RuleFileEncodingWarning":  # the class is not imported: --help stays fast
+            return previous(message, category, filename, lineno, file, line)
+        text = f"{getattr(message, 'file', '')}: 警告 {message}"
+        if text not in said:
+            said.add(text)
+            echo(text, err=True)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("always", message="规则文件", category=UserWarning)  # each command says it
 
 
 @click.group(cls=_Contained, context_settings={"help_option_names": ["-h", "--help"]})
@@ -176,18 +200,42 @@ def explain(rule_id, packs):
                                                                  (_rule(p, rule_id) and _rule(p, rule_id).severity != rule.severity))]
             echo(render(pack, rule, list(tester.cases_of(pack)), overrides), nl=False)
             return
+        from .engine.reconcile import BUILTIN, suggest_id
+        if rule_id in BUILTIN:  # a check built into perfrules (RC-, SS-, WV-nn): no rule text
+            echo(_builtin_text(rule_id, loaded), nl=False)
+            return
         known = sorted({r.id for p in loaded for r in p.compiled.rules if not r.node.anonymous})
-        from .engine.compiler import suggestion
-        close = suggestion(rule_id, known)
+        close = suggest_id(rule_id, set(known) | set(BUILTIN))
         raise UsageError(f"找不到规则「{rule_id}」" + (f"，是否指「{close}」？" if close else ""),
                          f"no rule {rule_id}" + (f"; did you mean {close}?" if close else ""),
-                         hint="可用: " + ", ".join(known))
+                         hint="可用: " + ", ".join(known) + "；内置检查 (built-in checks): " + ", ".join(BUILTIN))
     except PerfrulesError as e:
         _die(e)
 
 
 def _rule(pack, rule_id):
     return next((r for r in pack.compiled.rules if r.id == rule_id), None)
+
+
+def _builtin_text(rid: str, loaded) -> str:
+    """`perfrules explain` for a built-in check: what it compares, its basis, and which of
+    the packs switch it off or change its severity."""
+    from .engine.reconcile import BASIS, BUILTIN, CHECKS, FIX
+    from .engine.runner import builtin_severity
+    zh, en = CHECKS[rid]
+    lines = [f"{rid} {BUILTIN[rid]}（内置检查 built-in check）",
+             f"检查 (checks): {zh} ({en})"]
+    if rid in BASIS:
+        lines.append(f"依据 (basis): {BASIS[rid]}")
+    if rid in FIX:
+        lines.append(f"建议 (fix): {FIX[rid]}")
+    said = [f"  {p.label}: 停用 (off)" for p in loaded if rid in p.disabled]
+    said += [f"  {p.label}: 严重程度改为 {sev}" for p in loaded if (sev := builtin_severity([p]).get(rid))]
+    if said:
+        lines += ["", "规则包中的设置 (set by packs):"] + said
+    lines += ["", f"规则包可在 pack.yaml 中停用它或改它的严重程度 (a pack may switch it off or change its severity):",
+              f"  disable: [{rid}]", f"  severity: {{{rid}: warning}}"]
+    return "\n".join(lines) + "\n"
 
 
 def _own_prefix(pack) -> str:
@@ -268,6 +316,10 @@ def lint(targets):
     sys.exit(1 if total else 0)
 
 
+_RECODED = {"utf-8-sig": ("带 BOM 的 UTF-8", "UTF-8 with a BOM"), "utf-16": ("UTF-16", "UTF-16"),
+             "gb18030": ("GB18030 编码", "GB18030")}
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--check", "check_only", is_flag=True, help="只检查，不改写；未格式化则显示差异并以 1 退出")
@@ -276,17 +328,20 @@ def fmt(files, check_only, lang):
     """把规则文件改写为规范格式，保留注释 (rewrite rule files in canonical form)."""
     import difflib
 
+    from .language.files import read_rules
     from .language.fmt import format_text
     changed = 0
     errors: list[PerfrulesError] = []
     for f in files:
         try:
-            with open(f, encoding="utf-8") as fh:
-                text = fh.read()
+            # UTF-8 (a BOM removed) or GB18030 with a note; fmt writes UTF-8 without a BOM.
+            decoded = read_rules(f, f)
+            text = decoded.text
             new = format_text(text, f, lang)
-        except UnicodeDecodeError:
+        except OSError as e:
             from .errors import Span
-            errors.append(UsageError("规则文件不是 UTF-8 编码", "rule file is not UTF-8 text", where=Span(f, 1, 1)))
+            errors.append(UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
+                                     where=Span(f, 1, 1)))
             continue
         except ErrorGroup as e:
             errors += e.errors
@@ -294,15 +349,21 @@ def fmt(files, check_only, lang):
         except PerfrulesError as e:
             errors.append(e)
             continue
-        if new == text:
+        recoded = "" if decoded.utf8 else _RECODED.get(decoded.encoding, _RECODED["gb18030"])
+        if new == text and not recoded:
             continue
         changed += 1
         if check_only:
-            echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
-                                                    f"{f} (当前)", f"{f} (规范格式)")))
+            if new != text:
+                echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                        f"{f} (当前)", f"{f} (规范格式)")))
+            if recoded:
+                echo(f"{f}: 文件是{recoded[0]}，格式化时改为无 BOM 的 UTF-8 "
+                     f"(the file is {recoded[1]}; fmt writes it as UTF-8 without a BOM)")
         else:
-            write_atomic(f, new)
-            echo(f"已格式化 (formatted): {f}")
+            write_atomic(f, new)  # UTF-8 without a BOM, the file's mode kept
+            echo(f"已格式化 (formatted): {f}" + (f"（原为{recoded[0]}，已改为无 BOM 的 UTF-8; was {recoded[1]}, "
+                                                  f"now UTF-8 without a BOM）" if recoded else ""))
     if errors:
         _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
     if check_only and changed:

@@ -422,7 +422,22 @@ def load_packs(specs: Sequence[str]):
             errors.append(e)
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    from .data.declared import union
+    _, conflicts = union((p.label, p.fields) for p in packs)
+    if conflicts:
+        from .errors import PackError
+        raise PackError("同时使用的规则包对同一字段的声明不同：" + "；".join(zh for zh, _ in conflicts),
+                        "; ".join(en for _, en in conflicts),
+                        hint="输入按所有规则包声明的字段读取，一个字段只能有一种范围和类型 "
+                             "(inputs are read with the fields of all packs; a field has one scope and type)")
     return packs
+
+
+def field_specs(packs) -> tuple:
+    """The fields the packs declare (pack.yaml ``fields``), which inputs are read with: packs
+    are chosen per indicator set after it is read (by its 年度), so every pack's fields are read."""
+    from .data.declared import union
+    return union((p.label, getattr(p, "fields", ())) for p in packs or ())[0]
 
 
 def _error_dict(e: PerfrulesError) -> dict:
@@ -447,10 +462,12 @@ def _problem(source: str, p: Problem, settings: Settings) -> Outcome:
     return attrs.evolve(o, text=_render(o, settings))
 
 
-def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcome]:
+def load_job(job: Job, settings: Settings | None = None, specs: tuple | None = None) -> list[Loaded | Outcome]:
     """Read a job's files (every indicator set of each) or its record, in order; link the
-    stages of a folder's files. Inputs that cannot be read become error outcomes."""
+    stages of a folder's files. Inputs that cannot be read become error outcomes.
+    ``specs``: the declared fields to read (default: those of the configured packs)."""
     settings = settings or _SETTINGS
+    specs = field_specs(_PACKS) if specs is None else specs
     if job.problem is not None:
         return [_problem(job.source, job.problem, settings)]
     if job.record is not None:
@@ -458,7 +475,8 @@ def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcom
         from .data.loaders import load_record
         path, _, no = job.source.rpartition(":")
         try:
-            return [Loaded(load_record(job.record, job.source, at=(path, int(no)) if no.isdigit() else None))]
+            return [Loaded(load_record(job.record, job.source, at=(path, int(no)) if no.isdigit() else None,
+                                       field_specs=specs))]
         except PerfrulesError as e:
             return [_failure(job.source, e, settings)]
     from .data.loaders import load_all
@@ -468,7 +486,7 @@ def load_job(job: Job, settings: Settings | None = None) -> list[Loaded | Outcom
             items.append(_problem(f.path, f.problem, settings))
             continue
         try:
-            items += [Loaded(s) for s in load_all(f.path)]
+            items += [Loaded(s) for s in load_all(f.path, field_specs=specs)]
         except PerfrulesError as e:
             items.append(_failure(f.path, e, settings))
         except Exception as e:  # noqa: BLE001 — contained: this file's error record, the rest go on
@@ -519,7 +537,7 @@ def check_job(job: Job, packs=None, settings: Settings | None = None) -> list[Ou
     did not foresee included) becomes that input's error record, and the other inputs go on."""
     settings = settings or _SETTINGS
     try:
-        items = load_job(job, settings)
+        items = load_job(job, settings, field_specs(_PACKS if packs is None else packs))
     except Exception as e:  # noqa: BLE001
         source = job.source or (job.files[0].path if job.files else "?")
         return [_failure(source, _internal(e, source), settings)]
@@ -608,9 +626,10 @@ def pairs(inputs: Sequence[str], packs_a, packs_b) -> Iterator[tuple[Outcome, Ou
     year choice): ``(outcome A, outcome B)``; an input not read or skipped: ``(it, None)``."""
     check_specs(inputs)
     settings = Settings(chosen=True)
+    specs = field_specs(list(packs_a) + list(packs_b))
     for job in jobs(expand(inputs)):
         try:
-            items = load_job(job, settings)
+            items = load_job(job, settings, specs)
         except Exception as e:  # noqa: BLE001 — contained as in check_job
             source = job.source or (job.files[0].path if job.files else "?")
             items = [_failure(source, _internal(e, source), settings)]

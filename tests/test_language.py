@@ -577,7 +577,7 @@ def test_aggregates(text, fires):
 
 def test_aggregate_finding_shows_values():
     findings, _, _ = run_text("合计(分值 其中 一级指标 是 效益指标) = 7", AGG_SET)
-    assert findings[0].message.endswith("：6.5 = 7")
+    assert findings[0].message.endswith("：实为 6.5，应为 7，差 0.5")
 
 
 # ---- word lists and synonyms ----------------------------------------------------------------

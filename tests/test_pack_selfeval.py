@@ -84,7 +84,7 @@ def test_qualitative_row_outside_its_grade_band_is_a_finding(pack):
 
 def test_weights_that_do_not_add_up_are_a_finding(pack):
     result, items = sheet(pack, [row("完成数量", "100%", "100%", "20"), row("其他", "100%", "100%", "20")])
-    msgs = [f.message for f in result.findings if f.title == "评分表核对"]
+    msgs = [f.message for f in result.findings if f.rule == "SS-03"]
     assert "评分项「产出指标」分值 50，所含指标分值合计 40" in msgs
     out = items["产出指标"]
     assert out.max - out.score == sum(d.points for d in out.deductions)

@@ -12,12 +12,19 @@ from collections.abc import Iterable, Mapping
 
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
 
-# 二级 canonical name → its 一级 (成本指标 sits under 产出 in the older layout).
+# 二级 canonical name → its 一级. 成本 has two layouts, both accepted: the older one
+# (财预〔2020〕10号 自评表) files 成本指标 as a 二级 under 产出指标; 财预〔2021〕101号 makes
+# 成本指标 a 一级 with three 二级 of its own, 经济成本指标, 社会成本指标 and 生态环境成本指标
+# (shared/national-rules.md R17: the 101号 指引 as restated at qddinggu.cn/caishui/35371.html).
+# 成本指标 is therefore both a 一级 and a 二级 name; a row's 一级 says which layout it uses.
 LEVEL2 = {
     "数量指标": "产出指标",
     "质量指标": "产出指标",
     "时效指标": "产出指标",
     "成本指标": "产出指标",
+    "经济成本指标": "成本指标",
+    "社会成本指标": "成本指标",
+    "生态环境成本指标": "成本指标",
     "经济效益指标": "效益指标",
     "社会效益指标": "效益指标",
     "生态效益指标": "效益指标",
@@ -53,6 +60,11 @@ SYNONYMS = {
     "产出时效": "时效指标",
     "成本": "成本指标",
     "产出成本": "成本指标",
+    # The 101号 cost categories without 指标, as forms print 二级 (like 产出数量 → 数量指标).
+    # 生态成本 / 环境成本 are not listed: no form or policy text using them was found.
+    "经济成本": "经济成本指标",
+    "社会成本": "社会成本指标",
+    "生态环境成本": "生态环境成本指标",
     "经济效益": "经济效益指标",
     "社会效益": "社会效益指标",
     "生态效益": "生态效益指标",

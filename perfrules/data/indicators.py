@@ -37,6 +37,13 @@ class Project:
     unit: str | None = attrs.field(default=None, metadata={"zh": "实施单位"})
     # Header cells the model has no field for (项目负责人, 项目期 …), as printed.
     extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
+    # Fields a pack declares (pack.yaml ``fields``, scope project): (name, value) pairs, the
+    # value of the declared type (str, Decimal, date, bool, tuple of str); absent ones left out.
+    fields: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_tuple)
+
+    def field(self, name: str) -> object | None:
+        """The value of a declared field, None when the input does not give it."""
+        return next((v for k, v in self.fields if k == name), None)
 
 
 @attrs.frozen
@@ -130,6 +137,12 @@ class Indicator:
     # Extra columns of the form that perfrules does not interpret, kept, never dropped.
     extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_tuple)
     location: Location | None = attrs.field(default=None, eq=False)
+    # Fields a pack declares (pack.yaml ``fields``, scope indicator): (name, value) pairs.
+    fields: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_tuple)
+
+    def field(self, name: str) -> object | None:
+        """The value of a declared field on this row, None when the row does not give it."""
+        return next((v for k, v in self.fields if k == name), None)
 
     def label(self, index: int) -> str:
         """How a finding names this row: 绩效指标[3] 资金拨付率 (1-based)."""

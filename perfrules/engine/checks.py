@@ -22,8 +22,8 @@ from typing import Any
 import attrs
 
 from ..data.values import Value
-from .context import COMPANION, Context, Unknown
-from .expr import Expr, render, substituted
+from .context import COMPANION, Context, Unknown, absent
+from .expr import Expr, Template, render, shortfall, substituted
 from .explain import fmt_num, show
 
 
@@ -97,6 +97,12 @@ class Stmt:
         raise NotImplementedError
 
 
+def explained(e: Expr, ctx: Context, i) -> str:
+    """Why a condition failed: the figures and the gap for a comparison (合计(分值) 为 88，
+    应为 90，差 2), else the condition with its values put in."""
+    return shortfall(e, ctx, i) or substituted(e, ctx, i)
+
+
 def _shown(v) -> str:
     if isinstance(v, Value):
         return v.text if v.text else "（空）"
@@ -123,16 +129,17 @@ class Requirement(Stmt):
 
     def __init__(self, subject: Expr | None, positive: bool, test: Callable[[Context, Any, Any], Any],
                  severity: str | None, unless: Expr | None, text: str, scope: str, label: str,
-                 what: str = "", right: Expr | None = None):
+                 what: str = "", right: Expr | None = None, bounds: Expr | None = None):
         self.subject, self.positive, self.test = subject, positive, test
+        self.bounds = bounds  # a comparison or an interval: the gap is stated when it fails
         self.severity, self.unless, self.text, self.scope, self.label = severity, unless, text, scope, label
         self.what = what or f"不符合「{text}」"  # how a violation reads, from the compiler
         self.right = right  # the compared-with expression, shown with its value
 
     def _subject(self, ctx: Context, i):
         value = self.subject.fn(ctx, i) if self.subject is not None else i
-        if isinstance(value, Unknown) and value.missing is not None and getattr(self.test, "accepts_missing", False):
-            return None  # 类别 须 非空 without 类别: the field is empty, and that is decided
+        if absent(value) and getattr(self.test, "accepts_missing", False):
+            return None  # 类别 须 非空 without 类别, 分值 须 非空 on a blank cell: empty, and that is decided
         return value
 
     def check(self, ctx: Context, i) -> tuple[bool | None, str | Unknown]:
@@ -160,9 +167,13 @@ class Requirement(Stmt):
             return True, f"指标「{name}」（{said}）{what}"
         if _blank(value):
             detail = f"{self.label}{what}" if what in ("为空", "不为空") else f"{self.label}（空）{what}"
-            if not (value is None or value == "" or value == ()):
-                detail += f"（填写为「{_shown(value)}」）"
+            shown = _shown(value)
+            if shown != "（空）":  # a blank marker written in the cell (/, -, 无): say what was there
+                detail += f"（填写为「{shown}」）"
             return True, detail
+        gap = shortfall(self.bounds, ctx, i) if self.bounds is not None else None
+        if gap is not None:  # 分值 为 40，应不低于 50，差 10
+            return True, (gap if gap.startswith(self.label) else f"{self.label}：{gap}")
         shown = fmt_num(value, self.subject.unit) if isinstance(value, Decimal) else _shown(value)
         detail = f"{self.label}「{shown}」{what}"
         if isinstance(value, Value) and value.reason:
@@ -225,25 +236,30 @@ class Assertion(Stmt):
         if r is False:
             if self.unless is not None and self.unless.fn(ctx, i) is True:
                 return NONE
-            return (Fail(i, f"不满足「{self.text}」：{substituted(self.cond, ctx, i)}"),)
+            return (Fail(i, f"不满足「{self.text}」：{explained(self.cond, ctx, i)}"),)
         if isinstance(r, Unknown):
             return unknown_outcome(i, r, (Fail(i, f"无法判断是否满足「{self.text}」"),), self.text)
         return NONE
 
 
 class Implication(Stmt):
-    """若 cond 则 consequence / cond ⇒ consequence."""
+    """若 cond 则 consequence [且 consequence …] / cond ⇒ consequence …"""
 
-    def __init__(self, cond: Expr, consequence: "Consequence", text: str, scope: str):
-        self.cond, self.consequence, self.text, self.scope = cond, consequence, text, scope
+    def __init__(self, cond: Expr, consequences: tuple["Consequence", ...], text: str, scope: str):
+        self.cond, self.consequences, self.text, self.scope = cond, consequences, text, scope
+
+    def fire(self, ctx, i) -> Events:
+        if len(self.consequences) == 1:
+            return self.consequences[0].fire(ctx, i, self.cond)
+        return tuple(ev for cons in self.consequences for ev in cons.fire(ctx, i, self.cond))
 
     def run(self, ctx, i):
         r = self.cond.fn(ctx, i)
         if r is True:
-            return self.consequence.fire(ctx, i, self.cond)
+            return self.fire(ctx, i)
         if isinstance(r, Unknown):
             # What it would give if the missing data made the condition hold.
-            return unknown_outcome(i, r, lambda: self.consequence.fire(ctx, i, self.cond), self.cond.text)
+            return unknown_outcome(i, r, lambda: self.fire(ctx, i), self.cond.text)
         return NONE
 
 
@@ -270,8 +286,10 @@ class Consequence:
 
     def __init__(self, kind: str, *, severity: str | None = None, message: str | None = None,
                  amount: Decimal | None = None, item: str | None = None, grade: str | None = None,
-                 requirement: Requirement | None = None, check: Expr | None = None):
+                 requirement: Requirement | None = None, check: Expr | None = None,
+                 template: Template | None = None):
         self.kind, self.severity, self.message = kind, severity, message
+        self.template = template  # the message's {…} placeholders, compiled
         self.amount, self.item, self.grade, self.requirement = amount, item, grade, requirement
         self.check = check  # 若 A 则 B: B a comparison that must then hold
 
@@ -287,11 +305,12 @@ class Consequence:
             if isinstance(r, Unknown):
                 return unknown_outcome(i, r, (Fail(i, f"无法判断是否满足「{self.check.text}」"),), self.check.text)
             if r is False:
-                return (Fail(i, f"{why()}，但不满足「{self.check.text}」：{substituted(self.check, ctx, i)}"),)
+                return (Fail(i, f"{why()}，但不满足「{self.check.text}」：{explained(self.check, ctx, i)}"),)
             return NONE
         if self.kind == "flag":
             reason = why()
+            said = self.template.fill(ctx, i) if self.template is not None else (self.message or reason)
             if self.severity == "veto":
-                return (Fail(i, self.message or reason, self.severity), Effect(i, "veto", None, reason))
-            return (Fail(i, self.message or reason, self.severity),)
+                return (Fail(i, said, self.severity), Effect(i, "veto", None, reason))
+            return (Fail(i, said, self.severity),)
         return (Effect(i, self.kind, self.amount, why(), self.item, self.grade),)

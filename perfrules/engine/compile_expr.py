@@ -7,16 +7,17 @@ statement half (rules, score items, stages) is :mod:`perfrules.engine.compiler`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from decimal import Decimal
 
 from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
 from ..errors import Span
 from ..language import nodes as n
+from ..language.visitor import dispatch
 from ..data.values import Value
-from .context import Unknown
+from .context import Unknown, absent
 from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
+from ..suggest import suggest
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES
 
 DECLARED_ROWS = ("申报指标", "declared_indicators")
@@ -42,6 +43,35 @@ def _ends_in(words: tuple[str, ...]):
         if isinstance(t, Unknown):
             return t
         return bool(words) and ending(t).endswith(words)
+    return test
+
+
+def _name_kind(name: str) -> str | None:
+    """What a field's name says it holds, by its last word: a rate (执行率, 占比) or a count
+    or amount (执行数, 金额); None when the name does not say."""
+    if name.endswith(("率", "比例", "占比", "比重")):
+        return "rate"
+    if name.endswith(("数", "额", "金", "资金", "经费", "预算", "支出")):
+        return "number"
+    return None
+
+
+def _phrase_test(words: tuple[str, ...]):
+    """包含短语: a word counts only where it stands whole, between the text's ends or
+    punctuation (「未达成年度指标且效果较差」 does not hold the phrase 达成年度指标)."""
+    pattern = re.compile("|".join(
+        rf"(?<![^\W_]){re.escape(w)}(?![^\W_])" for w in sorted(words, key=len, reverse=True))) \
+        if words else None
+
+    def test(ctx, i, v):
+        if pattern is None:
+            return False
+        if isinstance(v, tuple):
+            return any(pattern.search(clean(x)) for x in v)
+        t = as_text(v)
+        if isinstance(t, Unknown):
+            return t
+        return pattern.search(clean(t)) is not None
     return test
 
 
@@ -87,30 +117,42 @@ class ExprCompiler:
         f = FIELDS.get(t) or FIELDS.get(t.lower())
         if f is not None:
             get = f.get
-            unit = "%" if f.label in ("执行率", "完成率", "最高完成率", "平均执行进度") else ("万元" if f.label in (
-                "年初预算", "年度预算", "上年结转", "调整", "支出") else "")
+            unit = f.unit  # how the field's numbers read in a message: 84.40%, 428.54万元
             return Expr(get, f.type, f.scope, t, unit, (), f.label)
+        declared = getattr(self, "pack_fields", {})
+        f = declared.get(t)
+        if f is not None:  # a field the pack declares in pack.yaml (fields:)
+            return Expr(f.get, f.type, f.scope, t, f.unit, (), f.label)
         if t in self.wordlists:
             words = self.wordlists[t]
             return Expr(lambda ctx, i: words, "list", "project", t)
-        candidates = [k for k in FIELDS if not k.isascii()] + list(self.wordlists)
-        close = difflib.get_close_matches(t, candidates, n=1, cutoff=0.4)
+        # Only a likely typo of another field or word list, of the same kind (预算执行数, a
+        # number, is no misspelt 预算执行率, a rate); a word the candidate completes first
+        # (指标名 → 指标名称, an alias of 三级指标).
+        pool = [k for k in FIELDS if k.isascii() == t.isascii()] + list(declared) + list(self.wordlists)
+        kind = _name_kind(t)
+        pool = [k for k in pool if kind is None or _name_kind(k) in (None, kind)]
+        close = next((k for k in pool if len(k) == len(t) + 1 and k.startswith(t)), None) or suggest(t, pool)
         # Suggest a field by its own name (指标名 → 三级指标, not its alias 指标名称).
-        guess = (FIELDS[close[0]].label if close[0] in FIELDS else close[0]) if close else None
+        guess = (FIELDS[close].label if close in FIELDS else close) if close else None
         hint = f"是否指「{guess}」？ (did you mean {guess}?)\n  " if guess else ""
         self.fail(node.span, f"未知字段「{t}」", f"unknown field '{t}'",
-                  hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …")
+                  hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …\n"
+                  "  输入中的其他字段须先在 pack.yaml 的 fields 中声明 "
+                  "(declare other input fields under fields in pack.yaml)"
+                  + ("" if guess else f"\n  若「{t}」是一段文字而不是字段，请加引号：「{t}」 (if it is text, quote it)"))
         return None
 
     def known_name(self, t: str) -> bool:
-        return t in FIELDS or t.lower() in FIELDS or t in self.wordlists or t in DECLARED_ROWS
+        return (t in FIELDS or t.lower() in FIELDS or t in getattr(self, "pack_fields", {}) or t in self.wordlists
+                or t in DECLARED_ROWS)
 
-    def expr(self, node: n.Node) -> Expr | None:
-        m = getattr(self, "x_" + type(node).__name__, None)
-        if m is None:
-            self.fail(node.span, "此处不能写这种表达式", "expression not allowed here")
-            return None
-        return m(node)
+    # node → Expr | None: the ``x_<ClassName>`` method of the node's class, else a located error.
+    expr = dispatch("x_", "not_an_expression", "An expression node → its Expr (None after an error).")
+
+    def not_an_expression(self, node: n.Node) -> None:
+        self.fail(node.span, "此处不能写这种表达式", "expression not allowed here")
+        return None
 
     def x_Name(self, node: n.Name):
         return self.name(node)
@@ -175,6 +217,8 @@ class ExprCompiler:
             def fn(ctx, i):
                 x, y = as_num(fa(ctx, i), la), as_num(fb(ctx, i), lb)
                 return first_unknown(x, y) or cmp(x, y)
+            return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b),
+                        bounds=((node.op, a, b),))
         elif node.op in ("=", "≠") and {a.type, b.type} <= {"text", "value"}:
             fa, fb, canon = a.fn, b.fn, self.synonyms.canonical
             eq = node.op == "="
@@ -189,6 +233,33 @@ class ExprCompiler:
                       "只有数值（如 分值、执行率、计数(…)）能比较大小；文字请用「是」「属于」「包含」")
             return None
         return Expr(fn, "bool", self._scope(a, b), self.text_of(node), "", (a, b))
+
+    def x_Chain(self, node: n.Chain):
+        """60% ≤ x < 80%: each operand computed once, every neighbouring pair compared."""
+        parts = [self.expr(x) for x in node.operands]
+        if any(p is None for p in parts):
+            return None
+        for x, e in zip(node.operands, parts):
+            if e.type not in ("num", "value"):
+                self.fail(x.span, f"「{e.text}」不是数值，不能连比", f"{e.text} is not a number",
+                          "连比（如 60% ≤ 执行率 < 80%）只用于数值 (a chain of comparisons is for numbers)")
+                return None
+        fns = tuple((p.fn, p.label or p.text) for p in parts)
+        cmps = tuple(CMP_FNS[op] for op in node.ops)
+
+        def fn(ctx, i):
+            vals = [as_num(f(ctx, i), lb) for f, lb in fns]
+            unknown = None
+            for k, cmp in enumerate(cmps):
+                x, y = vals[k], vals[k + 1]
+                u = first_unknown(x, y)
+                if u is not None:
+                    unknown = unknown or u
+                elif not cmp(x, y):
+                    return False  # one pair known false: false (as 且 would be)
+            return unknown if unknown is not None else True
+        bounds = tuple((op, parts[k], parts[k + 1]) for k, op in enumerate(node.ops))
+        return Expr(fn, "bool", self._scope(*parts), self.text_of(node), "", tuple(parts), bounds=bounds)
 
     def x_BoolOp(self, node: n.BoolOp):
         # A chain is flat (a 且 b 且 c …): one closure loops over its operands, so a
@@ -230,6 +301,23 @@ class ExprCompiler:
         return Expr(lambda ctx, i: (lambda x: x if isinstance(x, Unknown) else not x)(fa(ctx, i)),
                     "bool", a.scope, self.text_of(node), "", (a,))
 
+    _NEGATED = {"≥": "<", ">": "≤", "≤": ">", "<": "≥", "=": "≠", "≠": "="}
+
+    def bounds(self, subj: Expr, p: n.Pred, positive: bool = True) -> tuple | None:
+        """What a comparison or an interval asks of ``subj``, as (op, subject, bound) pairs
+        for a message that states the figures and the gap (see ``expr.shortfall``)."""
+        if isinstance(p, n.PredCompare) and subj.type in ("num", "value"):
+            right = self.expr(p.right)
+            if right is None:
+                return None
+            return ((p.op if positive else self._NEGATED[p.op], subj, right),)
+        if isinstance(p, n.PredIn) and isinstance(p.target, n.Interval) and positive \
+                and subj.type in ("num", "value"):
+            iv = p.target
+            return (("≥" if iv.lo_closed else ">", subj, self.x_Number(iv.lo)),
+                    ("≤" if iv.hi_closed else "<", subj, self.x_Number(iv.hi)))
+        return None
+
     def x_Test(self, node: n.Test):
         subj = self.expr(node.subject)
         if subj is None:
@@ -237,6 +325,7 @@ class ExprCompiler:
         test = self.pred(node.pred, subj.type, node.subject)
         if test is None:
             return None
+        bounds = self.bounds(subj, node.pred, not node.negated) if isinstance(node.pred, n.PredIn) else None
         fs, neg = subj.fn, node.negated
         attr = getattr(test, "value_attr", None)
         if attr is not None:
@@ -263,10 +352,10 @@ class ExprCompiler:
                         self.text_of(node), "", (subj,))
 
         if getattr(test, "accepts_missing", False):
-            def fn(ctx, i):  # x 为空 / x 非空: a field left out is empty
+            def fn(ctx, i):  # x 为空 / x 非空: a field left out (or a cell left blank) is empty
                 v = fs(ctx, i)
                 if isinstance(v, Unknown):
-                    if v.missing is None:
+                    if not absent(v):
                         return v
                     v = None
                 return bool(test(ctx, i, v)) != neg
@@ -278,7 +367,7 @@ class ExprCompiler:
                 r = test(ctx, i, v)
                 return r if isinstance(r, Unknown) else (bool(r) != neg)
         scope = "indicator" if subj.type == "indicator" else subj.scope
-        return Expr(fn, "bool", scope, self.text_of(node), "", (subj,))
+        return Expr(fn, "bool", scope, self.text_of(node), "", (subj,), bounds=bounds)
 
     def x_Call(self, node: n.Call):
         # 计数(申报指标 其中 …): count the rows of the same project's declared (申报) set.
@@ -329,6 +418,8 @@ class ExprCompiler:
                 memo[key] = result = Decimal(total)
                 return result
             return Expr(fn, "num", "project", self.text_of(node), "", (), self.text_of(node))
+        if node.func == "length":
+            return self.length(node, args, where)
         if node.func in ("sum", "avg") or (node.func in ("min", "max") and len(args) == 1):
             if len(args) != 1:
                 self.fail(node.span, "合计/平均须有一个参数", "sum/avg take one argument")
@@ -360,6 +451,54 @@ class ExprCompiler:
             vals = [as_num(f(ctx, i), lb) for f, lb in fns]
             return first_unknown(*vals) or pick(vals)
         return Expr(fn, "num", self._scope(*args), self.text_of(node), args[0].unit, tuple(args))
+
+    def length(self, node: n.Call, args: list[Expr], where: Expr | None) -> Expr | None:
+        """字数(text): the characters of a text, spaces and line breaks not counted (a 原因说明
+        of 100 字 is 100 characters as a reader counts them, punctuation included); a text
+        left out or blank has none (that it must be given is 须 非空's business)."""
+        if len(args) != 1 or where is not None:
+            self.fail(node.span, "字数只接受一个文字参数，如 字数(原因说明)", "length takes one text, as in length(原因说明)")
+            return None
+        a = args[0]
+        if a.type not in ("text", "value"):
+            self.fail(node.args[0].span, f"「{a.text}」不是文字，不能计算字数", f"{a.text} is not a text")
+            return None
+        fa = a.fn
+
+        def fn(ctx, i):
+            v = fa(ctx, i)
+            if absent(v):  # a text the input leaves out or blank has no characters
+                return Decimal(0)
+            if isinstance(v, Unknown):
+                return v
+            t = as_text(v) if v is not None else ""
+            return Decimal(sum(1 for ch in t if not ch.isspace()))
+        text = self.text_of(node)
+        return Expr(fn, "num", a.scope, text, "", (), text)
+
+    def interval(self, iv: n.Interval, stype: str, subject: n.Node | None):
+        """属于 / 介于 [lo, hi): a number between two bounds, each end in or out as its bracket says."""
+        if stype not in ("num", "value"):
+            if stype in ("text", "set") and iv.lo_closed and iv.hi_closed:
+                # 阶段 属于 [2022, 2023] on a text: the two words, as a list always meant.
+                return self.pred(n.PredIn(span=iv.span, target=n.ListLit(
+                    span=iv.span, items=(iv.lo.text, iv.hi.text))), stype, subject)
+            self.fail(iv.span, "区间只能用于数值", "an interval applies to numbers only",
+                      "文字请列出词语并加引号：属于 [「…」, 「…」] (list words, quoted)")
+            return None
+        lo, hi = iv.lo.value, iv.hi.value
+        if lo > hi or (lo == hi and not (iv.lo_closed and iv.hi_closed)):
+            self.fail(iv.span, f"区间 {self.text_of(iv)} 不含任何数", f"the interval {self.text_of(iv)} is empty",
+                      "下限应小于上限 (the lower bound comes first)")
+            return None
+        lo_ok = (lambda x: x >= lo) if iv.lo_closed else (lambda x: x > lo)
+        hi_ok = (lambda x: x <= hi) if iv.hi_closed else (lambda x: x < hi)
+        label = subject.text if isinstance(subject, n.Name) else "值"
+
+        def between(ctx, i, v):
+            x = as_num(v, label)
+            return x if isinstance(x, Unknown) else (lo_ok(x) and hi_ok(x))
+        return between
 
     def pred(self, p: n.Pred, stype: str, subject: n.Node | None):
         """A test function (ctx, i, subject value) → bool | Unknown, or None after an error."""
@@ -401,6 +540,13 @@ class ExprCompiler:
             if words is None:
                 return None
             return _ends_in(tuple(clean(w) for w in words if clean(w)))
+        if isinstance(p, n.PredIn) and isinstance(p.target, n.Interval):
+            return self.interval(p.target, stype, subject)
+        if isinstance(p, n.PredContains) and p.phrase:
+            words = self.words(p.target, subject)
+            if words is None:
+                return None
+            return _phrase_test(tuple(clean(w) for w in words if clean(w)))
         if isinstance(p, (n.PredIn, n.PredContains)):
             words = self.words(p.target, subject)
             if words is None:
@@ -447,13 +593,16 @@ class ExprCompiler:
         # Not a predicate: equality with a value (是 满意度指标, 是 自评). Not for a 指标值,
         # which no bare word can equal sensibly (指标值 须 可衡亮 is a misspelt predicate),
         # nor for a word that looks like a misspelt predicate on a field with no vocabulary.
-        preds = [k for k in PREDICATES if not k.isascii()]
-        near = [k for k in difflib.get_close_matches(p.name, preds, n=3, cutoff=0.6) if len(k) == len(p.name)]
+        preds = [k for k in PREDICATES if k.isascii() == p.name.isascii()]
+        near = suggest(p.name, preds)
         f = FIELDS.get(subject.text) if isinstance(subject, n.Name) else None
         if stype == "value" or (near and not (f is not None and f.values)):
+            said = subject.text if isinstance(subject, n.Name) else "指标值"
             self.fail(p.span, f"未知谓词「{p.name}」", f"unknown predicate '{p.name}'",
-                      self.suggest(p.name, preds) or "可用: " + "、".join(preds)
-                      + "；比较文字请写成：指标值 = 「…」")
+                      self.suggest(p.name, preds) if near else "可用谓词: " + "、".join(
+                          k for k in PREDICATES if not k.isascii())
+                      + f"\n  若「{p.name}」是一段文字，请加引号：{said} = 「{p.name}」 或 {said} 包含短语 「{p.name}」 "
+                      "(if it is text, quote it)")
             return None
         if stype in ("text", "value", "set"):
             # words() checks the word against the field's vocabulary (阶段 是 自平 …).

@@ -13,6 +13,7 @@ Errors are collected, not raised one by one, so a file's every mistake is report
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -20,22 +21,29 @@ import attrs
 
 from ..data.categories import Synonyms
 from ..data.values import DEFAULT_STATE_WORDS, DEFAULT_VAGUE_WORDS
+from ..suggest import did_you_mean
 from ..errors import ErrorGroup, PerfrulesError, RuleCompileError, Span
 from ..language import nodes as n
 from ..language.source import Source
 from . import checks as c
 from .compile_expr import ExprCompiler
 from .context import Context, Env, Unknown
-from .expr import Expr
+from .expr import Expr, Template
 from .vocab import ITEM_NAMES, PREDICATES, STATE_LIST, VAGUE_LIST
 
 MAX_POINTS = Decimal(1000)
+# {三级指标}, {合计(分值) − 90}: a field or a formula in a message. A bare name needs no
+# parser (the common case: warm runs never build Lark for it); anything else is parsed.
+_PLACEHOLDER = re.compile(r"\{([^{}\n]{1,200})\}")
+_BARE_NAME = re.compile(r"[\u3400-\u9fffA-Za-z_][\u3400-\u9fffA-Za-z0-9_·.]*")
 MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
 
 
 def suggestion(word: str, candidates) -> str | None:
-    """The closest candidate; a typo keeps its length, so same-length ones are preferred
-    (指标直 → 指标值, not 指标)."""
+    """The closest score-item path or rule id: a looser match than for words of the language
+    (:mod:`perfrules.suggest`), as a path is often written shortened or lengthened
+    (项目过程质量控制 for 项目过程质量控制情况); a typo keeps its length, so same-length ones
+    are preferred (指标直 → 指标值, not 指标)."""
     scored = []
     for cand in set(candidates):
         r = difflib.SequenceMatcher(None, word, cand).ratio()
@@ -65,6 +73,8 @@ class CompiledRule:
     # 来源: where the rule comes from and how sure that is, for maintainers (explain, docs);
     # never part of a finding, whose 依据 is written for users.
     provenance: str | None = None
+    # The 消息 with its placeholders compiled (None when it has none).
+    template: Template | None = None
 
 
 @attrs.frozen
@@ -110,14 +120,20 @@ class Compiled:
 
 
 def compile_files(files: Sequence[n.RuleFile], default_severity: str = "error",
-                  inherited: int = 0) -> Compiled:
+                  inherited: int = 0, field_specs: Sequence = ()) -> Compiled:
     """Compile rule files together. The first ``inherited`` files come from packs this one
-    extends: its own files may redefine their word lists (a variant the child chooses)."""
-    return _Compiler(files, default_severity, inherited).run()
+    extends: its own files may redefine their word lists (a variant the child chooses).
+    ``field_specs``: the fields the pack declares (pack.yaml ``fields``), named in rules like
+    the built-in ones."""
+    return _Compiler(files, default_severity, inherited, field_specs).run()
 
 
 class _Compiler(ExprCompiler):
-    def __init__(self, files: Sequence[n.RuleFile], default_severity: str, inherited: int = 0):
+    def __init__(self, files: Sequence[n.RuleFile], default_severity: str, inherited: int = 0,
+                 field_specs: Sequence = ()):
+        from .vocab import declared_field
+        # Declared fields by name (resolved after the built-in ones: a declaration may not reuse one).
+        self.pack_fields = {s.name: declared_field(s) for s in field_specs}
         self.files = list(files)
         self.inherited = inherited
         self.default_severity = default_severity
@@ -142,6 +158,9 @@ class _Compiler(ExprCompiler):
         rules, items = [], []
         for f in self.files:
             self.file = f
+            for name in f.broken_names:  # a line that did not parse still names its fields
+                if not self.known_name(name.text) and name.text not in ITEM_NAMES:
+                    self.name(name)
             rules += [r for r in (self.guarded(self.rule, x) for x in f.rules) if r is not None]
             items += [i for i in (self.guarded(self.score_item, x) for x in f.items) if i is not None]
         self.check_weights(items)
@@ -210,8 +229,8 @@ class _Compiler(ExprCompiler):
         return Span(span.file, span.line, span.column, span.line, end)
 
     def suggest(self, word: str, candidates) -> str | None:
-        best = suggestion(word, candidates)
-        return f"是否指「{best}」？ (did you mean {best}?)" if best else None
+        """The hint for a word of the language: a likely typo of a word of the same kind only."""
+        return did_you_mean(word, [c for c in candidates if c.isascii() == word.isascii()])
 
     def text_of(self, node: n.Node) -> str:
         return self.file.excerpt(node.span).strip() if self.file else ""
@@ -243,13 +262,54 @@ class _Compiler(ExprCompiler):
                           f"rule {r.id} has nothing to check",
                           "在规则下写一行要求，例如：每个指标: 三级指标 不得为空")
                 self.errors[-1].empty_rule = True  # may only mean its lines did not parse
+        message = next((m for m in r.clauses if isinstance(m, n.Meta) and m.key == "message"), None)
+        template = self.template(message.text, message.span) if message is not None else None
         if len(self.errors) > before:
             return None
         title = r.title or (self.text_of(r.clauses[0]) if r.anonymous and r.clauses else r.id)
         return CompiledRule(r.id, title, severity, meta.get("basis"), meta.get("explain"),
                             meta.get("fix"), meta.get("message"),
                             f"{r.span.file}:{r.span.line}", tuple(whens), tuple(stmts), r,
-                            provenance=meta.get("source"))
+                            provenance=meta.get("source"), template=template)
+
+    def template(self, text: str, span: Span) -> Template | None:
+        """A message's ``{…}`` placeholders, each compiled as an expression; an unknown field
+        or a formula that does not compile is an error here, never printed literally later."""
+        parts: dict[str, Expr] = {}
+        for m in _PLACEHOLDER.finditer(text):
+            raw = m.group(1).strip()
+            if m.group(1) in parts:
+                continue
+            e = self.placeholder(raw, span)
+            if e is not None:
+                parts[m.group(1)] = e
+        return Template(text, tuple(parts.items())) if parts else None
+
+    def placeholder(self, raw: str, span: Span) -> Expr | None:
+        before = len(self.errors)
+        if _BARE_NAME.fullmatch(raw):
+            e = self.expr(n.Name(span=span, text=raw))
+        else:
+            from ..language.parser import parse_text_partial  # only for a formula: Lark is slow to build
+            tree, errs = parse_text_partial(raw, "<消息>")
+            cl = tree.rules[0].clauses if len(tree.rules) == 1 and not tree.items else ()
+            if errs or len(cl) != 1 or not isinstance(cl[0], n.Assertion) or cl[0].unless is not None:
+                self.fail(span, f"消息中的「{{{raw}}}」不是字段或算式", f"'{{{raw}}}' in the message is not a field or a formula",
+                          "花括号中写字段名或算式，如 {三级指标}、{合计(分值) − 90} (a field or a formula)")
+                return None
+            saved, self.file = self.file, tree
+            try:
+                e = self.expr(cl[0].cond)
+            finally:
+                self.file = saved
+        for k in range(before, len(self.errors)):  # say where in the message, at the message's line
+            err = self.errors[k]
+            self.errors[k] = RuleCompileError(f"消息中的「{{{raw}}}」：{err.zh}", f"in the message's {{{raw}}}: {err.en}",
+                                              where=span, excerpt=self.source().excerpt(span), hint=err.hint)
+        if e is not None and e.type == "bool":
+            self.fail(span, f"消息中的「{{{raw}}}」是条件，不是可显示的值", f"'{{{raw}}}' in the message is a condition, not a value")
+            return None
+        return e if len(self.errors) == before else None
 
     def stmt(self, s: n.Node, severity: str | None) -> c.Stmt | None:
         text = self.text_of(s)
@@ -269,16 +329,17 @@ class _Compiler(ExprCompiler):
             return c.Assertion(cond, self.opt_bool(s.unless), text)
         if isinstance(s, n.Implication):
             cond = self.expr(s.cond)
-            cons = self.consequence(s.consequence, severity)
-            if cond is None or cons is None:
+            conss = [self.consequence(x, severity) for x in (s.consequence, *s.also)]
+            if cond is None or any(x is None for x in conss):
                 return None
             self.want_bool(cond, s.cond)
             scope = cond.scope
-            if cons.requirement is not None and cons.requirement.scope == "indicator":
-                scope = "indicator"
-            if cons.check is not None and cons.check.scope == "indicator":
-                scope = "indicator"
-            return c.Implication(cond, cons, text, scope)
+            for cons in conss:
+                if cons.requirement is not None and cons.requirement.scope == "indicator":
+                    scope = "indicator"
+                if cons.check is not None and cons.check.scope == "indicator":
+                    scope = "indicator"
+            return c.Implication(cond, tuple(conss), text, scope)
         if isinstance(s, n.Each):
             where = self.opt_bool(s.where)
             inner = self.stmt(s.stmt, severity)
@@ -305,7 +366,9 @@ class _Compiler(ExprCompiler):
         label = (subject.label or subject.text) if subject is not None else "指标"
         positive = s.modal in ("must", "should")
         what, right = self.violation(s.pred, positive)
-        return c.Requirement(subject, positive, test, severity, unless, text, scope, label, what, right)
+        bounds = self.bounds(subject, s.pred, positive) if subject is not None else None
+        return c.Requirement(subject, positive, test, severity, unless, text, scope, label, what, right,
+                             Expr(lambda ctx, i: None, "bool", scope, text, bounds=bounds) if bounds else None)
 
     def violation(self, p: n.Pred, positive: bool) -> tuple[str, Expr | None]:
         """How a broken requirement reads: 为空, 不可衡量, 属于[…], 不满足 ≤ 分值 × 50% …"""
@@ -317,8 +380,10 @@ class _Compiler(ExprCompiler):
                     else f"{p.op} {self.text_of(p.right)}"), right
         if isinstance(p, n.PredEndsIn):
             return (f"词尾不属于{self.text_of(p.target)}" if positive else f"词尾属于{self.text_of(p.target)}"), None
+        if isinstance(p, n.PredIn) and isinstance(p.target, n.Interval):
+            return (f"不在区间 {self.text_of(p.target)} 内" if positive else f"在区间 {self.text_of(p.target)} 内"), None
         if isinstance(p, (n.PredIn, n.PredContains)):
-            verb = "属于" if isinstance(p, n.PredIn) else "包含"
+            verb = "属于" if isinstance(p, n.PredIn) else ("包含短语" if p.phrase else "包含")
             return (f"不{verb}{self.text_of(p.target)}" if positive else f"{verb}{self.text_of(p.target)}"), None
         assert isinstance(p, n.PredNamed)
         pred = PREDICATES.get(p.name) or PREDICATES.get(p.name.lower())
@@ -328,7 +393,8 @@ class _Compiler(ExprCompiler):
 
     def consequence(self, node: n.Node, severity: str | None) -> c.Consequence | None:
         if isinstance(node, n.Flag):
-            return c.Consequence("flag", severity=node.severity, message=node.message)
+            template = self.template(node.message, node.span) if node.message else None
+            return c.Consequence("flag", severity=node.severity, message=node.message, template=template)
         if isinstance(node, n.Deduct):
             if node.item is None and self.item is None:
                 self.fail(node.span, "扣分须指明评分项，如「扣3分 于 项目绩效/项目效益」",
@@ -353,7 +419,7 @@ class _Compiler(ExprCompiler):
         if isinstance(node, n.Requirement):
             req = self.requirement(node, severity, self.text_of(node))
             return None if req is None else c.Consequence("requirement", requirement=req)
-        if isinstance(node, n.Compare):
+        if isinstance(node, (n.Compare, n.Chain, n.Test)):
             if self.is_formula(node):
                 self.fail(node.span, "「得分 = …」只能用于评分项", "'得分 = …' belongs to a score item")
                 return None
@@ -385,6 +451,8 @@ class _Compiler(ExprCompiler):
                     if formula is not None and formula.type != "num":
                         self.fail(cl.cond.right.span, "得分公式须为数值", "a score formula must be a number")
                 elif isinstance(cl, n.Implication) and isinstance(cl.consequence, n.SetScore):
+                    if cl.also:
+                        self.fail(cl.also[0].span, "阶梯的一级只能给一个得分", "a ladder step gives one score")
                     cond = self.expr(cl.cond)
                     if cond is not None:
                         self.want_bool(cond, cl.cond)
@@ -434,6 +502,10 @@ class _Compiler(ExprCompiler):
                     cons = cl.cond
                 elif isinstance(cl, n.Implication):
                     cond_node, cons = cl.cond, cl.consequence
+                    if cl.also and (self.is_formula(cons) or isinstance(cons, n.SetScore)):
+                        self.fail(cl.also[0].span, "逐项评分的一步只能给一个得分公式",
+                                  "a row-by-row step gives one formula")
+                        continue
                 elif isinstance(cl, n.Otherwise):
                     cons = cl.consequence
                 formula = None

@@ -17,16 +17,29 @@ class Unknown:
     类别, 阶段 …): a check that cannot be judged for that reason, and would report something
     if it could, is not silently "not applicable" (see :class:`~perfrules.engine.checks.Undecided`).
     It is None where nothing is missing: a qualitative target has no completion rate.
+
+    ``blank`` says the datum is a cell the input left blank (an indicator's 分值, a declared
+    indicator field): nothing is missing from the form as a whole, so a check that meets it
+    is "not applicable"; but a presence test (为空, 非空) reads it as empty (see :func:`absent`).
     """
 
-    __slots__ = ("reason", "missing")
+    __slots__ = ("reason", "missing", "blank")
 
-    def __init__(self, reason: str, missing: str | None = None):
+    def __init__(self, reason: str, missing: str | None = None, *, blank: bool = False):
         self.reason = reason
         self.missing = missing
+        self.blank = blank
 
     def __repr__(self) -> str:
-        return f"Unknown({self.reason!r}, missing={self.missing!r})"
+        return f"Unknown({self.reason!r}, missing={self.missing!r}" + (", blank=True)" if self.blank else ")")
+
+
+def absent(v: object) -> bool:
+    """Whether ``v`` is a value the input does not give, which a presence test (为空, 非空)
+    reads as empty: project data left out (``missing``) or a cell left blank (``blank``).
+    Not so a value that cannot be computed (a qualitative target's 完成率) nor a part the form
+    does not print at all (评价结论 of a bare indicator table): those stay undecidable."""
+    return isinstance(v, Unknown) and (v.missing is not None or v.blank)
 
 
 # What may be missing without being part of the form itself: the declared (申报) set is

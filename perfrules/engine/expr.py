@@ -7,6 +7,7 @@ arithmetic. Nothing here ever sees rule text as code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
@@ -21,10 +22,11 @@ Fn = Callable[[Context, Any], Any]
 class Expr:
     """A compiled expression: fn(ctx, i) → value; i is an indicator index or None."""
 
-    __slots__ = ("fn", "type", "scope", "text", "unit", "parts", "label")
+    __slots__ = ("fn", "type", "scope", "text", "unit", "parts", "label", "bounds")
 
     def __init__(self, fn: Fn, type: str, scope: str, text: str, unit: str = "",
-                 parts: tuple["Expr", ...] = (), label: str | None = None):
+                 parts: tuple["Expr", ...] = (), label: str | None = None,
+                 bounds: tuple | None = None):
         self.fn = fn
         self.type = type  # num | text | value | set | indicator | bool | list
         self.scope = scope  # indicator | project
@@ -32,6 +34,9 @@ class Expr:
         self.unit = unit
         self.parts = parts  # sub-expressions worth showing in an explanation
         self.label = label  # a field's name, for messages
+        # A comparison's shape, for a message that states the figures and the gap:
+        # ((op, left, right), …) for a comparison or a chain, the pairs in order.
+        self.bounds = bounds
 
 
 def first_unknown(*vals) -> Unknown | None:
@@ -109,11 +114,16 @@ def substituted(e: Expr, ctx: Context, i) -> str:
 
     ``(执行率 − 60%) ÷ (100% − 60%) × 分值`` → ``(84.40% − 60%) ÷ (100% − 60%) × 8``.
     """
-    text = e.text
-    # Replace longest names first so 年度预算 is not half-replaced by 预算.
-    for part in sorted(leaf_names(e), key=lambda p: -len(p.text)):
-        text = text.replace(part.text, render(part, ctx, i))
-    return text
+    parts: dict[str, Expr] = {}
+    for part in leaf_names(e):
+        parts.setdefault(part.text, part)
+    if not parts:
+        return e.text
+    # One pass over the rule's own text, longest names first (年度预算 before 预算): a value
+    # put in is never searched again, so an input text that holds a field's name (原因说明
+    # 「执行率低于…」) is shown as written.
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(parts, key=len, reverse=True)))
+    return pattern.sub(lambda m: render(parts[m.group()], ctx, i), e.text)
 
 
 def leaf_names(e: Expr) -> list[Expr]:
@@ -125,3 +135,72 @@ def leaf_names(e: Expr) -> list[Expr]:
             out.append(x)
         stack.extend(x.parts)
     return out
+
+
+# How a broken comparison reads: what the value should be, and the word for the gap.
+_SHOULD = {"=": ("应为", "差"), "≥": ("应不低于", "差"), ">": ("应高于", "差"),
+           "≤": ("应不超过", "超出"), "<": ("应低于", "超出"), "≠": ("不应等于", "")}
+_FLIP = {"≥": "≤", "≤": "≥", ">": "<", "<": ">", "=": "=", "≠": "≠"}
+
+
+def _figure(e: Expr, x: Decimal, unit: str) -> str:
+    """A side of a comparison as a message shows it: a literal as written, a formula with
+    its value (分值 × 50%（= 4）)."""
+    shown = fmt_num(x, unit)
+    if not e.parts and e.label is None:  # a literal, as the rule wrote it
+        return e.text
+    if e.text == shown or len(e.text) > 12:  # too long to repeat
+        return shown
+    return f"{e.text}（= {shown}）"
+
+
+def shortfall(e: Expr, ctx: Context, i) -> str | None:
+    """A failed comparison in words, with both figures and the difference:
+    ``合计(分值) 为 88，应为 90，差 2``; None when ``e`` is no comparison or holds."""
+    if not e.bounds:
+        return None
+    for op, a, b in e.bounds:
+        x, y = as_num(a.fn(ctx, i), a.label or a.text), as_num(b.fn(ctx, i), b.label or b.text)
+        if isinstance(x, Unknown) or isinstance(y, Unknown) or CMP_FNS[op](x, y):
+            continue
+        if not (a.parts or a.label) and (b.parts or b.label):
+            a, b, x, y, op = b, a, y, x, _FLIP[op]  # 60% ≤ 执行率: say what 执行率 is
+        unit = a.unit or b.unit
+        should, word = _SHOULD[op]
+        # A short side is named (执行率 为 55%); a long one is quoted just before the colon.
+        said = f"{a.text} 为" if len(a.text) <= 12 else "实为"
+        text = f"{said} {fmt_num(x, unit)}，{should} {_figure(b, y, unit)}"
+        if word:
+            text += f"，{word} {fmt_num(abs(x - y), unit)}"
+        return text
+    return None
+
+
+class Template:
+    """A message with ``{…}`` placeholders compiled once: ``{三级指标}`` shows the field as the
+    input wrote it, ``{合计(分值) − 90}`` the formula's value with its unit."""
+
+    __slots__ = ("text", "parts")
+
+    def __init__(self, text: str, parts: tuple[tuple[str, Expr], ...]):
+        self.text = text
+        self.parts = dict(parts)  # placeholder text (without braces) → its expression
+
+    def fill(self, ctx: Context, i) -> str:
+        text = self.text
+        for raw, e in self.parts.items():
+            text = text.replace("{" + raw + "}", self._value(e, ctx, i))
+        return text
+
+    @staticmethod
+    def _value(e: Expr, ctx: Context, i) -> str:
+        if e.scope == "indicator" and not isinstance(i, int):
+            return "?"  # a row's field in a finding about the whole project
+        v = e.fn(ctx, i)
+        if isinstance(v, Unknown):
+            return "?"
+        if isinstance(v, Decimal):
+            return fmt_num(v, e.unit)
+        if e.parts or e.label is None:
+            return render(e, ctx, i)
+        return show(v)  # a field as written: 指标值「≥95%」, not its reading

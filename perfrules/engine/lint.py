@@ -17,7 +17,6 @@ least 0, literals are what they say; anything else is "unknown" and never report
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from decimal import Decimal
 
 import attrs
@@ -25,6 +24,7 @@ import attrs
 from ..errors import Span
 from ..language import nodes as n
 from ..language.source import Source
+from ..language.visitor import NodeVisitor, walk
 from .vocab import STATE_LIST, VAGUE_LIST
 
 INF = Decimal("Infinity")
@@ -81,21 +81,10 @@ def _duplicates(files) -> list[Issue]:
 
 # ---- L04 ------------------------------------------------------------------------------------
 
-def _walk(x) -> Iterator:
-    if isinstance(x, (list, tuple)):
-        for y in x:
-            yield from _walk(y)
-    elif isinstance(x, n.Node):
-        yield x
-        for a in attrs.fields(type(x)):
-            if a.name != "span":
-                yield from _walk(getattr(x, a.name))
-
-
 def _unused_lists(files) -> list[Issue]:
     used: set[str] = set()
     for f in files:
-        for node in _walk(list(f.rules) + list(f.items)):
+        for node in (x for top in (*f.rules, *f.items) for x in walk(top)):
             if isinstance(node, n.Name):
                 used.add(node.text)
             elif isinstance(node, n.PredNamed):
@@ -173,17 +162,33 @@ def _constant_conditions(clauses) -> list[Issue]:
     return out
 
 
+class _Conditions(NodeVisitor):
+    """A clause's conditions, each with its role ("assert", "if", "when"): one method per
+    statement kind, so that a new kind of statement fails here until lint knows it."""
+
+    def visit_Assertion(self, cl):
+        return [(cl.cond, "assert")]
+
+    def visit_Implication(self, cl):
+        return [(cl.cond, "if")]
+
+    def visit_When(self, cl):
+        return [(cl.cond, "when")]
+
+    def visit_Each(self, cl):
+        return ([(cl.where, "when")] if cl.where is not None else []) + self.visit(cl.stmt)
+
+    def visit_Requirement(self, cl):
+        return []
+
+    visit_Applicability = visit_Otherwise = visit_Meta = visit_Requirement
+
+
+_CONDITIONS = _Conditions()
+
+
 def _conditions(cl):
-    if isinstance(cl, n.Assertion):
-        yield cl.cond, "assert"
-    elif isinstance(cl, n.Implication):
-        yield cl.cond, "if"
-    elif isinstance(cl, n.When):
-        yield cl.cond, "when"
-    elif isinstance(cl, n.Each):
-        if cl.where is not None:
-            yield cl.where, "when"
-        yield from _conditions(cl.stmt)
+    return _CONDITIONS.visit(cl)
 
 
 # ---- L03 ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Manifest keys (all optional; an unknown key is an error with a did-you-mean)::
     accept_stated: false        # true: where data is missing, the input's stated score stands (each use listed)
     indicator_items: {产出指标: 项目绩效/项目产出}   # indicator rows with 分值/得分 → lines of that item
     item_aliases: {项目管理/业务管理/项目过程质量控制情况: [项目质量控制情况]}   # other names of an item
+    fields: {原因说明: {scope: project, type: text, headers: [未完成原因]}}   # fields the rules read (data.declared)
 
 A pack stays inside its folder: the manifest, rule files (``*.rules``) and examples
 (``*.examples.yaml``) are read from it and its sub-folders, only as regular files (a pipe or
@@ -54,7 +55,7 @@ MISSING_DATA = {"unscorable": "unscorable", "无法评分": "unscorable", "zero"
                 "计0分": "zero"}
 # Every key a manifest may hold (docs/packs.md lists them); a new key is checked in _value too.
 KEYS = ("name", "version", "description", "extends", "years", "default", "rounding", "grades", "veto_cap",
-        "severity", "disable", "missing_data", "accept_stated", "indicator_items", "item_aliases")
+        "severity", "disable", "missing_data", "accept_stated", "indicator_items", "item_aliases", "fields")
 ROUNDING_KEYS = ("places", "mode")
 MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few lines (examples files: the input file-size limit)
 MAX_PLACES = 10
@@ -77,10 +78,12 @@ class Pack:
     years: tuple[int, int] | None
     default: bool
     rule_files: tuple[str, ...]  # the pack's own rule files, as findings cite them
-    disabled: frozenset[str] = frozenset()  # built-in checks (RC-nn) switched off
+    disabled: frozenset[str] = frozenset()  # rules and built-in checks (RC-, SS-, WV-nn) switched off
     manifest: dict = attrs.field(factory=dict, eq=False, repr=False)  # as stated, with what it inherits
     # The pack's own examples files (checked: inside the pack, regular files); None: not looked for.
     examples: tuple[str, ...] | None = attrs.field(default=None, eq=False, repr=False)
+    # The fields it declares (``fields``, with those of the packs it extends): FieldSpec tuple.
+    fields: tuple = ()
 
     @property
     def label(self) -> str:
@@ -326,7 +329,7 @@ def _check(tree: dict, at: _At) -> dict:
                 continue
             out[key] = _value(key, v, at)
         except PerfrulesError as e:
-            errors.append(e)
+            errors += e.errors if isinstance(e, ErrorGroup) else [e]
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     return out
@@ -374,7 +377,20 @@ def _value(key: str, v: object, at: _At):
     if key == "item_aliases":
         m = _mapping(v, at, p, "{项目管理/项目质量控制情况: [质量控制情况]}")
         return {str(k): _texts(x, at, p + (k,), "[质量控制情况]") for k, x in m.items()}
+    if key == "fields":
+        from ..data.declared import parse
+        from .vocab import declaration_problems
+        specs, problems = parse(_mapping(v, at, p, "{原因说明: {scope: project, type: text}}"), declaration_problems)
+        _declaration_errors(problems, at)
+        return specs
     raise AssertionError(key)  # pragma: no cover - KEYS and this function list the same keys
+
+
+def _declaration_errors(problems: list, at: _At) -> None:
+    """Raise the mistakes found in ``fields`` (data.declared.Problem), each at its key."""
+    errors = [PackError(pr.zh, pr.en, where=at(pr.key, *pr.path), hint=pr.hint) for pr in problems]
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 
 
 def _manifest(folder: Path, root: Path | None = None) -> tuple[dict, _At]:
@@ -567,11 +583,16 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
                 inherited[k] = base.manifest[k]
         inherited["severity"] = {**inherited.get("severity", {}), **(base.manifest.get("severity") or {})}
         inherited["disable"] = list(inherited.get("disable", [])) + list(base.manifest.get("disable") or [])
+        inherited["fields"] = tuple(inherited.get("fields", ())) + tuple(base.fields)
     n_inherited = len(files)
     own_manifest = m
     m = {**inherited, **m, "name": name}
     m["severity"] = {**inherited.get("severity", {}), **(own_manifest.get("severity") or {})}
     m["disable"] = list(inherited.get("disable", [])) + list(own_manifest.get("disable") or [])
+    from ..data.declared import extend
+    declared, problems = extend(inherited.get("fields", ()), own_manifest.get("fields") or ())
+    _declaration_errors(problems, at)
+    m["fields"] = declared
     if is_dir:
         own_rules, own_examples = _walk(path, real, extended)
     else:
@@ -593,7 +614,7 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
         # Report the good lines' mistakes too, in the same run, in file order.
         later: list[PerfrulesError] = []
         try:
-            compile_files(files, inherited=n_inherited)
+            compile_files(files, inherited=n_inherited, field_specs=declared)
         except ErrorGroup as e:
             later = e.errors
         except PerfrulesError as e:
@@ -609,16 +630,15 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
         if sev.lower() not in SEVERITIES:
             raise PackError(f"规则「{_short(rid)}」的严重程度「{_short(sev)}」无效", f"invalid severity {_short(sev)} for {_short(rid)}",
                             where=at("severity", rid), hint="可用 (severities): " + ", ".join(SEVERITIES))
-    compiled = compile_files(files, inherited=n_inherited)
+    compiled = compile_files(files, inherited=n_inherited, field_specs=declared)
     disabled = {str(x) for x in m.get("disable") or []}
-    from .reconcile import TITLES
-    known = {r.id for r in compiled.rules} | set(TITLES) | {"WV-01"}
+    from .reconcile import BUILTIN, suggest_id
+    known = {r.id for r in compiled.rules} | set(BUILTIN)  # built-in checks: RC-, SS-, WV-nn
     for rid in sorted((disabled | set(severity)) - known):
-        from .compiler import suggestion
         own_disable = list(own_manifest.get("disable") or [])
         where = (at("severity", rid) if rid in (own_manifest.get("severity") or {})
                  else at("disable", own_disable.index(rid)) if rid in own_disable else at())
-        best = suggestion(rid, known)
+        best = suggest_id(rid, known)
         raise PackError(f"清单提到的规则「{_short(rid)}」不存在" + (f"，是否指「{best}」？" if best else ""),
                         f"manifest names unknown rule {_short(rid)}" + (f"; did you mean {best}?" if best else ""),
                         where=where)
@@ -632,7 +652,7 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
     return Pack(str(name), str(m.get("version") or "0"), str(m.get("description") or ""),
                 str(path), compiled, scoring, yr, bool(m.get("default", False)),
                 tuple(display_path(f) for f in own_rules), frozenset(disabled), m,
-                tuple(str(f) for f in own_examples))
+                tuple(str(f) for f in own_examples), declared)
 
 
 def _position(e: PerfrulesError):

@@ -85,6 +85,66 @@ FIX = {
 }
 
 
+# Built-in checks outside this module, with ids a pack's `disable:` and `severity:` accept
+# like the RC-nn above: what scoring meets while it makes the sheet (SS-nn, raised as
+# scoring.Problem), and a waiver that matches nothing (WV-01, the runner).
+SS_TITLES = {
+    "SS-01": "评价人判断项应给出得分",
+    "SS-02": "得分低于分值应说明扣分理由",
+    "SS-03": "所列各项分值之和应等于评分项分值",
+    "SS-04": "逐项评分的评分项应有可计分的指标行",
+    "SS-05": "指标填报得分应与按规则计算的得分一致",
+    "SS-06": "各项扣分取整后应与本项失分一致",
+}
+WV_TITLES = {"WV-01": "豁免应对应实际发现"}
+# Every built-in check: id → title (docs/packs.md lists them; a test compares).
+BUILTIN = {**TITLES, **SS_TITLES, **WV_TITLES}
+# What each check compares, for `perfrules explain` and the docs: (zh, en).
+CHECKS = {
+    "RC-01": ("评分中一行的得分大于它的分值", "a 评分 line scores more than its weight"),
+    "RC-02": ("小计（得分或分值）与其下各行之和不符", "a subtotal (score or weight) differs from the sum of the lines under it"),
+    "RC-03": ("陈述总分与各评分项得分之和不符", "the stated total differs from the sum of the items"),
+    "RC-04": ("陈述等级与总分、否决项推出的等级不符", "the stated grade differs from the one the total and vetoes give"),
+    "RC-05": ("陈述执行率与 支出 ÷ 年度预算 不符", "the stated rate differs from spent ÷ budget"),
+    "RC-06": ("金额单位不一致（如把万元写成元）", "amounts in mixed units (元 for 万元)"),
+    "RC-07": ("同一支出数在各处写得不同", "one expenditure written differently in different places"),
+    "RC-08": ("陈述得分与 分值 − 所列扣分 不符", "a stated score differs from weight − the deductions listed"),
+    "RC-09": ("陈述得分与规则包算出的得分不符", "a stated score differs from the one the pack computes"),
+    "RC-10": ("同一评分项在评分中出现多次", "one item scored more than once"),
+    "RC-11": ("评分中的一行对不上规则包的任何评分项", "a 评分 line matches no item of the pack"),
+    "RC-12": ("各资金来源之和与资金总额不符", "the fund sources do not add up to the total"),
+    "RC-13": ("资金来源的执行率与其 支出 ÷ 预算 不符", "a fund source's rate differs from its spent ÷ budget"),
+    "RC-14": ("执行率得分与 执行率分值 × 执行率 不符", "the rate's score differs from its weight × the rate"),
+    "RC-15": ("一级指标标注的分值与其下指标分值之和不符", "a 一级 weight differs from the sum of its rows"),
+    "RC-16": ("总分分值与各指标分值加执行率分值之和不符", "the total's weight differs from the rows' and the rate's weights"),
+    "RC-17": ("总分与各指标得分加执行率得分之和不符", "the total differs from the rows' and the rate's scores"),
+    "RC-18": ("定量指标的得分与其完成率不符", "a quantitative row's score does not match its completion"),
+    "SS-01": ("评价人判断项（或其下一行）没有得分：该项无法评分", "a judgement item (or a line under it) has no score: the item cannot be scored"),
+    "SS-02": ("得分低于分值（含酌情扣分），却没有写扣分理由", "a score below the weight (or lowered at discretion) with no reason given"),
+    "SS-03": ("评分项下所列各行（或所含指标）的分值之和不等于该项分值", "the weights of the lines or rows under an item do not add up to its weight"),
+    "SS-04": ("逐项评分的评分项有指标行未填分值，或没有适用的指标行", "a row-by-row item has rows without 分值, or no rows that apply"),
+    "SS-05": ("指标行填报的得分与按规则算出的得分不同", "a row's stated score differs from the one its rules give"),
+    "SS-06": ("各项扣分按规则包的小数位取整后与本项失分不符，尾差已分摊（警告）",
+              "the deductions, rounded to the pack's places, do not add up to the points lost; the difference is apportioned (warning)"),
+    "WV-01": ("输入中的豁免没有对应任何发现（多半是指标改了名）", "a waiver in the input matches no finding (usually a renamed indicator)"),
+}
+
+
+def suggest_id(word: str, known) -> str | None:
+    """The known id closest to ``word``: the same letters and number first (``SC-3`` → ``SC-03``,
+    not ``SC-13``), else the closest spelling."""
+    import re as _re
+    from .compiler import suggestion
+
+    def key(x: str):
+        m = _re.fullmatch(r"\s*([^\d\s]*?)[\s\-_]*0*(\d+)\s*", x)
+        return (m.group(1).upper(), int(m.group(2))) if m else None
+
+    want = key(word)
+    same = sorted(k for k in set(known) if want is not None and key(k) == want and k != word)
+    return same[0] if same else suggestion(word, known)
+
+
 def _f(rule: str, target: str, message: str, location=None, severity: str = "error") -> Finding:
     return Finding(rule, TITLES[rule], severity, target, message, FIX.get(rule), BASIS[rule],
                    "perfrules/engine/reconcile.py", location)

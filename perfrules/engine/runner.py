@@ -12,21 +12,19 @@ import weakref
 from collections.abc import Sequence
 
 import attrs
-from decimal import Decimal
 
 from ..data.indicators import IndicatorSet
 from ..language import nodes as n
+from ..language.keywords import SEVERITIES
 from . import checks as c
 from .compiler import CompiledRule, run_rule
 from .context import COMPANION, Context, Unknown
-from .explain import fmt_num, show
+from .explain import fmt_num
 from .packs import Pack
-from .reconcile import reconcile
+from .reconcile import BUILTIN, SS_TITLES, WV_TITLES, reconcile
 from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
 from .scoring import make_sheet, score_entries, score_item, score_rows
-from .vocab import AFTER_FINDINGS, FIELDS
-
-_PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")
+from .vocab import AFTER_FINDINGS
 
 
 def _target(ctx: Context, i) -> tuple[str, object]:
@@ -36,27 +34,13 @@ def _target(ctx: Context, i) -> tuple[str, object]:
     return "项目", None
 
 
-def _fill(text: str, ctx: Context, i) -> str:
-    """{字段} in a rule's message, filled in from the target (rates as percentages)."""
-    def fill(m: re.Match) -> str:
-        f = FIELDS.get(m.group(1))
-        if f is None or (f.scope == "indicator" and not isinstance(i, int)):
-            return m.group(0)
-        v = f.get(ctx, i)
-        if isinstance(v, Unknown):
-            return "?"
-        if isinstance(v, Decimal):
-            return fmt_num(v, f.unit)
-        return show(v)
-    return _PLACEHOLDER.sub(fill, text) if "{" in text else text
-
-
 def _message(rule: CompiledRule, fail: c.Fail, ctx: Context) -> str:
     """The rule's 消息 (filled in), followed by what the check saw; else the check's own words."""
-    own = _fill(fail.message, ctx, fail.i)
+    own = fail.message  # a 消息 of its own after ⇒ is filled in when the statement fires
     if not rule.message:
         return own
-    return _fill(rule.message, ctx, fail.i) + f"（{own}）"
+    said = rule.template.fill(ctx, fail.i) if rule.template is not None else rule.message
+    return said + f"（{own}）"
 
 
 def _severity(stated: str | None, rule: str) -> str:
@@ -131,7 +115,7 @@ class _Run:
         if verb == "veto":
             zh_text = f"无法判断是否否决（{ev.text}）"
         elif ev.kind == "applies" and fails:
-            said = "；".join(dict.fromkeys(_message(rule, f, ctx) if rule is not None else _fill(f.message, ctx, f.i)
+            said = "；".join(dict.fromkeys(_message(rule, f, ctx) if rule is not None else f.message
                                            for f in fails))
             zh_text = f"无法判断是否适用（{ev.text}）：{said}" if ev.text.startswith("当") else f"无法判断是否适用：{said}"
         elif verb == "holds":
@@ -222,7 +206,7 @@ def _rows(it, ctx: Context, pack: Pack, run: _Run):
                     target, loc = _target(ctx, i)
                     run.findings.append((i, (it.path, ev.message), Finding(
                         it.path, it.title or it.path, _severity(ev.severity, "error"), target,
-                        _fill(ev.message, ctx, i), None, it.basis, it.source, loc)))
+                        ev.message, None, it.basis, it.source, loc)))
                 elif isinstance(ev, c.NA):
                     run.nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
                 elif isinstance(ev, c.Undecided):
@@ -232,11 +216,34 @@ def _rows(it, ctx: Context, pack: Pack, run: _Run):
 
 
 def _problems(st: _Run, it, problems: list) -> None:
-    """What scoring an item met, as findings: errors, unless scoring marked one a warning
-    (a rounding difference it settled and explained, :class:`~.scoring.Notice`)."""
+    """What scoring an item met, as findings of the built-in check that names it (SS-nn,
+    :class:`~.scoring.Problem`): errors, unless scoring marked one a warning (a rounding
+    difference it settled and explained, :class:`~.scoring.Notice`)."""
     for p in problems:
+        check = getattr(p, "check", None)
+        rid, title = (check, SS_TITLES[check]) if check in SS_TITLES else (it.path, "评分表核对")
         st.findings.append((None, (it.path, str(p)), Finding(
-            it.path, "评分表核对", getattr(p, "severity", "error"), it.path, str(p), None, it.basis, it.source, None)))
+            rid, title, getattr(p, "severity", "error"), it.path, str(p), None, it.basis, it.source, None)))
+
+
+def builtin_severity(packs: Sequence[Pack]) -> dict[str, str]:
+    """The packs' `severity:` for built-in checks (RC-, SS-, WV-nn), the first pack that
+    states one winning; a rule's own override is applied when its pack is compiled."""
+    out: dict[str, str] = {}
+    for p in packs:
+        for rid, sev in ((p.manifest or {}).get("severity") or {}).items():
+            sev = SEVERITIES.get(str(sev).lower())
+            if str(rid) in BUILTIN and sev:
+                out.setdefault(str(rid), sev)
+    return out
+
+
+def _overridden(findings: list, severity: dict[str, str]) -> list:
+    """Built-in checks' findings at the severity the packs set for them."""
+    if not severity:
+        return findings
+    return [(i, key, attrs.evolve(f, severity=severity[f.rule]) if f.rule in severity else f)
+            for i, key, f in findings]
 
 
 def _waive(iset: IndicatorSet, findings: list) -> list:
@@ -260,7 +267,7 @@ def _waive(iset: IndicatorSet, findings: list) -> list:
         if not used[k]:
             what = f"规则 {w.rule}" + (f"、指标「{w.indicator}」" if w.indicator else "")
             out.append((None, ("WV-01", what), Finding(
-                "WV-01", "豁免应对应实际发现", "info", "豁免", f"豁免（{what}）没有对应的发现，可能已失效",
+                "WV-01", WV_TITLES["WV-01"], "info", "豁免", f"豁免（{what}）没有对应的发现，可能已失效",
                 "删除不再需要的豁免，或核对规则编号与指标名称", None, "perfrules", w.location)))
     return out
 
@@ -344,18 +351,19 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     if sheet_items:
         sheet = make_sheet(sheet_items, scoring, st.vetoed, st.grade_caps, st.undecided_vetoes, st.undecided_caps)
     disabled = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
+    severity = builtin_severity(packs)
     for f in reconcile(iset, sheet, scoring, lines or None):
         if f.rule not in disabled:
             st.findings.append((None, (f.rule, f.message), f))
     if late:
         # Rules about the run itself (存在问题 says 无 while there are errors) see every other
         # finding, waived ones marked and switched-off rules left out, as the report will show them.
-        prior = tuple(f for *_, f in _waive(iset, st.findings) if f.rule not in disabled)
+        prior = tuple(f for *_, f in _overridden(_waive(iset, st.findings), severity) if f.rule not in disabled)
         for pack, rule in late:
             ctx = Context(iset, pack.compiled.env, related)
             ctx.prior_findings = prior
             _apply(st, rule, ctx)
-    findings = _waive(iset, st.findings)
+    findings = _overridden(_waive(iset, st.findings), severity)
     findings = [x for x in findings if x[2].rule not in disabled]  # built-in checks a pack switched off
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
     nas = sorted(st.nas, key=_sort_key)

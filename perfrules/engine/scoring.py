@@ -347,14 +347,14 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
             stated = _judged_group(item, children, t, problems, rules)
         elif stated is None:
             t.unscorable("输入未给出该项评价得分 (no evaluator score given)")
-            problems.append(f"评分项「{item.path}」为评价人判断项，输入未给出得分")
+            problems.append(Problem("SS-01", f"评分项「{item.path}」为评价人判断项，输入未给出得分"))
         else:
             current = rules.round(min(max(stated, ZERO), w))
             if current < w:
                 comment = (stated_entry.comment or "").strip() or "；".join(
                     f"{why} 扣{fmt_num(pts)}分" for why, pts in stated_entry.deductions)
                 if not comment:
-                    problems.append(f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由")
+                    problems.append(Problem("SS-02", f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由"))
                 deductions.append(Deduction(w - current, "评价人",
                                             comment or "评价人未说明扣分理由 (no reason stated)"))
             t.base(current)
@@ -365,7 +365,7 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
         lowered = rules.round(max(stated, ZERO))
         comment = ((stated_entry.comment if stated_entry else "") or "").strip()
         if not comment:
-            problems.append(f"评分项「{item.path}」酌情扣分但未说明理由")
+            problems.append(Problem("SS-02", f"评分项「{item.path}」酌情扣分但未说明理由"))
         deductions.append(Deduction(t.hi - lowered, "评价人",
                                     f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
         t.base(lowered)
@@ -386,7 +386,23 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
     return ItemScore(item.path, w, hi, tuple(deductions), stated, kind, notes=tuple(t.notes)), problems
 
 
-class Notice(str):
+class Problem(str):
+    """A problem met while scoring: its message, and the built-in check that reports it
+    (``check``, an SS-nn id of ``reconcile.SS_TITLES`` that `disable:` and `severity:` accept)."""
+
+    severity = "error"
+    check: str
+
+    def __new__(cls, check: str, text: str):
+        self = super().__new__(cls, text)
+        self.check = check
+        return self
+
+    def __reduce__(self):
+        return (type(self), (self.check, str(self)))
+
+
+class Notice(Problem):
     """A problem met while scoring that is a warning, not an error (the runner reads ``severity``)."""
 
     severity = "warning"
@@ -466,7 +482,7 @@ def _settle(path: str, w: Decimal, score: Decimal, deductions: list[Deduction], 
                 + " (the item's figures have more places than the pack keeps: deductions listed unrounded)")
         out = [attrs.evolve(d, points=x) for d, x in zip(deductions, points) if x != 0]
     notes.append(note)
-    problems.append(Notice(f"评分项「{path}」{note}"))
+    problems.append(Notice("SS-06", f"评分项「{path}」{note}"))
     return out
 
 
@@ -489,7 +505,7 @@ def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list
     for e in children:
         name = norm_path(e.path).rsplit("/", 1)[-1]
         if e.score is None:
-            problems.append(f"评分项「{item.path}/{name}」未给出得分")
+            problems.append(Problem("SS-01", f"评分项「{item.path}/{name}」未给出得分"))
             blank.append(name)
             weights += max(e.weight, ZERO) if e.weight is not None else ZERO
             continue
@@ -504,11 +520,11 @@ def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list
         if got < wt:
             comment = (e.comment or "").strip()
             if not comment:
-                problems.append(f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由")
+                problems.append(Problem("SS-02", f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由"))
             losses.append(Deduction(wt - got, "评价人", f"{name}（{_as_written(got)}/{_as_written(wt)}）："
                                     + (comment or "评价人未说明扣分理由 (no reason stated)")))
     if weights != w:
-        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}")
+        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}"))
     if blank:
         # What the lines without a score would add is unknown: the item cannot be scored; it
         # scores at least what the others give and at most all the rest of its weight.
@@ -625,7 +641,7 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]]
             # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
             # indicators): the pack accepts the input's score for the item, and the gap is said.
             got = rules.round(min(max(entry.score, ZERO), w))
-            problems.append(f"评分项「{item.path}」{why}，无法逐项计分，采用输入的得分 {fmt_num(got)}")
+            problems.append(Problem("SS-04", f"评分项「{item.path}」{why}，无法逐项计分，采用输入的得分 {fmt_num(got)}"))
             reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
             deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
             note = f"{why}，无法逐项计分，采用陈述得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）"
@@ -639,7 +655,7 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]]
         label = ind.label(i + 1)
         wi = ctx.number(i, "weight")
         if wi is None:
-            problems.append(f"{label} 未填分值，无法逐项评分")
+            problems.append(Problem("SS-04", f"{label} 未填分值，无法逐项评分"))
             unsure.append(f"{label} 未填分值")
             continue
         wi = rules.round(wi)
@@ -712,11 +728,11 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]]
         else:
             stated_row = ind.score
             if stated_row is not None and rules.round(stated_row) != hi:
-                problems.append(f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(hi)}")
+                problems.append(Problem("SS-05", f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(hi)}"))
         total_hi += hi
         total_lo += lo
     if weights != w:
-        problems.append(f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(weights)}")
+        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(weights)}"))
         if weights < w and not unweighted:
             deductions.append(Deduction(w - weights, item.path,
                                         f"所含指标分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}"))

@@ -16,6 +16,9 @@ is a list of cases::
 
 English keys are accepted: case, rule, fires, indicator, input, targets, scores, total,
 grade, declared.
+
+A case whose 规则 names no rule, score item or built-in check of the pack (``SC-3`` for
+``SC-03``) fails, with a did-you-mean (:func:`unknown_id`): it would otherwise pass untested.
 """
 
 from __future__ import annotations
@@ -60,8 +63,11 @@ class Outcome:
     ok: bool
     expected: str = ""
     got: str = ""
+    error: str = ""  # a case that cannot be run as written (it names a rule the pack lacks)
 
     def report(self) -> str:
+        if self.error:
+            return f"✗ {self.case.name}  ({self.case.where})\n  {self.error}"
         diff = "\n".join(difflib.unified_diff(self.expected.splitlines(), self.got.splitlines(),
                                               "期望 (expected)", "实际 (got)", lineterm="", n=2))
         return f"✗ {self.case.name}  ({self.case.where})\n{diff}"
@@ -131,23 +137,50 @@ def load_cases(path: Path, shown: str) -> list[Case]:
     return cases
 
 
-def _input(case: Case):
+def _input(case: Case, field_specs: tuple = ()):
     spec = case.spec
     data = spec["input"] if "input" in spec else {"绩效指标": [spec["indicator"]]}
     if not isinstance(data, dict):
         raise DataError("「输入」须为键值表", "input must be a mapping", where=Location(case.where))
-    iset = load_mapping(data, case.where)
+    iset = load_mapping(data, case.where, field_specs=field_specs)  # the pack's declared fields
     related = {}
     if "declared" in spec:
-        related["申报"] = load_mapping(spec["declared"], case.where + " 申报")
+        related["申报"] = load_mapping(spec["declared"], case.where + " 申报", field_specs=field_specs)
     if iset.stage:
         related.setdefault(iset.stage, iset)
     return iset, related
 
 
+def known_ids(pack: Pack) -> set[str]:
+    """The ids an example may name: the pack's rules (those it switches off too), its score
+    items (an item's own statements report under its path) and the built-in checks."""
+    from .reconcile import BUILTIN
+    return ({r.id for r in pack.compiled.rules} | set(pack.disabled)
+            | {it.path for it in pack.compiled.items} | set(BUILTIN))
+
+
+def unknown_id(pack: Pack, case: Case, known: set[str] | None = None) -> str | None:
+    """The message for a case that names a rule id the pack does not have (``SC-3`` for
+    ``SC-03``), else None: such a case would pass without testing anything."""
+    rid = case.rule
+    known = known_ids(pack) if known is None else known
+    if rid is None or rid in known:
+        return None
+    from .reconcile import suggest_id
+    best = suggest_id(rid, {k for k in known if ("/" in k) == ("/" in rid)} or known)  # ids, or item paths
+    file, _, line = case.where.rpartition(":")
+    return (f"用例文件「{file}」第{line}行的用例「{case.name}」提到的规则「{rid}」不是规则包 {pack.label} 的规则"
+            + (f"，是否指「{best}」？" if best else "") +
+            f" (the example '{case.name}' in {file}:{line} names rule {rid}, which is not a rule of "
+            f"{pack.label}" + (f"; did you mean {best}?" if best else "") + ")")
+
+
 def run_case(pack: Pack, case: Case) -> Outcome:
+    bad = unknown_id(pack, case)
+    if bad is not None:
+        return Outcome(case, False, error=bad)
     try:
-        iset, related = _input(case)
+        iset, related = _input(case, pack.fields)
         result = run([pack], iset, related or None)
     except PerfrulesError as e:
         return Outcome(case, False, "（可运行的输入）", e.render())

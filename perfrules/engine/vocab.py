@@ -81,7 +81,7 @@ def _ind(attr: str):
 def _num(attr: str, label: str):
     def get(ctx: Context, i):
         v = ctx.number(i, attr)
-        return Unknown(f"未填写{label} ({attr} not given)") if v is None else v
+        return Unknown(f"未填写{label} ({attr} not given)", blank=True) if v is None else v
     return get
 
 
@@ -121,11 +121,11 @@ _add("绩效目标|goal", Field("绩效目标", "project", "text", _goal))
 _add("年初预算|initial_budget", Field("年初预算", "project", "num", _budget("initial", "年初预算"), unit="万元"))
 
 
-_add("年度预算|annual_budget", Field("年度预算", "project", "num",
+_add("年度预算|调整后预算数|全年预算数|annual_budget", Field("年度预算", "project", "num",
                                       _budget("denominator", "年度预算", "annual budget not given"), unit="万元"))
 _add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转"), unit="万元"))
 _add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整"), unit="万元"))
-_add("支出|执行数|spent", Field("支出", "project", "num", _budget("spent", "支出"), unit="万元"))
+_add("支出|执行数|预算执行数|全年执行数|spent", Field("支出", "project", "num", _budget("spent", "支出"), unit="万元"))
 _add("调整文件|adjustment_docs", Field("调整文件", "project", "set", lambda c, i: c.iset.adjustment_docs))
 _add("申报指标数|declared_count", Field("申报指标数", "project", "num", lambda c, i: (
     lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
@@ -155,7 +155,7 @@ def form_text(text: str | None) -> str | None:
 def _row_number(attr: str, label: str):
     def get(ctx: Context, i):
         v = getattr(ctx.indicators[i], attr)
-        return Unknown(f"未标注{label} ({attr} not given)") if v is None else v
+        return Unknown(f"未标注{label} ({attr} not given)", blank=True) if v is None else v
     return get
 
 
@@ -255,6 +255,8 @@ _add("执行率权重|rate_weight", Field("执行率分值", "project", "num", _
 _add("执行率得分|rate_score", Field("执行率得分", "project", "num", _stated("rate_score", "执行率得分")))
 _add("总分|stated_total", Field("总分", "project", "num", _stated("stated_total", "总分", "form")))
 _add("合计权重|总权重|stated_max", Field("总分分值", "project", "num", _stated("stated_max", "总分分值", "form")))
+# The grade the form states (RC-04 reconciles it with the computed one).
+_add("填报等级|stated_grade", Field("填报等级", "project", "text", _stated("stated_grade", "等级", "form")))
 _add("产出指标权重|output_weight", Field("产出指标分值", "project", "num", _level1_total("产出指标")))
 _add("效益指标权重|benefit_weight", Field("效益指标分值", "project", "num", _level1_total("效益指标")))
 _add("满意度指标权重|satisfaction_weight",
@@ -264,6 +266,98 @@ _add("发现错误数|errors_found", Field("发现错误数", "project", "num", 
 
 # Names a score item gives meaning to (inside 评分项 they mean the item, not an indicator).
 ITEM_NAMES = {"分值": "weight", "weight": "weight", "得分": "score", "score": "score"}
+
+
+# ---- declared fields (pack.yaml ``fields``) ---------------------------------------------
+# A declared type → the rule type and how its numbers show: number/amount/rate are numbers
+# (万元, %), a date is the number YYYYMMDD (comparable: 完成日期 ≤ 20231231), yes-no is the
+# text 是 or 否 (完成 = 是), a list is a set (包含, 属于).
+DECLARED_TYPES = {"text": ("text", ""), "number": ("num", ""), "amount": ("num", "万元"), "rate": ("num", "%"),
+                  "date": ("num", ""), "yes-no": ("text", ""), "list": ("set", "")}
+# Names the language gives a meaning of its own besides FIELDS (计数(申报指标 …)).
+RESERVED = frozenset({"申报指标", "declared_indicators"})
+
+
+def _declared_value(kind: str, v):
+    if kind == "yes-no":
+        return "是" if v else "否"
+    if kind == "date":
+        return Decimal(v.strftime("%Y%m%d"))
+    return v
+
+
+def declared_field(spec) -> Field:
+    """The rule field of a declared one (a :class:`~perfrules.data.declared.FieldSpec`).
+
+    A project field the input does not give is project data left out (like 类别): a rule it
+    keeps from being judged is undecided, and 非空 fails. An indicator field a row leaves blank
+    is blank (like 偏差原因): empty text, an empty list, or a number "not applicable" except to
+    为空/非空."""
+    rtype, unit = DECLARED_TYPES[spec.type]
+    name, kind = spec.name, spec.type
+    if spec.scope == "project":
+        def get(ctx: Context, _i):
+            p = ctx.iset.project
+            v = p.field(name) if p is not None else None
+            if v is None:
+                return Unknown(f"未填写{name} ({name} not given)", name)
+            return _declared_value(kind, v)
+    else:
+        def get(ctx: Context, i):
+            v = ctx.indicators[i].field(name)
+            if v is None:
+                if kind == "text":
+                    return None
+                if kind == "list":
+                    return ()
+                return Unknown(f"未填写{name} ({name} not given)", blank=True)
+            return _declared_value(kind, v)
+    return Field(name, spec.scope, rtype, get, ("是", "否") if kind == "yes-no" else (), unit)
+
+
+def _bare_name_problems(name: str) -> list:
+    """A declared name must read as one name in a rule: a name holding a keyword (应急响应时间
+    holds 应, 说明甲 starts with 说明) ends where the keyword begins, and no rule could name it."""
+    from ..data.declared import Problem
+    from ..errors import PerfrulesError
+    from ..language import nodes as n
+    from ..language.parser import parse_text
+    why = None
+    try:
+        rule = parse_text(f"规则 X-01\n  {name} 须 非空\n", "<fields>").rules[0]
+        subject = getattr(rule.clauses[0], "subject", None) if len(rule.clauses) == 1 else None
+        if isinstance(subject, n.Name) and subject.text == name:
+            return []
+    except PerfrulesError as e:
+        why = e.zh
+    return [Problem((name,), f"字段名「{name}」在规则中无法直接书写：名称中含有规则语言的关键词，请换一个名称",
+                    f"field name {name!r} cannot be written in a rule: it holds a keyword of the rule language; "
+                    "choose another name",
+                    f"规则中写「{name} 须 非空」时：{why}" if why else None)]
+
+
+def declaration_problems(s) -> list:
+    """A declared name the rule language already gives a meaning: a built-in field (said so
+    plainly when the declaration is that very field: no declaration is needed) or a reserved word.
+    (``data.declared.parse`` calls this for each declaration.)"""
+    from ..data.declared import SCOPE_ZH, Problem
+    zh_types = {"text": "文字", "num": "数值", "set": "列表", "value": "指标值", "indicator": "指标"}
+    en_types = {"num": "number", "set": "list", "value": "indicator value"}
+    f = FIELDS.get(s.name) or FIELDS.get(s.name.lower())
+    if s.name in RESERVED:
+        return [Problem((s.name,), f"字段名「{s.name}」是规则语言的保留名称，请换一个名称",
+                        f"field name {s.name!r} is reserved by the rule language; choose another name")]
+    if f is None:
+        return _bare_name_problems(s.name)
+    if f.scope == s.scope and f.type == DECLARED_TYPES[s.type][0]:
+        return [Problem((s.name,), f"「{s.name}」已是内置字段，无需声明：规则中可直接使用",
+                        f"{s.name!r} is already a built-in field: rules use it without a declaration",
+                        "请从 fields 中删去它；它在输入中的键和表头见 docs/inputs.md "
+                        "(remove it from fields; its input keys and headings: docs/inputs.md)")]
+    return [Problem((s.name,), f"字段名「{s.name}」与内置字段「{f.label}」"
+                               f"（{SCOPE_ZH.get(f.scope, f.scope)}，{zh_types.get(f.type, f.type)}）同名，请换一个名称",
+                    f"field name {s.name!r} is the name of the built-in field {f.label} "
+                    f"({f.scope}, {en_types.get(f.type, f.type)}); choose another name")]
 
 
 # ---- predicates -------------------------------------------------------------------------

@@ -49,8 +49,10 @@ import attrs
 
 from ..errors import Span
 from . import nodes as n
-from .keywords import ARITH, CMPS, FUNCS, METAS, MODALS, SEVERITIES
+from .keywords import ARITH, BOOL_OPS, CMPS, FUNCS, METAS, MODALS, SEVERITIES
 from .source import Source
+from .visitor import NodeVisitor, walk
+from .vocabulary import BY_TOKEN, spelling_pattern
 
 FORMAT = 2  # the entry layout; raise it when the layout changes
 MAX_JSON_DEPTH = 400  # the parser refuses statements nested deeper than 100 levels
@@ -383,35 +385,14 @@ def _checker(tp):
 def _consistent(tree: n.RuleFile, text: str, shown: str) -> None:
     """The tree belongs to this text: spans inside it, leaves where their spans say, and
     one statement at each statement line (what parsing found, no more and no less)."""
-    lines = tree.lines
-    last = len(lines) + 1
-    stem = re.sub(r"\.rules$", "", shown.replace("\\", "/").rsplit("/", 1)[-1])
-    stack: list = [tree]
-    while stack:
-        x = stack.pop()
-        if type(x) is tuple:
-            stack.extend(x)
-            continue
-        if not isinstance(x, n.Node):
-            continue
+    check = _Consistency(tree, shown)
+    visit = check.visit
+    last, lines = check.last, check.lines
+    for x in walk(tree):
         sp = x.span
         if sp.file != shown or not 1 <= sp.line <= last or not 1 <= sp.column <= 1 << 24:
             raise _Refused("span outside the file")
-        if isinstance(x, (n.Name, n.String, n.Number)):
-            src = lines[sp.line - 1][sp.column - 1:(sp.end_column or 0) - 1] \
-                if sp.end_line == sp.line and sp.line <= len(lines) and sp.end_column else None
-            ok = (src == x.text if isinstance(x, (n.Name, n.Number)) else
-                  src is not None and len(src) >= 2 and src[1:-1] == x.text)
-            if not ok:
-                raise _Refused(f"{type(x).__name__} {x.text!r} is not at its span")
-            if isinstance(x, n.Number):
-                value = x.value
-                if not value.is_finite() or n.number_value(x.text) != (value, x.unit):
-                    raise _Refused(f"number {x.text!r} with another value")
-        for v in (x.points,) if isinstance(x, (n.Deduct, n.SetScore, n.Cap)) else \
-                (x.weight,) if isinstance(x, n.ScoreItem) else ():
-            if not v.is_finite():
-                raise _Refused("points not finite")
+        visit(x)  # what is particular to its class (a class it does not know: UnknownNode, refused)
         for name, spellings in _CANONICAL.get(type(x), ()):
             meaning = getattr(x, name)
             if meaning is None and type(x) is n.Rule:
@@ -427,17 +408,9 @@ def _consistent(tree: n.RuleFile, text: str, shown: str) -> None:
                 ok = any(w in src for w in spellings[meaning])
             if not ok:
                 raise _Refused(f"{type(x).__name__}.{name} {meaning!r} is not what its text says")
-        if isinstance(x, n.BoolOp) and len(x.operands) < 2:
-            raise _Refused("a chain of one")
-        if isinstance(x, n.Rule) and x.anonymous and x.id != f"{stem}:{sp.line}":
-            raise _Refused("an anonymous rule named otherwise")
         verbatim = _VERBATIM.get(type(x))
         if verbatim and not (isinstance(x, n.Rule) and x.anonymous):
             _in_order(tree.excerpt(sp), x, verbatim)
-        for name in _children(type(x)):
-            v = getattr(x, name)
-            if isinstance(v, (tuple, n.Node)):
-                stack.append(v)
     logical, comments = Source(shown, text).logical_lines()
     if tuple(comments) != tree.comments:
         raise _Refused("other comments")
@@ -449,6 +422,86 @@ def _consistent(tree: n.RuleFile, text: str, shown: str) -> None:
         starts += [it.span.line] + [c.span.line for c in it.clauses]
     if sorted(starts) != [ll.line for ll in logical]:
         raise _Refused("statements at other lines than the text's")
+
+
+class _Consistency(NodeVisitor):
+    """The checks particular to each node class (the span, the keyword meanings and the
+    verbatim words are checked for every node by :func:`_consistent`). One method per class:
+    a node class this module was not written for fails (UnknownNode), and the entry is refused."""
+
+    def __init__(self, tree: n.RuleFile, shown: str):
+        self.tree = tree
+        self.lines = tree.lines
+        self.last = len(self.lines) + 1
+        self.stem = re.sub(r"\.rules$", "", shown.replace("\\", "/").rsplit("/", 1)[-1])
+
+    def _leaf(self, x) -> str | None:
+        """The text a one-line leaf's span covers."""
+        sp, lines = x.span, self.lines
+        return lines[sp.line - 1][sp.column - 1:(sp.end_column or 0) - 1] \
+            if sp.end_line == sp.line and sp.line <= len(lines) and sp.end_column else None
+
+    def visit_Name(self, x) -> None:
+        if self._leaf(x) != x.text:
+            raise _Refused(f"{type(x).__name__} {x.text!r} is not at its span")
+
+    def visit_String(self, x) -> None:
+        src = self._leaf(x)
+        if not (src is not None and len(src) >= 2 and src[1:-1] == x.text):
+            raise _Refused(f"String {x.text!r} is not at its span")
+
+    def visit_Number(self, x) -> None:
+        self.visit_Name(x)
+        value = x.value
+        if not value.is_finite() or n.number_value(x.text) != (value, x.unit):
+            raise _Refused(f"number {x.text!r} with another value")
+
+    def visit_Deduct(self, x) -> None:
+        if not x.points.is_finite():
+            raise _Refused("points not finite")
+
+    visit_SetScore = visit_Cap = visit_Deduct
+
+    def visit_ScoreItem(self, x) -> None:
+        if not x.weight.is_finite():
+            raise _Refused("points not finite")
+
+    def visit_BoolOp(self, x) -> None:
+        if len(x.operands) < 2:
+            raise _Refused("a chain of one")
+
+    def visit_Chain(self, x) -> None:
+        if len(x.ops) < 2 or len(x.operands) != len(x.ops) + 1:
+            raise _Refused("a comparison chain of the wrong shape")
+        for op, a, b in zip(x.ops, x.operands, x.operands[1:]):
+            word = _between(self.lines, a.span, b.span)
+            if op not in _CMP_SPELLINGS or (word is not None and word not in _CMP_SPELLINGS[op]):
+                raise _Refused("a comparison chain's operator is not what its text says")
+
+    def visit_Interval(self, x) -> None:
+        src = self.tree.excerpt(x.span)
+        if (not src or src[0] not in "[［(（" or src[-1] not in "]］)）"
+                or x.lo_closed != (src[0] in "[［") or x.hi_closed != (src[-1] in "]］")):
+            raise _Refused("an interval's brackets are not what its text says")
+
+    def visit_PredContains(self, x) -> None:
+        if x.phrase:
+            if not any(w in " ".join(self.tree.excerpt(x.span).lower().split()) for w in ("短语", "phrase")) \
+                    and not _PHRASE_WORD.search(" ".join(self.lines[x.span.line - 1].lower().split())):
+                raise _Refused("a phrase test whose text says no phrase")
+
+    def visit_Rule(self, x) -> None:
+        if x.anonymous and x.id != f"{self.stem}:{x.span.line}":
+            raise _Refused("an anonymous rule named otherwise")
+
+    def visit_RuleFile(self, x) -> None:
+        pass  # nothing beyond what every node gets
+
+    visit_ListLit = visit_BinOp = visit_Neg = visit_Compare = visit_Not = visit_Test = visit_Call = \
+        visit_PredNamed = visit_PredEmpty = visit_PredIn = visit_PredEndsIn = visit_PredCompare = \
+        visit_Flag = visit_Halve = visit_GradeCap = visit_Requirement = visit_Applicability = \
+        visit_Implication = visit_Assertion = visit_Otherwise = visit_Each = visit_When = visit_Meta = \
+        visit_WordList = visit_Synonym = visit_RuleFile
 
 
 # Words a node holds as the text wrote them, in the order written: each must be found in
@@ -469,12 +522,16 @@ def _spellings(table: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+_CMP_SPELLINGS = _spellings(CMPS)
+_PHRASE_WORD = re.compile("|".join(spelling_pattern("_CONTAINS_PHRASE", w).pattern
+                                  for w in BY_TOKEN["_CONTAINS_PHRASE"].spellings), re.I)
+
 # Words the parser reads as one meaning (须 → must): a node's meaning must be one of them,
 # and one of its spellings must be in the node's text (a rule's: its header line).
 _CANONICAL = {
     n.Requirement: (("modal", _spellings(MODALS)),), n.Compare: (("op", _spellings(CMPS)),),
     n.PredCompare: (("op", _spellings(CMPS)),), n.BinOp: (("op", _spellings(ARITH)),),
-    n.BoolOp: (("op", {"and": ("且", "and"), "or": ("或", "or")}),),
+    n.BoolOp: (("op", _spellings(BOOL_OPS)),),
     n.Flag: (("severity", _spellings(SEVERITIES)),), n.Rule: (("severity", _spellings(SEVERITIES)),),
     n.Meta: (("key", _spellings(METAS)),), n.Call: (("func", _spellings(FUNCS)),),
 }
@@ -492,11 +549,6 @@ def _in_order(src: str, node, names) -> None:
             if at < 0:
                 raise _Refused(f"{type(node).__name__}.{name} {word!r} is not in its text")
             pos = at + len(word)
-
-
-@lru_cache(maxsize=None)
-def _children(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("span", "text"))
 
 
 def _between(lines: list[str], a: Span, b: Span) -> str | None:

@@ -13,38 +13,16 @@ import re
 from decimal import Decimal
 
 from . import nodes as n
+from . import vocabulary as _vocabulary
 from .parser import parse_text
+from .visitor import dispatch
 
-ZH = {"rule": "规则", "item": "评分项", "weight": "分值", "wordlist": "词表", "synonym": "同义",
-      "basis": "依据", "explain": "说明", "fix": "建议", "message": "消息", "source": "来源",
-      "when": "当", "each": "每个指标", "where": "其中", "if": "若", "then": "则", "implies": "⇒",
-      "unless": "除非", "otherwise": "否则", "must": "须", "must_not": "不得", "should": "应",
-      "should_not": "不应", "is": "是", "isnot": "不是", "in": "属于", "notin": "不属于",
-      "contains": "包含", "notcontains": "不包含", "endsin": "词尾属于", "notendsin": "词尾不属于",
-      "empty": "为空", "nonempty": "非空",
-      "req_empty": "为空", "req_nonempty": "非空",
-      "not_applicable": "不适用于", "and": "且", "or": "或", "not": "并非", "count": "计数",
-      "sum": "合计", "avg": "平均", "min": "最小", "max": "最大", "deduct": "扣{}分",
-      "from": "于", "set": "{}分", "cap": "最高{}分", "halve": "得分减半", "grade_cap": "等级不高于",
-      "discretion": "酌情", "veto": "否决", "error": "错误", "warning": "警告", "info": "提示"}
-EN = {"rule": "rule", "item": "item", "weight": "weight", "wordlist": "wordlist", "synonym": "synonym",
-      "basis": "basis", "explain": "explain", "fix": "fix", "message": "message", "source": "source",
-      "when": "when", "each": "each indicator", "where": "where", "if": "if", "then": "then",
-      "implies": "=>", "unless": "unless", "otherwise": "otherwise", "must": "must",
-      "must_not": "must not", "should": "should", "should_not": "should not", "is": "is",
-      "isnot": "is not", "in": "in", "notin": "not in", "contains": "contains",
-      "notcontains": "not contains", "endsin": "ends with", "notendsin": "not ends with",
-      "empty": "is empty", "nonempty": "is not empty",
-      "req_empty": "be empty", "req_nonempty": "be not empty",
-      "not_applicable": "not applicable to", "and": "and", "or": "or", "not": "not", "count": "count",
-      "sum": "sum", "avg": "avg", "min": "min", "max": "max", "deduct": "deduct {} points",
-      "from": "from", "set": "score {} points", "cap": "at most {} points", "halve": "halve",
-      "grade_cap": "grade at most", "discretion": "discretionary", "veto": "veto", "error": "error",
-      "warning": "warning", "info": "info"}
-
-_EN_WORDS = re.compile(r"^\s*(rule|item|wordlist|synonyms?|basis|explain|fix|message|when|each|if|"
-                       r"otherwise|count|sum)\b", re.I | re.M)
-_ZH_WORDS = re.compile(r"^\s*(规则|评分项|词表|同义|依据|说明|建议|消息|当|每个指标|若|否则|计数|合计)", re.M)
+# What fmt prints for each keyword, in each language, and the words that tell the languages
+# apart at the start of a line: from the one keyword table (vocabulary.py).
+ZH = _vocabulary.ZH
+EN = _vocabulary.EN
+_EN_WORDS = _vocabulary.line_start("en")
+_ZH_WORDS = _vocabulary.line_start("zh")
 _WORD_UNSAFE = re.compile(r"[\s,，、\[\]［］「」\"“”『』()（）:：#]")
 PREC = {"or": 1, "and": 2, "not": 3, "test": 4, "sum": 5, "product": 6, "unary": 7, "atom": 8}
 
@@ -61,6 +39,9 @@ def format_text(text: str, path: str = "<text>", lang: str | None = None) -> str
 
 
 class _Printer:
+    """Prints a tree: a dispatcher per way a node is printed (statement, consequence,
+    expression, predicate in a test or in a requirement, target), one method per node class."""
+
     def __init__(self, lang: str, text: str):
         self.k = ZH if lang == "zh" else EN
         self.lang = lang
@@ -141,58 +122,74 @@ class _Printer:
 
     # ---- statements ----------------------------------------------------------------------------
 
-    def stmt(self, s) -> str:
+    stmt = dispatch("stmt_", doc="A statement node → its text (unindented).")
+
+    def stmt_Meta(self, s) -> str:
+        return f"{self.k[s.key]} {self.string(s.text)}"
+
+    def stmt_When(self, s) -> str:
+        return f"{self.k['when']} {self.expr(s.cond)}"
+
+    def stmt_Each(self, s) -> str:
         k = self.k
-        if isinstance(s, n.Meta):
-            return f"{k[s.key]} {self.string(s.text)}"
-        if isinstance(s, n.When):
-            return f"{k['when']} {self.expr(s.cond)}"
-        if isinstance(s, n.Each):
-            where = f" {k['where']} {self.expr(s.where)}" if s.where is not None else ""
-            return f"{k['each']}{where}: {self.stmt(s.stmt)}"
-        if isinstance(s, n.Requirement):
-            subject = f"{self.expr(s.subject, PREC['sum'])} " if s.subject is not None else ""
-            # Chinese reads the modal with its predicate: 不得为空, 须可衡量 (a comparison keeps
-            # its space: 应 ≤ 150%).
-            pred = self.pred(s.pred, requirement=True)
-            if self.lang == "zh":
-                glue = "" if not isinstance(s.pred, n.PredCompare) and re.match(r"[\u3400-\u9fff]", pred) else " "
-            else:  # English reads "must be measurable", "must be in [...]"
-                glue = " be " if isinstance(s.pred, (n.PredNamed, n.PredIn, n.PredCompare)) else " "
-            return f"{subject}{k[s.modal]}{glue}{pred}{self.unless(s.unless)}"
-        if isinstance(s, n.Applicability):
-            return f"{s.category} {k['not_applicable']} {s.project_category}{self.unless(s.unless)}"
-        if isinstance(s, n.Implication):
-            cons = self.consequence(s.consequence)
-            if isinstance(s.consequence, (n.Requirement, n.Compare)):
-                return f"{k['if']} {self.expr(s.cond)} {k['then']} {cons}"
-            return f"{self.expr(s.cond)} {k['implies']} {cons}"
-        if isinstance(s, n.Assertion):
-            return f"{self.expr(s.cond)}{self.unless(s.unless)}"
-        if isinstance(s, n.Otherwise):
-            return f"{k['otherwise']} {k['implies']} {self.consequence(s.consequence)}"
-        raise TypeError(type(s).__name__)  # pragma: no cover - every statement node is above
+        where = f" {k['where']} {self.expr(s.where)}" if s.where is not None else ""
+        return f"{k['each']}{where}: {self.stmt(s.stmt)}"
+
+    def stmt_Requirement(self, s) -> str:
+        k = self.k
+        subject = f"{self.expr(s.subject, PREC['sum'])} " if s.subject is not None else ""
+        # Chinese reads the modal with its predicate: 不得为空, 须可衡量 (a comparison keeps
+        # its space: 应 ≤ 150%).
+        pred = self.pred(s.pred, requirement=True)
+        if self.lang == "zh":
+            glue = "" if not isinstance(s.pred, n.PredCompare) and re.match(r"[\u3400-\u9fff]", pred) else " "
+        else:  # English reads "must be measurable", "must be in [...]", "must be between [0, 60%)"
+            glue = f" {k['be']} " if isinstance(s.pred, (n.PredNamed, n.PredIn, n.PredCompare)) else " "
+        return f"{subject}{k[s.modal]}{glue}{pred}{self.unless(s.unless)}"
+
+    def stmt_Applicability(self, s) -> str:
+        return f"{s.category} {self.k['not_applicable']} {s.project_category}{self.unless(s.unless)}"
+
+    def stmt_Implication(self, s) -> str:
+        k = self.k
+        cons = f" {k['and']} ".join(self.consequence(c) for c in (s.consequence, *s.also))
+        if isinstance(s.consequence, (n.Requirement, n.Compare, n.Chain, n.Test)):
+            return f"{k['if']} {self.expr(s.cond)} {k['then']} {cons}"
+        return f"{self.expr(s.cond)} {k['implies']} {cons}"
+
+    def stmt_Assertion(self, s) -> str:
+        return f"{self.expr(s.cond)}{self.unless(s.unless)}"
+
+    def stmt_Otherwise(self, s) -> str:
+        return f"{self.k['otherwise']} {self.k['implies']} {self.consequence(s.consequence)}"
 
     def unless(self, cond) -> str:
         return f" {self.k['unless']} {self.expr(cond)}" if cond is not None else ""
 
-    def consequence(self, c) -> str:
+    # What follows 则 / ⇒: a flag or score node, a requirement, else an expression (a comparison).
+    consequence = dispatch("cons_", "expr", "A consequence node → its text.")
+
+    def cons_Flag(self, c) -> str:
+        return self.k[c.severity] + (f" {self.string(c.message)}" if c.message is not None else "")
+
+    def cons_Deduct(self, c) -> str:
         k = self.k
-        if isinstance(c, n.Flag):
-            return k[c.severity] + (f" {self.string(c.message)}" if c.message is not None else "")
-        if isinstance(c, n.Deduct):
-            return k["deduct"].format(self.num(c.points)) + (f" {k['from']} {c.item}" if c.item else "")
-        if isinstance(c, n.SetScore):
-            return k["set"].format(self.num(c.points))
-        if isinstance(c, n.Cap):
-            return k["cap"].format(self.num(c.points))
-        if isinstance(c, n.Halve):
-            return k["halve"]
-        if isinstance(c, n.GradeCap):
-            return f"{k['grade_cap']} {c.grade}"
-        if isinstance(c, n.Requirement):
-            return self.stmt(c)
-        return self.expr(c)
+        return k["deduct"].format(self.num(c.points)) + (f" {k['from']} {c.item}" if c.item else "")
+
+    def cons_SetScore(self, c) -> str:
+        return self.k["set"].format(self.num(c.points))
+
+    def cons_Cap(self, c) -> str:
+        return self.k["cap"].format(self.num(c.points))
+
+    def cons_Halve(self, c) -> str:
+        return self.k["halve"]
+
+    def cons_GradeCap(self, c) -> str:
+        return f"{self.k['grade_cap']} {c.grade}"
+
+    def cons_Requirement(self, c) -> str:
+        return self.stmt(c)
 
     # ---- expressions ---------------------------------------------------------------------------
 
@@ -200,73 +197,105 @@ class _Printer:
         text, prec = self._expr(e)
         return f"({text})" if prec < parent else text
 
-    def _expr(self, e) -> tuple[str, int]:
-        k = self.k
-        if isinstance(e, n.Number):
-            return e.text, PREC["atom"]
-        if isinstance(e, n.String):
-            return self.string(e.text), PREC["atom"]
-        if isinstance(e, n.Name):
-            return e.text, PREC["atom"]
-        if isinstance(e, n.ListLit):
-            return self.list(e.items), PREC["atom"]
-        if isinstance(e, n.Call):
-            args = ", ".join(self.expr(a) for a in e.args)
-            where = f"{' ' if args else ''}{k['where']} {self.expr(e.where)}" if e.where is not None else ""
-            return f"{k[e.func]}({args}{where})", PREC["atom"]
-        if isinstance(e, n.Neg):
-            return f"−{self.expr(e.operand, PREC['unary'])}", PREC["unary"]
-        if isinstance(e, n.BinOp):
-            p = PREC["sum"] if e.op in ("+", "−") else PREC["product"]
-            return f"{self.expr(e.left, p)} {e.op} {self.expr(e.right, p + 1)}", p
-        if isinstance(e, n.Compare):
-            return (f"{self.expr(e.left, PREC['sum'])} {e.op} {self.expr(e.right, PREC['sum'])}",
-                    PREC["test"])
-        if isinstance(e, n.BoolOp):
-            # A chain prints flat; an operand that is itself a chain of the same kind came
-            # from brackets and keeps them (p + 1), so the printed text parses to the same tree.
-            p = PREC[e.op]
-            return f" {k[e.op]} ".join(self.expr(x, p + 1) for x in e.operands), p
-        if isinstance(e, n.Not):
-            return f"{k['not']} {self.expr(e.operand, PREC['not'])}", PREC["not"]
-        if isinstance(e, n.Test):
-            return f"{self.expr(e.subject, PREC['sum'])} {self.test_pred(e.pred, e.negated)}", PREC["test"]
-        raise TypeError(type(e).__name__)  # pragma: no cover
+    _expr = dispatch("expr_", doc="An expression node → (its text, its precedence).")
 
-    def test_pred(self, p, negated: bool) -> str:
-        k = self.k
-        if isinstance(p, n.PredIn):
-            return f"{k['notin' if negated else 'in']} {self.target(p.target)}"
-        if isinstance(p, n.PredContains):
-            return f"{k['notcontains' if negated else 'contains']} {self.target(p.target)}"
-        if isinstance(p, n.PredEndsIn):
-            return f"{k['notendsin' if negated else 'endsin']} {self.target(p.target)}"
-        if isinstance(p, n.PredEmpty) and not negated:
-            return k["nonempty" if p.negated else "empty"]
-        return f"{k['isnot' if negated else 'is']} {self.pred(p)}"
+    def expr_Number(self, e):
+        return e.text, PREC["atom"]
 
-    def pred(self, p, requirement: bool = False) -> str:
-        k = self.k
-        if isinstance(p, n.PredNamed):
-            return p.name
-        if isinstance(p, n.PredEmpty):
-            key = ("req_" if requirement else "") + ("nonempty" if p.negated else "empty")
-            return k[key]
-        if isinstance(p, n.PredIn):
-            return f"{k['in']} {self.target(p.target)}"
-        if isinstance(p, n.PredContains):
-            return f"{k['contains']} {self.target(p.target)}"
-        if isinstance(p, n.PredEndsIn):
-            word = "end with" if requirement and self.lang == "en" else k["endsin"]  # must end with
-            return f"{word} {self.target(p.target)}"
-        if isinstance(p, n.PredCompare):
-            return f"{p.op} {self.expr(p.right, PREC['sum'])}"
-        raise TypeError(type(p).__name__)  # pragma: no cover
+    def expr_String(self, e):
+        return self.string(e.text), PREC["atom"]
 
-    def target(self, t) -> str:
-        if isinstance(t, n.ListLit):
-            return self.list(t.items)
-        return self.expr(t)
+    def expr_Name(self, e):
+        return e.text, PREC["atom"]
+
+    def expr_ListLit(self, e):
+        return self.list(e.items), PREC["atom"]
+
+    def expr_Call(self, e):
+        k = self.k
+        args = ", ".join(self.expr(a) for a in e.args)
+        where = f"{' ' if args else ''}{k['where']} {self.expr(e.where)}" if e.where is not None else ""
+        return f"{k[e.func]}({args}{where})", PREC["atom"]
+
+    def expr_Neg(self, e):
+        return f"−{self.expr(e.operand, PREC['unary'])}", PREC["unary"]
+
+    def expr_BinOp(self, e):
+        p = PREC["sum"] if e.op in ("+", "−") else PREC["product"]
+        return f"{self.expr(e.left, p)} {e.op} {self.expr(e.right, p + 1)}", p
+
+    def expr_Compare(self, e):
+        return f"{self.expr(e.left, PREC['sum'])} {e.op} {self.expr(e.right, PREC['sum'])}", PREC["test"]
+
+    def expr_Chain(self, e):
+        out = self.expr(e.operands[0], PREC["sum"])
+        for op, x in zip(e.ops, e.operands[1:]):
+            out += f" {op} {self.expr(x, PREC['sum'])}"
+        return out, PREC["test"]
+
+    def expr_BoolOp(self, e):
+        # A chain prints flat; an operand that is itself a chain of the same kind came
+        # from brackets and keeps them (p + 1), so the printed text parses to the same tree.
+        p = PREC[e.op]
+        return f" {self.k[e.op]} ".join(self.expr(x, p + 1) for x in e.operands), p
+
+    def expr_Not(self, e):
+        return f"{self.k['not']} {self.expr(e.operand, PREC['not'])}", PREC["not"]
+
+    def expr_Test(self, e):
+        return f"{self.expr(e.subject, PREC['sum'])} {self.test_pred(e.pred, e.negated)}", PREC["test"]
+
+    # A predicate in a condition (x 属于 …, x 不是 …); 是 / 不是 and the predicate otherwise.
+    test_pred = dispatch("test_", "test_is", "A predicate node in a test → its text after the subject.", extra=True)
+
+    def test_PredIn(self, p, negated: bool) -> str:
+        word = "notin" if negated else ("between" if isinstance(p.target, n.Interval) else "in")
+        return f"{self.k[word]} {self.target(p.target)}"
+
+    def test_PredContains(self, p, negated: bool) -> str:
+        word = ("not" if negated else "") + "contains" + ("phrase" if p.phrase else "")
+        return f"{self.k[word]} {self.target(p.target)}"
+
+    def test_PredEndsIn(self, p, negated: bool) -> str:
+        return f"{self.k['notendsin' if negated else 'endsin']} {self.target(p.target)}"
+
+    def test_PredEmpty(self, p, negated: bool) -> str:
+        if negated:
+            return self.test_is(p, negated)
+        return self.k["nonempty" if p.negated else "empty"]
+
+    def test_is(self, p, negated: bool) -> str:
+        return f"{self.k['isnot' if negated else 'is']} {self.pred(p)}"
+
+    # A predicate after a modal (须 …) or after 是 / 不是.
+    pred = dispatch("pred_", doc="A predicate node → its text.", extra=True)
+
+    def pred_PredNamed(self, p, requirement: bool = False) -> str:
+        return p.name
+
+    def pred_PredEmpty(self, p, requirement: bool = False) -> str:
+        return self.k[("req_" if requirement else "") + ("nonempty" if p.negated else "empty")]
+
+    def pred_PredIn(self, p, requirement: bool = False) -> str:
+        return f"{self.k['between' if isinstance(p.target, n.Interval) else 'in']} {self.target(p.target)}"
+
+    def pred_PredContains(self, p, requirement: bool = False) -> str:
+        return f"{self.k['containsphrase' if p.phrase else 'contains']} {self.target(p.target)}"
+
+    def pred_PredEndsIn(self, p, requirement: bool = False) -> str:
+        return f"{self.k['req_endsin' if requirement else 'endsin']} {self.target(p.target)}"  # must end with
+
+    def pred_PredCompare(self, p, requirement: bool = False) -> str:
+        return f"{p.op} {self.expr(p.right, PREC['sum'])}"
+
+    # What 属于 / 包含 / 词尾属于 / 介于 take: a list, an interval, else an expression (a name, a text).
+    target = dispatch("target_", "expr", "A predicate's target → its text.")
+
+    def target_ListLit(self, t) -> str:
+        return self.list(t.items)
+
+    def target_Interval(self, t) -> str:
+        return f"{'[' if t.lo_closed else '('}{t.lo.text}, {t.hi.text}{']' if t.hi_closed else ')'}"
 
     # ---- words ---------------------------------------------------------------------------------
 

@@ -97,6 +97,26 @@ class Compare(Node):
 
 
 @_node
+class Chain(Node):
+    """``60% ≤ 执行率 < 80%``: a chain of comparisons, each operand read once; holds when
+    every neighbouring pair does (``operands`` is one longer than ``ops``)."""
+
+    ops: tuple[str, ...]
+    operands: tuple[Node, ...]
+
+
+@_node
+class Interval(Node):
+    """``[80%, 100%)``: the numbers from ``lo`` to ``hi``; a square bracket includes its
+    end, a round one leaves it out."""
+
+    lo: Number
+    hi: Number
+    lo_closed: bool
+    hi_closed: bool
+
+
+@_node
 class BoolOp(Node):
     """``a 且 b 且 …`` (op "and") or ``a 或 b 或 …`` (op "or"): two or more operands in
     order. A chain is one flat node, however long; only brackets make one inside another
@@ -124,7 +144,7 @@ class Test(Node):
 
 @_node
 class Call(Node):
-    """``计数(cond)``, ``合计(expr 其中 cond)``, ``最小(a, b)`` …"""
+    """``计数(cond)``, ``合计(expr 其中 cond)``, ``最小(a, b)``, ``字数(text)`` …"""
 
     func: str
     args: tuple[Node, ...]
@@ -154,16 +174,18 @@ class PredEmpty(Pred):
 
 @_node
 class PredIn(Pred):
-    """属于 a list, a word list, or one name."""
+    """属于 a list, a word list, one name, or an :class:`Interval` (介于 is 属于 an interval)."""
 
     target: Node
 
 
 @_node
 class PredContains(Pred):
-    """包含 a text, or any word of a list / word list."""
+    """包含 a text, or any word of a list / word list (anywhere, inside words too);
+    ``phrase`` (包含短语): only where it stands whole, between the text's ends or punctuation."""
 
     target: Node
+    phrase: bool = False
 
 
 @_node
@@ -248,10 +270,11 @@ class Applicability(Node):
 
 @_node
 class Implication(Node):
-    """``若 cond 则 consequence`` or ``cond ⇒ consequence``."""
+    """``若 cond 则 consequence [且 consequence …]`` or ``cond ⇒ consequence …``."""
 
     cond: Node
     consequence: Node
+    also: tuple[Node, ...] = ()  # the consequences after the first, joined by 且
 
 
 @_node
@@ -346,6 +369,9 @@ class RuleFile(Node):
     rules: tuple[Rule, ...]
     items: tuple[ScoreItem, ...]
     comments: tuple[tuple[int, str], ...] = ()  # (line, text): kept for the formatter
+    # Names read as fields on lines that did not parse: the compiler still checks them, so a
+    # syntax error does not hide an unknown field on the same line.
+    broken_names: tuple[Name, ...] = ()
     text: str = attrs.field(default="", eq=False, repr=False)
 
     @functools.cached_property

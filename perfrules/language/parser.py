@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from decimal import Decimal
 from importlib import resources
 
+import attrs
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -15,8 +15,10 @@ from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
 from . import nodes as n
 from .source import Source, unquoted
 
+from ..suggest import close_words, suggest
 from .keywords import (_CONSEQUENCE_ORDER, _ORDER, _QUOTE_PAIRS, ARITH, CMPS,  # noqa: F401
-                       EXPECTED_WORDS, FUNCS, KEYWORDS, METAS, MODALS, SEVERITIES, SEVERITY_ZH)
+                       EXPECTED_WORDS, FUNCS, METAS, MODALS, SEVERITIES, SEVERITY_ZH)
+from .vocabulary import BY_TOKEN, SUGGESTED, spelling_pattern
 
 @functools.lru_cache(maxsize=1)
 def lark_parser() -> Lark:
@@ -43,6 +45,7 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
     lines, comments = source.logical_lines()
     statements: list[n.Node] = []
     errors: list[PerfrulesError] = []
+    broken: list[n.Name] = []
     parser = lark_parser()
     for ll in lines:
         too_deep = _brackets_too_deep(source, ll.line, ll.text)
@@ -57,7 +60,18 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
                 continue
             statements.append(_Build(source, ll.line).transform(tree))
         except UnexpectedInput as e:
-            errors.append(_syntax_error(source, ll.line, ll.text, e))
+            names, calls = _names_on(parser, source, ll.line, ll.text)
+            broken += names
+            err = _syntax_error(source, ll.line, ll.text, e)
+            for call in calls:  # 字x(…): a word used as a function is the mistake, whatever follows
+                if call.span.line == err.where.line and err.where.column in (
+                        call.span.column, call.span.end_column, call.span.end_column + 1):
+                    near = suggest(call.text, _FUNC_ZH + _FUNC_EN)
+                    hint = (f"「{call.text}」不是函数，是否指「{near}」？ (not a function; did you mean {near}?)" if near
+                            else f"「{call.text}」不是函数；可用函数：{'、'.join(_FUNC_ZH)} "
+                                 f"(not a function; functions: {', '.join(_FUNC_EN)})")
+                    err = RuleSyntaxError(err.zh, err.en, where=err.where, excerpt=err.excerpt, hint=hint)
+            errors.append(err)
         except VisitError as e:  # errors raised in the transformer arrive wrapped
             if isinstance(e.orig_exc, PerfrulesError):
                 errors.append(e.orig_exc)
@@ -67,13 +81,51 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
                 raise
         except RecursionError:  # a safety net: the depth checks above should make it unreachable
             errors.append(_nesting_error(source, source.span(ll.line, 1)))
-    return _group(source, statements, comments), errors
+    tree = _group(source, statements, comments)
+    if broken:
+        tree = attrs.evolve(tree, broken_names=tuple(broken))
+    return tree, errors
 
 
 def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
     """Parse a rule file (through the cache); see :func:`perfrules.language.files.parse_file`."""
     from .files import parse_file as _parse_file
     return _parse_file(path, shown)
+
+
+# ---- names on a line that does not parse ----------------------------------------------
+
+_FUNC_ZH = tuple(dict.fromkeys(k for k in FUNCS if not k.isascii()))
+_FUNC_EN = tuple(dict.fromkeys(k for k in FUNCS if k.isascii()))
+# A name next to one of these is read, not named: a field (三级指标 须 …, 合计(分值), x ≤ 100).
+_BEFORE_FIELD = {"CMP", "MODAL", "_IS", "_ISNOT", "_IN", "_NOTIN", "_CONTAINS", "_NOTCONTAINS",
+                 "_CONTAINS_PHRASE", "_NOTCONTAINS_PHRASE", "_BETWEEN", "_ENDSIN", "_NOTENDSIN",
+                 "EMPTY", "NONEMPTY", "PLUS", "MINUS", "TIMES", "SLASH", "RPAR"}
+_AFTER_FIELD = {"CMP", "PLUS", "MINUS", "TIMES", "LPAR"}
+
+
+def _names_on(parser: Lark, source: Source, first_line: int, text: str) -> tuple[list[n.Name], list[n.Name]]:
+    """On a line that does not parse: the names in a field's place (beside a comparison, an
+    operator, a modal, inside brackets), and the names used as functions (a name before "(")."""
+    toks: list[Token] = []
+    try:
+        for tok in parser.lex(text):
+            toks.append(tok)
+    except Exception:  # noqa: BLE001 - a character no terminal reads: keep what came before
+        pass
+    fields, calls = [], []
+    for k, tok in enumerate(toks):
+        if tok.type != "NAME":
+            continue
+        nxt = toks[k + 1].type if k + 1 < len(toks) else None
+        prev = toks[k - 1].type if k else None
+        line = first_line + tok.line - 1
+        node = n.Name(span=source.span(line, tok.column, first_line + tok.end_line - 1, tok.end_column), text=str(tok))
+        if nxt == "LPAR":
+            calls.append(node)
+        elif nxt in _BEFORE_FIELD or prev in _AFTER_FIELD:
+            fields.append(node)
+    return fields, calls
 
 
 # ---- nesting ------------------------------------------------------------------------
@@ -137,10 +189,16 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         line, col = first_line + len(lines) - 1, len(lines[-1].rstrip()) + 1
     span = source.span(line, col, line, col + 1)
     expected = set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
-    first = re.match(r"(\s*)([\u3400-\u9fff]{1,4}|[A-Za-z]+)(\s*)", text)
-    start_hint = _keyword_hint(first.group(2)) if first else None
-    misspelt_start = bool(start_hint and line == first_line and col == first.end() + 1)
-    hint = start_hint if misspelt_start else _keyword_hint(text)
+    found = _keyword_hint(text)
+    misspelt_start = False
+    if found is not None:
+        # The parser read a misspelt keyword at the start of the line (规侧) as a name and
+        # stopped just after it: the word is the mistake, not what follows.
+        end = found.offset + len(found.word)
+        gap = len(text[end:]) - len(text[end:].lstrip())
+        misspelt_start = (found.offset == len(text) - len(text.lstrip()) and line == first_line
+                          and "\n" not in text[:end + gap] and col == end + gap + 1)
+    hint = _hint_text(found, short=misspelt_start) if found is not None else None
     if not hint:
         hint = _unclosed_hint(text, first_line, line, col)
         if hint:
@@ -172,10 +230,8 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         zh += "，此处应为：" + "、".join(words_zh[:6])
         en += "; expected " + ", ".join(words_en[:6])
     if misspelt_start:
-        # The parser read a misspelt keyword (规侧) as a name and stopped just after it:
-        # the word is the mistake, not what follows.
-        word = first.group(2)
-        span = source.span(first_line, first.start(2) + 1, first_line, first.end(2) + 1)
+        word = found.word
+        span = source.span(first_line, found.offset + 1, first_line, found.offset + len(word) + 1)
         zh, en = f"无法识别行首的「{word}」", f"unknown word '{word}' at the start of the line"
     return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span), hint=hint)
 
@@ -204,25 +260,127 @@ def _unclosed_hint(text: str, first_line: int, error_line: int, error_col: int) 
     return f"第 {ln} 行第 {col} 列的「{ch}」没有闭合 (the '{ch}' at column {col} is never closed)"
 
 
-def _keyword_hint(text: str) -> str | None:
-    """A did-you-mean for a misspelt keyword: 规侧 → 规则 at the start, 否诀 → 否决 anywhere."""
-    m = re.match(r"\s*([\u3400-\u9fff]{1,4}|[A-Za-z]+)", text)
-    if m and m.group(1) not in KEYWORDS:
-        word = m.group(1)
-        close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.5)
-        # A typo keeps the length (规侧 → 规则); 得分 is a field, not a short 得分减半.
-        if close and (word.isascii() or (close[0][0] == word[0] and len(close[0]) == len(word))):
-            return f"是否指「{close[0]}」？ (did you mean {close[0]}?)"
-    # Elsewhere, a word of 2-4 characters one character away from a keyword of its length.
-    for word in re.findall(r"[\u3400-\u9fff]{2,4}", text):
-        if word in KEYWORDS:
-            continue
-        near = [kw for kw in KEYWORDS if len(kw) == len(word) and not kw.isascii()
-                and sum(a != b for a, b in zip(kw, word)) == 1]
-        if near:
-            zh = "或".join(f"「{k}」" for k in near[:3])
-            return f"「{word}」是否指{zh}？ (did you mean {' or '.join(near[:3])}?)"
-    return None
+# A word a misspelt keyword may be: a run of Chinese characters or of Latin letters.
+_WORD_RUN = re.compile(r"[\u3400-\u9fff]+|[A-Za-z]+")
+_KEYWORD_CHARS = frozenset("".join(w for w in SUGGESTED if not w.isascii()))
+_LONGEST_KEYWORD = max(len(w) for w in SUGGESTED)
+
+
+@attrs.frozen
+class _Misspelt:
+    offset: int  # where the word starts in the statement's text
+    word: str
+    keywords: tuple[str, ...]  # what it may be meant for, closest first
+
+
+def _keyword_hint(text: str) -> _Misspelt | None:
+    """A misspelt keyword on a line that does not parse (规侧 → 规则, 否诀 → 否决, 介与 → 介于):
+    the word nearest the error that the parser read as a name (or could not read, or read as a
+    keyword and a name: 或著 → 或 · 著) and that is near a keyword the parser could have taken at
+    that point. Only those keywords are offered, only where the keyword's own condition holds
+    (字数 before a bracket, 扣 before a number), and of several the ones the line reads furthest
+    with: a word is never offered one of another kind (介于 for 属于, 计数 for a field)."""
+    found: _Misspelt | None = None
+    glued: list[_Misspelt] = []  # a keyword run on into a name: 或著, 包含短于
+    checks = 0  # exact look-ups of what the parser accepts: a few per line, however long it is
+
+    def near(offset: int, word: str, acceptable) -> list[str]:
+        if not word or len(word) > _LONGEST_KEYWORD + 2 or word in SUGGESTED:
+            return []
+        if not word.isascii() and not _KEYWORD_CHARS.intersection(word):
+            return []
+        pool = {w: ts for w, ts in SUGGESTED.items() if not acceptable.isdisjoint(ts)}
+        rest = text[offset + len(word):]
+        return [w for w in close_words(word, pool, n=3)
+                if any(spelling_pattern(t, w).match(w + rest) for t in pool[w] if t in acceptable)]
+
+    def exact(offset: int, word: str) -> _Misspelt | None:
+        """The keywords near ``word`` that the parser accepts where it stands (its state now)."""
+        nonlocal checks
+        if checks >= 20 or not near(offset, word, _terminals(ip.choices())):
+            return None
+        checks += 1  # the table's choices may hold terminals only a failing reduction leads to
+        keywords = near(offset, word, ip.accepts())
+        return _Misspelt(offset, word, tuple(keywords)) if keywords else None
+
+    def consider(offset: int, word: str, acceptable) -> None:
+        nonlocal found
+        keywords = near(offset, word, acceptable)
+        if keywords:
+            found = _Misspelt(offset, word, tuple(keywords))
+
+    ip = lark_parser().parse_interactive(text)
+    last = None
+    pending = None  # a keyword and the word it starts, until the next token shows a name glued on
+    error_at = len(text)
+    try:
+        for last in ip.iter_parse():
+            if pending is not None and last.type == "NAME" and last.start_pos == pending[0].end_pos:
+                glued.append(pending[1])
+            pending = None
+            if last.type == "NAME":
+                found = exact(last.start_pos, str(last)) or found
+            elif last.type in BY_TOKEN:
+                run = _WORD_RUN.match(text, last.start_pos)
+                hit = exact(last.start_pos, run.group()) if run and run.end() > last.end_pos else None
+                pending = (last, hit) if hit is not None else None
+    except UnexpectedToken as err:
+        tok = err.token
+        error_at = tok.start_pos if tok.type != "$END" and tok.start_pos is not None else len(text)
+        if pending is not None and tok.type == "NAME" and tok.start_pos == pending[0].end_pos:
+            glued.append(pending[1])
+        if tok.type != "$END" and not (tok is last and tok.type == "NAME"):
+            m = _WORD_RUN.match(text, tok.start_pos or 0)
+            word = str(tok) if tok.type == "NAME" else (m.group() if m else "")
+            # Raised by the lexer (nothing fed yet): the parser's state is where the word stands.
+            consider(tok.start_pos or 0, word, set(err.expected or ()) if tok is last else ip.accepts())
+    except UnexpectedCharacters as err:
+        error_at = err.pos_in_stream
+        m = _WORD_RUN.match(text, err.pos_in_stream)
+        if m:
+            consider(m.start(), m.group(), ip.accepts())
+    except UnexpectedInput:
+        pass
+    # A keyword run on into a name is a misspelling only when the line fails just after it.
+    for g in glued:
+        end = g.offset + len(g.word)
+        if end <= error_at and not text[end:error_at].strip() and (found is None or found.offset < g.offset):
+            found = g
+    return _furthest(text, found) if found is not None else None
+
+
+def _furthest(text: str, found: _Misspelt) -> _Misspelt:
+    """Of several keywords, those with which the line reads furthest (all of it, at best)."""
+    if len(found.keywords) < 2:
+        return found
+    reach = {}
+    for kw in found.keywords:
+        fixed = text[:found.offset] + kw + text[found.offset + len(found.word):]
+        try:
+            lark_parser().parse(fixed)
+            reach[kw] = len(fixed) + 1
+        except UnexpectedToken as e:
+            reach[kw] = len(fixed) if e.token.type == "$END" or e.token.start_pos is None else e.token.start_pos
+        except UnexpectedCharacters as e:
+            reach[kw] = e.pos_in_stream
+        except UnexpectedInput:
+            reach[kw] = len(fixed)
+        reach[kw] -= found.offset + len(kw)  # past the word
+    best = max(reach.values())
+    keywords = [k for k in found.keywords if reach[k] == best]
+    same = [k for k in keywords if len(k) == len(found.word)]  # 或著 is 或者 more likely than 或
+    return attrs.evolve(found, keywords=tuple(same or keywords))
+
+
+def _terminals(choices) -> set[str]:
+    """The terminals among the parser's choices in a state (rules are in lower case)."""
+    return {t for t in choices if t.isupper()}
+
+
+def _hint_text(found: _Misspelt, short: bool) -> str:
+    zh = "或".join(f"「{k}」" for k in found.keywords)
+    en = " or ".join(found.keywords)
+    return f"是否指{zh}？ (did you mean {en}?)" if short else f"「{found.word}」是否指{zh}？ (did you mean {en}?)"
 
 
 def _unique(items) -> list[str]:
@@ -234,6 +392,10 @@ def _unique(items) -> list[str]:
 
 
 # ---- tree → nodes -------------------------------------------------------------------
+
+# A bound inside an INTERVAL token: the NUMBER terminal's pattern.
+_INTERVAL_BOUND = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(%|％|‰|万元|亿元|元)?")
+
 
 def _number(tok: Token) -> tuple[Decimal, str]:
     return n.number_value(str(tok))
@@ -296,7 +458,25 @@ class _Build(Transformer):
         return n.Neg(span=self._span(meta), operand=c[1])
 
     def compare(self, meta, c):
-        return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
+        if len(c) == 3:
+            return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
+        return n.Chain(span=self._span(meta), ops=tuple(CMPS[str(t)] for t in c[1::2]),
+                       operands=tuple(c[0::2]))
+
+    def _interval(self, tok: Token) -> n.Interval:
+        """An INTERVAL token → its node, each bound a Number at its own place in the file."""
+        text = str(tok)
+        bounds = []
+        for m in _INTERVAL_BOUND.finditer(text):
+            before = text[:m.start()]
+            line = tok.line + before.count("\n")
+            col = (m.start() - before.rfind("\n")) if "\n" in before else tok.column + m.start()
+            span = self.source.span(line + self.offset, col, line + self.offset, col + len(m.group()))
+            value, unit = _number(m.group())
+            bounds.append(n.Number(span=span, value=value, unit=unit, text=m.group()))
+        lo, hi = bounds
+        return n.Interval(span=self._tok_span(tok), lo=lo, hi=hi, lo_closed=text[0] in "[［",
+                          hi_closed=text[-1] in "]］")
 
     def or_(self, meta, c):
         return n.BoolOp(span=self._span(meta), op="or", operands=tuple(c))
@@ -317,16 +497,24 @@ class _Build(Transformer):
         return self._test(meta, c[0], c[1], True)
 
     def in_(self, meta, c):
-        return self._test(meta, c[0], n.PredIn(span=c[1].span, target=c[1]))
+        target = self._interval(c[1]) if isinstance(c[1], Token) else c[1]
+        return self._test(meta, c[0], n.PredIn(span=target.span, target=target))
 
     def not_in(self, meta, c):
-        return self._test(meta, c[0], n.PredIn(span=c[1].span, target=c[1]), True)
+        target = self._interval(c[1]) if isinstance(c[1], Token) else c[1]
+        return self._test(meta, c[0], n.PredIn(span=target.span, target=target), True)
 
     def contains(self, meta, c):
         return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]))
 
     def not_contains(self, meta, c):
         return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]), True)
+
+    def contains_phrase(self, meta, c):
+        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1], phrase=True))
+
+    def not_contains_phrase(self, meta, c):
+        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1], phrase=True), True)
 
     def ends_in(self, meta, c):
         return self._test(meta, c[0], n.PredEndsIn(span=c[1].span, target=c[1]))
@@ -358,10 +546,14 @@ class _Build(Transformer):
         return n.PredEmpty(span=self._span(meta), negated=True)
 
     def pred_in(self, meta, c):
-        return n.PredIn(span=self._span(meta), target=c[0])
+        target = self._interval(c[-1]) if isinstance(c[-1], Token) else c[-1]
+        return n.PredIn(span=self._span(meta), target=target)
 
     def pred_contains(self, meta, c):
         return n.PredContains(span=self._span(meta), target=c[0])
+
+    def pred_contains_phrase(self, meta, c):
+        return n.PredContains(span=self._span(meta), target=c[0], phrase=True)
 
     def pred_ends_in(self, meta, c):
         return n.PredEndsIn(span=self._span(meta), target=c[0])
@@ -409,7 +601,7 @@ class _Build(Transformer):
                                project_category=c[2].text, unless=c[3])
 
     def implication(self, meta, c):
-        return n.Implication(span=self._span(meta), cond=c[0], consequence=c[-1])
+        return n.Implication(span=self._span(meta), cond=c[0], consequence=c[1], also=tuple(c[2:]))
 
     def assertion(self, meta, c):
         return n.Assertion(span=self._span(meta), cond=c[0], unless=c[1])
@@ -450,7 +642,11 @@ class _Build(Transformer):
         return ("each", c[1])  # the filter, or None for every indicator
 
     def cons_compare(self, meta, c):
-        return n.Compare(span=self._span(meta), op=CMPS[str(c[1])], left=c[0], right=c[2])
+        return self.compare(meta, c)
+
+    def cons_in(self, meta, c):
+        target = self._interval(c[-1])
+        return self._test(meta, c[0], n.PredIn(span=target.span, target=target))
 
 
 class _Header:

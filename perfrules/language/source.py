@@ -9,14 +9,15 @@ import attrs
 from wcwidth import wcswidth
 
 from ..errors import Span
-from .keywords import _QUOTE_PAIRS
+from .vocabulary import HEADER_WORDS, QUOTE_PAIRS as _QUOTE_PAIRS
 
 EXCERPT_WIDTH = 160  # columns of a source line an excerpt shows at most (a CJK character takes two)
 
 _OPEN = "[［(（"
 _CLOSE = "]］)）"
 _CONTINUE = ",，、"
-_HEADER = re.compile(r"(规则|评分项|词表|同义|rule|item|wordlist|synonyms?)(\s|$)", re.I)
+# A 规则 / 评分项 / 词表 / 同义 line (any spelling of a header keyword) at the margin.
+_HEADER = re.compile(r"(%s)(\s|$)" % "|".join(map(re.escape, HEADER_WORDS)), re.I)
 
 
 @attrs.frozen

@@ -11,8 +11,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from ..language import nodes as n
 from ..language.keywords import SEVERITY_ZH
+from ..language.visitor import NodeVisitor
 
 MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
 
@@ -27,28 +27,47 @@ def meaning(rule, excerpt) -> list[str]:
     return out
 
 
-def _say(cl, excerpt) -> list[str]:
-    t = excerpt(cl.span)
-    if isinstance(cl, n.Meta):
+class _Say(NodeVisitor):
+    """Each kind of statement in plain words: one method per kind, so that a new kind of
+    statement fails here until the catalogue can say it."""
+
+    def __init__(self, excerpt):
+        self.excerpt = excerpt
+
+    def visit_Meta(self, cl) -> list[str]:
         return []
-    if isinstance(cl, n.When):
-        return [f"只在「{excerpt(cl.cond.span)}」时检查，否则记为“不适用”。"]
-    if isinstance(cl, n.Each):
-        where = f"（只看「{excerpt(cl.where.span)}」的指标）" if cl.where is not None else ""
-        return [f"逐个检查每个指标{where}：{_say(cl.stmt, excerpt)[0]}"]
-    if isinstance(cl, n.Requirement):
+
+    def visit_When(self, cl) -> list[str]:
+        return [f"只在「{self.excerpt(cl.cond.span)}」时检查，否则记为“不适用”。"]
+
+    def visit_Each(self, cl) -> list[str]:
+        where = f"（只看「{self.excerpt(cl.where.span)}」的指标）" if cl.where is not None else ""
+        return [f"逐个检查每个指标{where}：{self.visit(cl.stmt)[0]}"]
+
+    def visit_Requirement(self, cl) -> list[str]:
+        excerpt = self.excerpt
         subject = excerpt(cl.subject.span) if cl.subject is not None else "指标"
         level = "，不满足时最多为警告" if cl.modal.startswith("should") else ""
         unless = f"；「{excerpt(cl.unless.span)}」时除外" if cl.unless is not None else ""
         return [f"{subject}{MODAL_ZH[cl.modal]}{excerpt(cl.pred.span)}{level}{unless}。"]
-    if isinstance(cl, n.Applicability):
-        unless = f"；「{excerpt(cl.unless.span)}」时除外" if cl.unless is not None else ""
+
+    def visit_Applicability(self, cl) -> list[str]:
+        unless = f"；「{self.excerpt(cl.unless.span)}」时除外" if cl.unless is not None else ""
         return [f"项目类别含「{cl.project_category}」时，「{cl.category}」类指标是一项发现{unless}。"]
-    if isinstance(cl, n.Implication):
-        return [f"当「{excerpt(cl.cond.span)}」时：{excerpt(cl.consequence.span)}。"]
-    if isinstance(cl, n.Assertion):
-        return [f"须满足「{excerpt(cl.cond.span)}」，不满足即为一项发现。"]
-    return [t]
+
+    def visit_Implication(self, cl) -> list[str]:
+        then = "；".join(self.excerpt(c.span) for c in (cl.consequence, *cl.also))
+        return [f"当「{self.excerpt(cl.cond.span)}」时：{then}。"]
+
+    def visit_Assertion(self, cl) -> list[str]:
+        return [f"须满足「{self.excerpt(cl.cond.span)}」，不满足即为一项发现。"]
+
+    def visit_Otherwise(self, cl) -> list[str]:
+        return [self.excerpt(cl.span)]
+
+
+def _say(cl, excerpt) -> list[str]:
+    return _Say(excerpt).visit(cl)
 
 
 def explain(pack, rule, cases, overrides: list[str]) -> str:

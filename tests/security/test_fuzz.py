@@ -218,7 +218,7 @@ def test_the_loaders_read_or_refuse_any_file(file):
 
 # ---- the rule language --------------------------------------------------------------------------
 
-RULE_WORDS = sorted({*K.KEYWORDS, *K.MODALS, *K.SEVERITIES, *K.METAS, *K.FUNCS, *K.CMPS, *K.ARITH,
+RULE_WORDS = sorted({*K.SPELLINGS,  # every spelling of every keyword (vocabulary.py)
                      *FIELDS, *PREDICATES, "或", "且", "并非", "⇒", "=>", "→", "分", "得", "于", "扣5分", "得3分",
                      "最高2分", "模糊用语", "管理类用语", "N-01", "R-1", "60%", "1,164.43万元", "0", "-1",
                      "9" * 400, "「资金拨付率」", "「{三级指标}」", "「", "」", '"', "(", ")", "（", "）",

@@ -70,6 +70,15 @@ BAD_TYPES = [
     ("name: p\naccept_stated: 5\n", 2),
     ("name: p\nmissing_data: [zero]\n", 2),
     ("name: p\nindicator_items: [产出指标]\n", 2),
+    # Declared fields (issue 14): every part of a declaration is checked, at its own line.
+    ("name: p\nfields: [原因说明]\n", 2),
+    ("name: p\nfields: 5\n", 2),
+    ("name: p\nfields:\n  原因说明: text\n", 3),
+    ("name: p\nfields:\n  原因说明: {scope: [project]}\n", 3),
+    ("name: p\nfields:\n  原因说明: {scope: project, type: {a: 1}}\n", 3),
+    ("name: p\nfields:\n  原因说明: {scope: project, keys: 5}\n", 3),
+    ("name: p\nfields:\n  原因说明: {scope: project, headers: [[x]]}\n", 3),
+    ("name: p\nfields:\n  原因说明: {scope: project}\n  \"\\e[31m\": {scope: project}\n", 4),
 ]
 
 
@@ -88,6 +97,16 @@ def test_an_unknown_manifest_key_is_refused_with_a_suggestion(tmp_path, key, mea
     p = perfrules("compile", str(pack))
     refused(p)
     assert key in p.stderr and meant in p.stderr and "第2行" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("decl,key,meant", [("{scope: project, typ: text}", "typ", "type"),
+                                            ("{scope: projct}", "projct", "project"),
+                                            ("{scope: project, type: yesno_}", "yesno_", "yes-no")])
+def test_a_mistyped_field_declaration_is_refused_with_a_suggestion(tmp_path, decl, key, meant):
+    pack = make_pack(tmp_path / "p", f"name: p\nfields:\n  原因说明: {decl}\n")
+    p = perfrules("compile", str(pack))
+    refused(p)
+    assert key in p.stderr and f"是否指「{meant}」" in p.stderr and "第3行" in p.stderr, p.stderr
 
 
 def test_an_unknown_rounding_key_is_refused(tmp_path):

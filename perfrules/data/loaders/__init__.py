@@ -4,7 +4,9 @@
 file named .xlsx, a workbook named .csv and an .xls binary are refused with a reason);
 a file with another extension is sniffed. :func:`load_record` reads one JSON Lines record
 as a ``.json`` file is read; :func:`load_mapping` builds a set from an already parsed
-mapping. Every user mistake is a
+mapping. Each takes ``field_specs``, the fields packs declare (pack.yaml ``fields``,
+:class:`~perfrules.data.declared.FieldSpec`), read from every format like the built-in
+ones. Every user mistake is a
 :class:`~perfrules.errors.DataError` (several at once: an
 :class:`~perfrules.errors.ErrorGroup`); unknown keys and columns are warnings in
 ``IndicatorSet.warnings``. Inputs are only ever read.
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from ...errors import DataError, Location
 from ..categories import DEFAULT_SYNONYMS, Synonyms
+from ..declared import FieldSpec
 from ..indicators import IndicatorSet
 from ..limits import read_file
 from . import fields
@@ -64,10 +67,11 @@ def _format(path: Path, data: bytes, source: str) -> str:
     return kind
 
 
-def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS,
+         field_specs: tuple[FieldSpec, ...] = ()) -> IndicatorSet:
     """Read the one indicator set of a file; raise DataError/ErrorGroup for bad input
     (and for a workbook holding several projects: read those with :func:`load_all`)."""
-    sets = load_all(path, synonyms=synonyms)
+    sets = load_all(path, synonyms=synonyms, field_specs=field_specs)
     if len(sets) > 1:
         raise DataError(f"工作簿中有 {len(sets)} 个项目（每张工作表一个），请逐个检查",
                         f"the workbook holds {len(sets)} projects (one per sheet)",
@@ -76,8 +80,8 @@ def load(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS) -> I
     return sets[0]
 
 
-def load_all(path: str | os.PathLike, *,
-             synonyms: Synonyms = DEFAULT_SYNONYMS) -> tuple[IndicatorSet, ...]:
+def load_all(path: str | os.PathLike, *, synonyms: Synonyms = DEFAULT_SYNONYMS,
+             field_specs: tuple[FieldSpec, ...] = ()) -> tuple[IndicatorSet, ...]:
     """Every indicator set in a file: a workbook may hold several projects (one per sheet).
 
     Each set's ``source`` names the file (and the sheet when there are several)."""
@@ -91,31 +95,33 @@ def load_all(path: str | os.PathLike, *,
                         hint="请载入与它同名的指标表 CSV (load the indicator CSV next to it)")
     kind = _format(p, data, source)
     if kind == "xlsx":
-        return load_xlsx(data, source, synonyms)
+        return load_xlsx(data, source, synonyms, field_specs)
     if kind == "csv":
-        return load_csv(p, data, source, synonyms)
+        return load_csv(p, data, source, synonyms, field_specs)
     text = fields.decode(data, source) if data.strip() else ""
     if not text:
         raise DataError("文件为空", "the file is empty", where=Location(source))
-    return ((load_json if kind == "json" else load_yaml)(text, source, synonyms),)
+    if kind == "json":
+        return (load_json(text, source, synonyms, field_specs=field_specs),)
+    return (load_yaml(text, source, synonyms, field_specs),)
 
 
 
 
 
 def load_record(text: str, source: str, *, at: tuple[str, int] | None = None,
-                synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+                synonyms: Synonyms = DEFAULT_SYNONYMS, field_specs: tuple[FieldSpec, ...] = ()) -> IndicatorSet:
     """An indicator set from one JSON Lines record, read like a ``.json`` file (the same
     parser, checks and limits: duplicate keys, lone surrogates, over-long numbers, depth).
     ``source`` names the record (``file:line``); ``at`` = (file, line) places positions."""
-    return load_json(text, source, synonyms, at=at)
+    return load_json(text, source, synonyms, at=at, field_specs=field_specs)
 
 
-def load_mapping(obj: Mapping, source: str, *,
-                 synonyms: Synonyms = DEFAULT_SYNONYMS) -> IndicatorSet:
+def load_mapping(obj: Mapping, source: str, *, synonyms: Synonyms = DEFAULT_SYNONYMS,
+                 field_specs: tuple[FieldSpec, ...] = ()) -> IndicatorSet:
     """An indicator set from a parsed mapping (e.g. one JSON Lines record).
 
     Numbers should already be Decimal or int (``json.loads(parse_float=Decimal)``);
     errors name ``source`` and the key path, e.g. ``$.绩效指标[2].分值``.
     """
-    return build(obj, Ctx(source, synonyms))
+    return build(obj, Ctx(source, synonyms, field_specs=field_specs))

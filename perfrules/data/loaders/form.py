@@ -101,9 +101,11 @@ class Found:
 class FormReader:
     """Reads one sheet holding one project's form (see the module docstring)."""
 
-    def __init__(self, sheet: Sheet):
+    def __init__(self, sheet: Sheet, field_specs: tuple = ()):
         self.s = sheet
         self.f = Found()
+        # Header-block labels of the project fields packs declare (pack.yaml ``fields``).
+        self.declared = _declared(field_specs, "project")
 
     # ---- small helpers ---------------------------------------------------------------
 
@@ -210,13 +212,20 @@ class FormReader:
                 if after > r:  # a list read; else (several amounts beside the total) read on below
                     r = after
                     continue
-            heads = {c: MONEY.lookup(_bare(_label(self.s.cell(r, c)))) or MONEY.lookup(_label(self.s.cell(r, c)))
-                     for c in range(self.width(r)) if self.own(r, c)}
+            heads = {c: self.money_key(_label(self.s.cell(r, c))) for c in range(self.width(r)) if self.own(r, c)}
             heads = {c: k for c, k in heads.items() if k}
             if len(heads) >= 2 and set(heads.values()) & _MONEY_CORE:
                 r = self.money_rows(r, heads, stop)
             else:
                 r += 1
+
+    def money_key(self, label: str) -> str | None:
+        """A money-block column heading's key; a heading a pack declares for a project field
+        (四川 510000_0013zp's 原因 as 原因说明) goes to that field, read from the total row."""
+        for t in (_bare(label), label):
+            if self.declared is not None and self.declared.lookup(t) and MONEY.lookup(t) not in _MONEY_CORE:
+                return "declared:" + self.declared.lookup(t)
+        return MONEY.lookup(_bare(label)) or MONEY.lookup(label)
 
     def _amounts(self, r: int, label: int) -> list[int]:
         """The cells right of a label holding an amount."""
@@ -317,6 +326,11 @@ class FormReader:
                 if v is None or (isinstance(v, str) and v.strip() in F.DASHES):
                     self.f.used.add((r, c))
                     continue
+                if key.startswith("declared:"):
+                    if base == ("预算",):  # the declared field is the project's: the total row says it
+                        self.put(("项目", key[len("declared:"):]), v, r, c, self.text(h, c))
+                        continue
+                    key = "原因"  # a fund source's own reason stays with its row
                 if key in ("执行率分值", "执行率得分", "原因") and base != ("预算",):
                     key = {"执行率分值": "分值", "执行率得分": "得分"}.get(key, key)
                 if key == "执行率" and c in percent and not str(v).strip().endswith("%"):
@@ -336,9 +350,9 @@ class FormReader:
 
     # ---- label/value cells -------------------------------------------------------------
 
-    @staticmethod
-    def path_of(label: str) -> Path | None:
-        """Where a header-block label's value goes in the document."""
+    def path_of(self, label: str) -> Path | None:
+        """Where a header-block label's value goes in the document (a label of a declared
+        project field: under 项目, by the field's name)."""
         for t in (label, _bare(label)):
             if F.PROJECT.lookup(t):
                 return ("项目", F.PROJECT.lookup(t))
@@ -349,6 +363,8 @@ class FormReader:
                 return (top,)
             if F.BUDGET.lookup(t) and F.BUDGET.lookup(t) not in ("明细",):
                 return ("预算", F.BUDGET.lookup(t))
+            if self.declared is not None and self.declared.lookup(t):
+                return ("项目", self.declared.lookup(t))
             if t in STATEMENT_LABELS:
                 return ("陈述", t)
             if t in FOOTER_LABELS:
@@ -471,6 +487,12 @@ class FormReader:
                       f"{len(left)} cell(s) not read")
 
 
+def _declared(field_specs: tuple, scope: str) -> F.Table | None:
+    """The spellings of the declared fields of one scope → the field's name (None: none)."""
+    specs = [s for s in field_specs if s.scope == scope]
+    return F.Table({s.name: s.spellings for s in specs}) if specs else None
+
+
 def _col_key(t: str) -> str | None:
     key = F.INDICATOR.lookup(t) or F.INDICATOR.lookup(_bare(t))
     if key is None and _bare(t).endswith(("完成情况", "完成值", "实际值")) and "单项指标完成情况" != _bare(t):
@@ -491,7 +513,8 @@ class Grid:
     ignored: frozenset = frozenset()  # 序号 columns: a printed row number carries no data
 
     @classmethod
-    def find(cls, sheet: Sheet) -> "Grid | None":
+    def find(cls, sheet: Sheet, declared: F.Table | None = None) -> "Grid | None":
+        """The grid of a sheet; ``declared``: the headings of declared indicator fields."""
         best, best_n = None, 1
         for r in range(len(sheet.rows)):
             found = {_col_key(header_text(sheet.cell(r, c, merged=True))) for c in range(len(sheet.rows[r]))}
@@ -500,10 +523,10 @@ class Grid:
                 best, best_n = r, len(found)
         if best is None:
             return None
-        return cls._columns(sheet, best)
+        return cls._columns(sheet, best, declared)
 
     @classmethod
-    def _columns(cls, sheet: Sheet, h: int) -> "Grid":
+    def _columns(cls, sheet: Sheet, h: int, declared: F.Table | None = None) -> "Grid":
         width = max(len(sheet.rows[r]) for r in range(max(h - 1, 0), min(h + 2, len(sheet.rows))))
         below = h + 1 < len(sheet.rows) and sum(
             1 for c in range(width) if (h + 1, c) not in sheet.covered
@@ -541,7 +564,8 @@ class Grid:
                 continue
             if not name or _label(name) in BLOCK_LABELS:
                 continue
-            key = _col_key(name) or F.kept_name(_bare(name).rstrip(":："))
+            own = declared and (declared.lookup(name) or declared.lookup(_bare(name).rstrip(":：")))
+            key = own or _col_key(name) or F.kept_name(_bare(name).rstrip(":："))
             if key in columns.values() and spanned and key == "三级指标":
                 key = "计算方法"  # the unlabelled explanation under a 三级指标 spanning two columns (Hebei)
             columns[c] = key
@@ -580,7 +604,7 @@ class Grid:
                 continue  # the header repeated after a page break
             lead = next((v for c, v in enumerate(row) if not blank(v) and (r, c) not in s.covered), None)
             if (not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r)) or (
-                    lead is not None and FormReader.path_of(_label(lead)) is not None
+                    lead is not None and rd.path_of(_label(lead)) is not None
                     and next(iter(self.columns)) > row.index(lead)):
                 end = r
                 break  # the grid has ended: what follows is read as label/value cells
@@ -668,8 +692,8 @@ class Grid:
                 f"the {label} row is not an indicator; read as the form's stated totals")
         before = [(c, s.cell(r, c)) for c in range(at) if not blank(s.cell(r, c)) and (r, c) not in s.covered]
         for (c, v), nxt in zip(before, before[1:] + [(None, None)]):
-            path = FormReader.path_of(_label(v))
-            if path is not None and nxt[0] is not None and FormReader.path_of(_label(nxt[1])) is None:
+            path = rd.path_of(_label(v))
+            if path is not None and nxt[0] is not None and rd.path_of(_label(nxt[1])) is None:
                 rd.put(path, nxt[1], r, nxt[0], _label(v))
                 rd.f.used.add((r, c))
 
@@ -682,12 +706,13 @@ def ordered(doc: dict) -> dict:
     return {k: doc[k] for k in sorted(doc, key=lambda k: _ORDER.index(k) if k in _ORDER else len(_ORDER))}
 
 
-def read_sheet(sheet: Sheet) -> Found | None:
-    """The document on one sheet, or None when the sheet has no indicator grid."""
-    grid = Grid.find(sheet)
+def read_sheet(sheet: Sheet, field_specs: tuple = ()) -> Found | None:
+    """The document on one sheet, or None when the sheet has no indicator grid.
+    ``field_specs``: the fields packs declare (indicator columns, header-block labels)."""
+    grid = Grid.find(sheet, _declared(field_specs, "indicator"))
     if grid is None:
         return None
-    return FormReader(sheet).read(grid)
+    return FormReader(sheet, field_specs).read(grid)
 
 
 _MAIN = ("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from ...errors import DataError, ErrorGroup, Location
+from .. import declared as D
 from ..categories import DEFAULT_SYNONYMS, Synonyms
 from ..indicators import NATURES, Budget, FundSource, Indicator, IndicatorSet, Project, ScoreEntry, Waiver
 from ..notes import Note
@@ -38,11 +39,16 @@ class Ctx:
     """The errors and reading notes of one input, and how to say where a path is."""
 
     def __init__(self, source: str, synonyms: Synonyms = DEFAULT_SYNONYMS,
-                 where: Callable[[Path], Location] | None = None, *, table: bool = False):
+                 where: Callable[[Path], Location] | None = None, *, table: bool = False,
+                 field_specs: tuple[D.FieldSpec, ...] = ()):
         self.source = source
         self.synonyms = synonyms
         self._where = where
         self.table = table  # a form's cells (say "column") rather than a document's keys
+        # Fields the packs declare, by scope: a lookup of their spellings, and the specs by name.
+        self.specs = {s.name: s for s in field_specs}
+        self.declared = {scope: F.Table({s.name: s.spellings for s in field_specs if s.scope == scope})
+                         for scope in D.SCOPES}
         self.errors: list[DataError] = []
         self.notes: list[Note] = []
         # Unknown indicator keys → the paths that use them: one note per key, not per row.
@@ -92,19 +98,25 @@ class Ctx:
                   "unknown_column" if self.table else "unknown_key", F.suggest(key, table))
 
     def fields(self, m: Mapping, path: Path, table: F.Table, *, what: tuple[str, str],
-               warn_unknown: bool = True, kept: bool = False) -> tuple[dict, list]:
+               warn_unknown: bool = True, kept: bool = False, scope: str | None = None) -> tuple[dict, list]:
         """Split ``m`` into known fields {canonical: (path, value)} and the other keys.
 
+        With ``scope``, a key naming a field the packs declare for that scope is known too,
+        under the canonical ``("declared", name)`` (see :func:`declared_of`).
         Two keys for one field are an error, except where one is a soft alias
         (:data:`~.fields.SOFT_ALIASES`: 完成情况 beside 实际完成值): that one is kept as
         another key."""
-        found: dict[str, tuple[Path, object]] = {}
+        found: dict = {}
         others: list[tuple[str, Path, object]] = []
-        claims: dict[str, list[tuple[str, Path, object]]] = {}
+        claims: dict = {}
         order = {str(k): n for n, k in enumerate(m)}
+        extra = self.declared.get(scope) if scope is not None and self.specs else None
         for key, value in m.items():
             p = path + (str(key),)
             canon = table.lookup(key)
+            if canon is None and extra is not None:
+                name = extra.lookup(key)
+                canon = None if name is None else ("declared", name)
             if canon is None:
                 others.append((F.kept_name(str(key)), p, value))
                 if warn_unknown:
@@ -112,7 +124,7 @@ class Ctx:
             else:
                 claims.setdefault(canon, []).append((str(key), p, value))
         for canon, keys in claims.items():
-            hard = [k for k in keys if F.clean(k[0]) not in F.SOFT_ALIASES]
+            hard = [k for k in keys if type(canon) is str and F.clean(k[0]) not in F.SOFT_ALIASES]
             if len(keys) > 1 and len(hard) == 1:
                 others.extend((F.kept_name(k[0]), *k[1:]) for k in keys if k is not hard[0])
                 others.sort(key=lambda k: order.get(str(k[1][-1]), 0))  # as the document has them
@@ -153,6 +165,30 @@ def _get(ctx: Ctx, found: dict, canon: str, conv: Callable, *args):
     return ctx.read(path, conv, value, *args)
 
 
+def declared_of(ctx: Ctx, found: dict) -> tuple[tuple[str, object], ...]:
+    """The declared fields among ``found`` (see :meth:`Ctx.fields`), each read as its type:
+    (name, value) pairs in the order given, blanks left out, a value not of the type an error
+    at its key or cell."""
+    out = []
+    for canon, (path, value) in found.items():
+        if type(canon) is not tuple:
+            continue
+        spec = ctx.specs[canon[1]]
+        got = ctx.read(path, lambda v, s=spec: D.convert(s, v), value)
+        if spec.type == "text":
+            got = _prompt_free(ctx, path, got)  # 「…(100字以内)」 left from the template: blank
+        if got is not None:
+            out.append((spec.name, got))
+    return _declared_order(ctx, out)
+
+
+def _declared_order(ctx: Ctx, pairs) -> tuple[tuple[str, object], ...]:
+    """Declared values in the order the packs declare them: a form and its YAML twin, which
+    give the fields in different places, load to the same model."""
+    order = {name: k for k, name in enumerate(ctx.specs)}
+    return tuple(sorted(pairs, key=lambda kv: order.get(kv[0], len(order))))
+
+
 def build(tree: object, ctx: Ctx) -> IndicatorSet:
     """The whole indicator set from a YAML/JSON document, a JSON Lines record or a form."""
     if not isinstance(tree, Mapping):
@@ -160,7 +196,7 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
                         where=Location(ctx.source),
                         hint=f"{F.got(tree)}；指标表请写在「绩效指标:」之下 "
                              "(put the indicator list under 绩效指标:)")
-    top, others = ctx.fields(tree, (), F.TOP, what=("顶层", "the top level"), kept=True)
+    top, others = ctx.fields(tree, (), F.TOP, what=("顶层", "the top level"), kept=True, scope="project")
     readers = {"绩效指标": indicators_of, "项目": project_of, "预算": budget_of,
                "评分": scores_of, "阶段": lambda p, v, c: c.read(p, F.stage, v),
                "绩效目标": goal_of, "陈述": statement_of,
@@ -170,7 +206,18 @@ def build(tree: object, ctx: Ctx) -> IndicatorSet:
                "调整文件": lambda p, v, c: c.read(p, F.texts, v, EVIDENCE_SPLIT),
                "豁免": waivers_of}
     # In document order, so that errors are listed as the user reads the file.
-    part = {canon: readers[canon](p, v, ctx) for canon, (p, v) in top.items()}
+    part = {canon: readers[canon](p, v, ctx) for canon, (p, v) in top.items() if type(canon) is str}
+    # A declared project field may also stand at the top level (beside 项目 rather than in it).
+    own = declared_of(ctx, top)
+    if own:
+        project = part.get("项目") or Project()
+        given = {k for k, _ in project.fields}
+        for k, _ in own:
+            if k in given:
+                ctx.error(top[("declared", k)][0], f"「{k}」在顶层和「项目」中各写了一次，只能写一次",
+                          f"{k!r} is given both at the top level and in 项目; give it once")
+        part["项目"] = attrs.evolve(project, fields=_declared_order(
+            ctx, project.fields + tuple(x for x in own if x[0] not in given)))
     ctx.flush()
     if "绩效指标" not in top:
         ctx.error((), "缺少「绩效指标」", "missing 绩效指标 (indicators), the one required key",
@@ -299,7 +346,8 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
                  extra: tuple[tuple[str, object], ...] = ()) -> Indicator | None:
     """One 三级指标 (None for a category row or a template placeholder, with a note);
     ``extra`` are columns a table reader already set aside."""
-    f, others = ctx.fields(m, path, F.INDICATOR, what=("指标", "an indicator"), warn_unknown=False)
+    f, others = ctx.fields(m, path, F.INDICATOR, what=("指标", "an indicator"), warn_unknown=False,
+                           scope="indicator")
     l1 = _get(ctx, f, "一级指标", F.text)
     l2 = _get(ctx, f, "二级指标", F.text)
     w1 = None
@@ -328,7 +376,8 @@ def indicator_of(m: Mapping, path: Path, ctx: Ctx, *,
         basis=_get(ctx, f, "赋值依据", F.text),
         evidence=_get(ctx, f, "佐证材料", F.texts, EVIDENCE_SPLIT) or (),
         weight=_get(ctx, f, "分值", F.points), score=_get(ctx, f, "得分", F.points),
-        deviation=_prompt_free(ctx, path, _get(ctx, f, "偏差原因", F.text)))
+        deviation=_prompt_free(ctx, path, _get(ctx, f, "偏差原因", F.text)),
+        fields=declared_of(ctx, f))
     kept = [(k, F.kept(v)) for k, v in extra] + [(k, F.kept(v)) for k, _, v in others]
     if kind is not None:
         kept.insert(0, ("指标性质", kind))
@@ -357,7 +406,7 @@ def project_of(path: Path, v: object, ctx: Ctx) -> Project | None:
         return None
     if not _is_map(ctx, path, v, "「项目」", "项目 (project)"):
         return None
-    f, others = ctx.fields(v, path, F.PROJECT, what=("项目", "项目 (project)"), kept=True)
+    f, others = ctx.fields(v, path, F.PROJECT, what=("项目", "项目 (project)"), kept=True, scope="project")
     nature = _get(ctx, f, "性质", F.nature)
     if nature is not None and nature not in NATURES:
         ctx.warn(f["性质"][0], f"未知的项目性质「{nature}」（应为 经常性 或 一次性）",
@@ -366,7 +415,7 @@ def project_of(path: Path, v: object, ctx: Ctx) -> Project | None:
                    unit=_get(ctx, f, "实施单位", F.text),
                    categories=_get(ctx, f, "类别", F.texts, CATEGORY_SPLIT) or (),
                    nature=nature, year=_get(ctx, f, "年度", F.year),
-                   extra=tuple((k, F.kept(x)) for k, _, x in others))
+                   extra=tuple((k, F.kept(x)) for k, _, x in others), fields=declared_of(ctx, f))
 
 
 def budget_of(path: Path, v: object, ctx: Ctx) -> Budget | None:

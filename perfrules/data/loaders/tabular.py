@@ -147,11 +147,12 @@ def _merge(into: dict, cells: dict, part: Found, ctx: Ctx, inferred: set = froze
 
 
 def assemble(source: str, sheets: list[Sheet], info: Sheet | None, scores: Sheet | None,
-             synonyms: Synonyms, notes: list[Note] = ()) -> tuple[IndicatorSet, ...]:
-    """One indicator set per sheet holding a form; the side sheets join the single form."""
+             synonyms: Synonyms, notes: list[Note] = (), field_specs: tuple = ()) -> tuple[IndicatorSet, ...]:
+    """One indicator set per sheet holding a form; the side sheets join the single form.
+    ``field_specs``: the fields packs declare, read from columns, labels and 项目信息 keys."""
     forms: list[tuple[Sheet, Found]] = []
     for sheet in sheets:
-        found = read_sheet(sheet)
+        found = read_sheet(sheet, field_specs)
         if found is not None:
             forms.append((sheet, found))
     if not forms:
@@ -173,7 +174,7 @@ def assemble(source: str, sheets: list[Sheet], info: Sheet | None, scores: Sheet
     for sheet, found in forms:
         name = source if len(forms) == 1 else f"{source}#{sheet.name}"
         cells = dict(found.cells)
-        ctx = Ctx(name, synonyms, _where(sheet, cells), table=True)
+        ctx = Ctx(name, synonyms, _where(sheet, cells), table=True, field_specs=field_specs)
         ctx.notes.extend(notes)
         ctx.notes.extend(shared)
         ctx.notes.extend(Note(kind, where, zh, en) for kind, where, zh, en in found.notes)
@@ -227,8 +228,9 @@ def _read_side(path: FsPath | None) -> Sheet | None:
     return read_csv(read_file(path, str(path)), str(path))
 
 
-def load_csv(path: FsPath, data: bytes, source: str, synonyms: Synonyms) -> tuple[IndicatorSet, ...]:
+def load_csv(path: FsPath, data: bytes, source: str, synonyms: Synonyms,
+             field_specs: tuple = ()) -> tuple[IndicatorSet, ...]:
     table = read_csv(data, source)
     info = _read_side(side_file(path, "项目信息"))
     scores = _read_side(side_file(path, "评分"))
-    return assemble(source, [table], info, scores, synonyms)
+    return assemble(source, [table], info, scores, synonyms, field_specs=field_specs)

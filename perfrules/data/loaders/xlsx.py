@@ -235,7 +235,7 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
     return sheets
 
 
-def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> tuple[IndicatorSet, ...]:
+def load_xlsx(data: bytes, source: str, synonyms: Synonyms, field_specs: tuple = ()) -> tuple[IndicatorSet, ...]:
     """Every project of a workbook: each sheet holding a form, plus the optional 项目信息
     and 评分 sheets (joined to the form when the workbook holds one)."""
     sheets = read_workbook(data, source)
@@ -248,4 +248,4 @@ def load_xlsx(data: bytes, source: str, synonyms: Synonyms) -> tuple[IndicatorSe
     if not rest:
         raise _fail(source, "工作簿中没有指标表", "the workbook has no indicator sheet",
                     "除「项目信息」「评分」外，应有一张绩效指标表 (add a sheet with the indicators)")
-    return assemble(source, rest, info, scores, synonyms)
+    return assemble(source, rest, info, scores, synonyms, field_specs=field_specs)

@@ -366,7 +366,7 @@ def _index(tree, source: str) -> dict[Path, int]:
     return lines
 
 
-def load_tree(tree, source: str, synonyms: Synonyms) -> IndicatorSet:
+def load_tree(tree, source: str, synonyms: Synonyms, field_specs: tuple = ()) -> IndicatorSet:
     """A parsed document → the model, locating paths by line where the parser gave one."""
     lines = _index(tree, source)
 
@@ -374,17 +374,17 @@ def load_tree(tree, source: str, synonyms: Synonyms) -> IndicatorSet:
         row = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
         return Location(source, row=row, key=key_path(path))
 
-    return build(tree, Ctx(source, synonyms, where))
+    return build(tree, Ctx(source, synonyms, where, field_specs=field_specs))
 
 
-def load_yaml(text: str, source: str, synonyms: Synonyms) -> IndicatorSet:
+def load_yaml(text: str, source: str, synonyms: Synonyms, field_specs: tuple = ()) -> IndicatorSet:
     tree = parse_yaml(text, source)
     if tree is None:  # only comments
         raise DataError("文件为空", "the file is empty", where=Location(source))
-    return load_tree(tree, source, synonyms)
+    return load_tree(tree, source, synonyms, field_specs)
 
 
 def load_json(text: str, source: str, synonyms: Synonyms, *,
-              at: tuple[str, int] | None = None) -> IndicatorSet:
+              at: tuple[str, int] | None = None, field_specs: tuple = ()) -> IndicatorSet:
     """A JSON document (or, with ``at`` = (file, line), one JSON Lines record) → the model."""
-    return load_tree(parse_json(text, source, at=at), source, synonyms)
+    return load_tree(parse_json(text, source, at=at), source, synonyms, field_specs)
