@@ -1671,7 +1671,7 @@ class Runner:
     # -- rule files ----------------------------------------------------------------------------
 
     def run_rule(self, case: Case, folder: Path) -> tuple[str, list[str]]:
-        from perfrules.engine.lint import lint
+        from perfrules.authoring.lint import lint
         from perfrules.engine.packs import load_pack
         from perfrules.engine.runner import run
         from perfrules.errors import PerfrulesError

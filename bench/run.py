@@ -205,7 +205,7 @@ def eval_perfrules_events(pack, isets) -> Counter:
     """Only the rule evaluation inside runner.run: run_rule's events on a Context, with no
     Finding, message, sorting or built-in reconciliation (where the runner's time goes)."""
     from perfrules.engine.checks import Fail
-    from perfrules.engine.compiler import run_rule
+    from perfrules.engine.runner import run_rule
     from perfrules.engine.context import Context
     counts: Counter = Counter()
     env, rules = pack.compiled.env, pack.compiled.rules
@@ -482,13 +482,13 @@ def profile_check_job(path: Path, n_projects: int, top: int = 25) -> str:
     import pstats
     from perfrules import batch
     from perfrules.engine.packs import load_pack
-    batch.set_packs([load_pack("national")])
+    packs, settings = [load_pack("national")], batch.Settings(fmt="jsonl")
     jobs = list(itertools.islice(batch.jobs([str(path)]), n_projects))
     prof = cProfile.Profile()
     t = time.perf_counter()
     prof.enable()
     for job in jobs:
-        batch.check_job(job)
+        batch.check_job(job, packs, settings)
     prof.disable()
     wall = time.perf_counter() - t
     buf = io.StringIO()
@@ -508,7 +508,7 @@ def breakdown(path: Path, n_projects: int) -> str:
     from perfrules import batch
     from perfrules.data.loaders import load_mapping
     from perfrules.engine.context import Context
-    from perfrules.engine.compiler import run_rule
+    from perfrules.engine.runner import run_rule
     from perfrules.engine.packs import load_pack
     from perfrules.engine.runner import run
     pack = load_pack("national")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import importlib
 
+from .version import __version__  # noqa: F401  (perfrules/version.py is the one place)
+
 # Imported on first use (PEP 562), so `perfrules --help` does not load Lark or openpyxl.
 _WHERE = {
     "Budget": "data.indicators", "Indicator": "data.indicators", "IndicatorSet": "data.indicators",
@@ -30,7 +32,7 @@ _WHERE = {
     "run": "engine.runner",
     "DataError": "errors", "PackError": "errors", "PerfrulesError": "errors",
     "RuleCompileError": "errors", "RuleSyntaxError": "errors",
-    "parse_file": "language.parser", "parse_text": "language.parser",
+    "parse_file": "language.files", "parse_text": "language.parser",
 }
 __all__ = sorted(_WHERE)
 

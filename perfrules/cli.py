@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from .engine.results import SEVERITY_ORDER
-from .errors import ErrorGroup, PerfrulesError, UsageError
-
-FAIL_ON = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True))  # veto … info
+from .errors import ErrorGroup, Errors, PerfrulesError, UsageError
+from .severity import NAMES as FAIL_ON  # veto … info
 
 
 def echo(text: str, **kw) -> None:
@@ -25,7 +23,7 @@ def _die(e: PerfrulesError) -> None:
 
 
 def write_atomic(path: str, text: str) -> None:
-    from .batch import write_atomic as write
+    from .outputs import write_atomic as write
     write(path, text)
 
 
@@ -111,21 +109,17 @@ def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict):
 def compile_cmd(targets):
     """编译规则文件或规则包，列出全部错误 (parse and compile; print every error)."""
     from .engine.packs import load_pack
-    errors: list[PerfrulesError] = []
+    errors = Errors()
     for t in targets:
         if not _looks_like_pack(t):  # e.g. policies/__init__.py from a shell glob, as lint and test do
             echo(f"跳过「{t}」：不是规则包或规则文件 (skipped: not a pack)", err=True)
             continue
-        try:
+        with errors.caught():
             p = load_pack(t)
             n_rules, n_items = len(p.compiled.rules), len(p.compiled.items)
             echo(f"{t}: 通过 (ok) — {n_rules} 条规则, {n_items} 个评分项")
-        except ErrorGroup as e:
-            errors += e.errors
-        except PerfrulesError as e:
-            errors.append(e)
     if errors:
-        _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
+        _die(ErrorGroup.of(errors.errors))
     if all(not _looks_like_pack(t) for t in targets):  # nothing compiled is not a pass
         _die(UsageError("没有可编译的规则包或规则文件（.rules）", "no pack or rule file (.rules) to compile"))
 
@@ -146,7 +140,7 @@ def _looks_like_pack(spec: str) -> bool:
               help="报告有触发与不触发用例的规则比例 (share of rules with both kinds of example)")
 def test_cmd(packs, show_coverage):
     """运行规则包自带的用例 (run the examples that packs carry)."""
-    from .engine import tester
+    from .authoring import tester
     passed = failed = 0
     try:
         for spec in packs:
@@ -184,9 +178,9 @@ def test_cmd(packs, show_coverage):
 @click.option("-p", "--pack", "packs", multiple=True, help="在这些规则包中查找 (packs to search; default: bundled)")
 def explain(rule_id, packs):
     """说明一条规则：原文、含义、依据、用例 (show a rule: text, meaning, basis, examples)."""
-    from .engine import tester
+    from .authoring import tester
     from .engine.packs import bundled_names, load_pack
-    from .report.catalogue import explain as render
+    from .authoring.catalogue import explain as render
     try:
         names = list(packs) or bundled_names()
         loaded = [load_pack(x) for x in names]
@@ -200,7 +194,8 @@ def explain(rule_id, packs):
                                                                  (_rule(p, rule_id) and _rule(p, rule_id).severity != rule.severity))]
             echo(render(pack, rule, list(tester.cases_of(pack)), overrides), nl=False)
             return
-        from .engine.reconcile import BUILTIN, suggest_id
+        from .engine.reconcile import BUILTIN
+        from .suggest import suggest_id
         if rule_id in BUILTIN:  # a check built into perfrules (RC-, SS-, WV-nn): no rule text
             echo(_builtin_text(rule_id, loaded), nl=False)
             return
@@ -250,9 +245,9 @@ def _own_prefix(pack) -> str:
               help="写入此目录 (write into this folder)")
 def docs(pack, out_dir):
     """生成规则包的 Markdown 目录 (write a Markdown catalogue of a pack)."""
-    from .engine import tester
+    from .authoring import tester
     from .engine.packs import load_pack
-    from .report.catalogue import catalogue, write
+    from .authoring.catalogue import catalogue, write
     try:
         p = load_pack(pack)
         text = catalogue(p, list(tester.cases_of(p)))
@@ -294,7 +289,7 @@ def diff(pack_a, pack_b, inputs):
 @click.argument("targets", nargs=-1, required=True)
 def lint(targets):
     """检查规则文件中的错误写法 (find mistakes in rule files that compile)."""
-    from .engine.lint import lint as find
+    from .authoring.lint import lint as find
     from .engine.packs import load_pack
     total = 0
     try:
@@ -331,7 +326,7 @@ def fmt(files, check_only, lang):
     from .language.files import read_rules
     from .language.fmt import format_text
     changed = 0
-    errors: list[PerfrulesError] = []
+    errors = Errors()
     for f in files:
         try:
             # UTF-8 (a BOM removed) or GB18030 with a note; fmt writes UTF-8 without a BOM.
@@ -340,14 +335,11 @@ def fmt(files, check_only, lang):
             new = format_text(text, f, lang)
         except OSError as e:
             from .errors import Span
-            errors.append(UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
-                                     where=Span(f, 1, 1)))
-            continue
-        except ErrorGroup as e:
-            errors += e.errors
+            errors.add(UsageError(f"无法读取规则文件：{e.strerror}", f"cannot read rule file: {e.strerror}",
+                                  where=Span(f, 1, 1)))
             continue
         except PerfrulesError as e:
-            errors.append(e)
+            errors.add(e)  # a group's errors one by one
             continue
         recoded = "" if decoded.utf8 else _RECODED.get(decoded.encoding, _RECODED["gb18030"])
         if new == text and not recoded:
@@ -365,7 +357,7 @@ def fmt(files, check_only, lang):
             echo(f"已格式化 (formatted): {f}" + (f"（原为{recoded[0]}，已改为无 BOM 的 UTF-8; was {recoded[1]}, "
                                                   f"now UTF-8 without a BOM）" if recoded else ""))
     if errors:
-        _die(errors[0] if len(errors) == 1 else ErrorGroup(errors))
+        _die(ErrorGroup.of(errors.errors))
     if check_only and changed:
         echo(f"{changed} 个文件需要格式化 (files need formatting)", err=True)
         sys.exit(1)

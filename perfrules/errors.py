@@ -7,6 +7,8 @@ shown as a Python traceback: the CLI catches :class:`PerfrulesError` and prints
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -127,6 +129,58 @@ class ErrorGroup(PerfrulesError):
         body = "\n\n".join(e.render() for e in self.errors)
         n = len(self.errors)
         return f"{body}\n\n共 {n} 个错误 ({n} error{'s' if n != 1 else ''})"
+
+    @classmethod
+    def of(cls, errors: Sequence[PerfrulesError]) -> PerfrulesError:
+        """The one error itself, or a group of several (``errors`` must not be empty)."""
+        if not errors:
+            raise ValueError("ErrorGroup.of needs at least one error")
+        return errors[0] if len(errors) == 1 else cls(list(errors))
+
+    @classmethod
+    def raise_if_any(cls, errors: Sequence[PerfrulesError]) -> None:
+        """Raise the one error, or a group of several; nothing when there are none."""
+        if errors:
+            raise cls.of(errors)
+
+
+class Errors:
+    """Errors gathered while going on, to report all at once (a group's members one by one)::
+
+        errors = Errors()
+        for t in targets:
+            with errors.caught():
+                load(t)
+        errors.raise_if_any()
+    """
+
+    def __init__(self, errors: Iterable[PerfrulesError] = ()):
+        self.errors: list[PerfrulesError] = []
+        for e in errors:
+            self.add(e)
+
+    def add(self, e: PerfrulesError) -> None:
+        self.errors += e.errors if isinstance(e, ErrorGroup) else [e]
+
+    @contextlib.contextmanager
+    def caught(self) -> Iterator[None]:
+        """Add a PerfrulesError the block raises, and go on after the block."""
+        try:
+            yield
+        except PerfrulesError as e:
+            self.add(e)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+    def __iter__(self) -> Iterator[PerfrulesError]:
+        return iter(self.errors)
+
+    def raise_if_any(self) -> None:
+        ErrorGroup.raise_if_any(self.errors)
 
 
 class InternalError(PerfrulesError):

@@ -35,8 +35,8 @@ from typing import Any
 
 import attrs
 
-from .engine.results import SEVERITY_ORDER
-from .errors import DataError, ErrorGroup, Location, PerfrulesError, UsageError
+from .errors import DataError, ErrorGroup, Errors, Location, PerfrulesError, UsageError
+from .severity import NAMES as SEVERITIES, ORDER as SEVERITY_ORDER, ZH as SEVERITY_ZH
 
 JSONL = {".jsonl", ".ndjson"}
 FAIL_ON = SEVERITY_ORDER  # --fail-on LEVEL: exit 1 when the worst finding reaches it
@@ -384,25 +384,31 @@ class Outcome:
         return self.result.to_dict()
 
 
-_PACKS: list | None = None
-_SETTINGS = Settings()
+# ---- -j N: the worker processes --------------------------------------------------------------
+# What a worker process checks its jobs with: set once, by the pool's initializer
+# (:func:`init_worker`), read only by the worker's entry point (:func:`_worker_check`). Every
+# other function takes its packs and settings as arguments; the parent process never sets these.
+_WORKER_PACKS: list | None = None
+_WORKER_SETTINGS: Settings | None = None
 
 
-def configure(packs, settings: Settings = Settings()) -> None:
-    """Set the packs and settings for :func:`check_job` (a forked worker inherits them)."""
-    global _PACKS, _SETTINGS
-    _PACKS, _SETTINGS = list(packs), settings
+def init_worker(packs, pack_specs: tuple[str, ...], settings: Settings) -> None:
+    """A worker process's start: leave Ctrl-C to the parent (it keeps the output whole and
+    stops the pool); take the packs the parent compiled (``packs``: a forked worker shares
+    them, nothing is pickled) or, under another start method (``None``), compile them again
+    from their names."""
+    global _WORKER_PACKS, _WORKER_SETTINGS
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_PACKS = list(packs) if packs is not None else load_packs(pack_specs)
+    _WORKER_SETTINGS = settings
 
 
-def init_worker(pack_specs: tuple[str, ...], settings: Settings, worker: bool = True) -> None:
-    """In a worker process: leave Ctrl-C to the parent; compile packs only if not inherited."""
-    global _SETTINGS
-    if worker:  # the parent keeps the output whole and stops the pool
-        import signal
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _SETTINGS = settings
-    if _PACKS is None:
-        configure(load_packs(pack_specs), settings)
+def _worker_check(job: Job) -> list[Outcome]:
+    """A worker process's entry point: one job, with the packs and settings of its run."""
+    if _WORKER_PACKS is None or _WORKER_SETTINGS is None:
+        raise RuntimeError("_worker_check runs only in a worker process started by run_jobs")
+    return check_job(job, _WORKER_PACKS, _WORKER_SETTINGS)
 
 
 def load_packs(specs: Sequence[str]):
@@ -411,17 +417,12 @@ def load_packs(specs: Sequence[str]):
     names = list(specs) or default_packs()
     if not names:
         raise UsageError("未指定规则包，且没有默认规则包", "no pack given and no default pack")
-    errors: list[PerfrulesError] = []
+    errors = Errors()
     packs = []
     for s in names:
-        try:
+        with errors.caught():
             packs.append(load_pack(s))
-        except ErrorGroup as e:
-            errors += e.errors
-        except PerfrulesError as e:
-            errors.append(e)
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    errors.raise_if_any()
     from .data.declared import union
     _, conflicts = union((p.label, p.fields) for p in packs)
     if conflicts:
@@ -462,12 +463,10 @@ def _problem(source: str, p: Problem, settings: Settings) -> Outcome:
     return attrs.evolve(o, text=_render(o, settings))
 
 
-def load_job(job: Job, settings: Settings | None = None, specs: tuple | None = None) -> list[Loaded | Outcome]:
+def load_job(job: Job, settings: Settings = Settings(), specs: tuple = ()) -> list[Loaded | Outcome]:
     """Read a job's files (every indicator set of each) or its record, in order; link the
     stages of a folder's files. Inputs that cannot be read become error outcomes.
-    ``specs``: the declared fields to read (default: those of the configured packs)."""
-    settings = settings or _SETTINGS
-    specs = field_specs(_PACKS) if specs is None else specs
+    ``specs``: the declared fields to read (:func:`field_specs` of the packs; none by default)."""
     if job.problem is not None:
         return [_problem(job.source, job.problem, settings)]
     if job.record is not None:
@@ -514,11 +513,10 @@ def choose_packs(packs: list, iset, chosen: bool) -> tuple[list, tuple | None]:
                          f"(no bundled pack covers {year}; using the default packs)")
 
 
-def run_loaded(x: Loaded, packs=None, settings: Settings | None = None) -> Outcome:
+def run_loaded(x: Loaded, packs, settings: Settings = Settings()) -> Outcome:
     """Run the chosen packs on one loaded set."""
     from .engine.runner import run
-    settings = settings or _SETTINGS
-    use, hint = choose_packs(_PACKS if packs is None else packs, x.iset, settings.chosen)
+    use, hint = choose_packs(packs, x.iset, settings.chosen)
     r = run(use, x.iset, x.related)
     live = [f for f in r.findings if f.waived is None]
     o = Outcome(r.input, "result", result=r, notes=len(r.input_notes),
@@ -530,14 +528,13 @@ def run_loaded(x: Loaded, packs=None, settings: Settings | None = None) -> Outco
     return attrs.evolve(o, text=_render(o, settings), result=None)
 
 
-def check_job(job: Job, packs=None, settings: Settings | None = None) -> list[Outcome]:
+def check_job(job: Job, packs, settings: Settings = Settings()) -> list[Outcome]:
     """Everything one job gives, in its order: one outcome per set, input not read, or skip.
 
     The one containment point of a run: whatever goes wrong with one input (a bug perfrules
     did not foresee included) becomes that input's error record, and the other inputs go on."""
-    settings = settings or _SETTINGS
     try:
-        items = load_job(job, settings, field_specs(_PACKS if packs is None else packs))
+        items = load_job(job, settings, field_specs(packs))
     except Exception as e:  # noqa: BLE001
         source = job.source or (job.files[0].path if job.files else "?")
         return [_failure(source, _internal(e, source), settings)]
@@ -589,16 +586,18 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
              pack_specs: tuple[str, ...] = (), chunksize: int = 32) -> Iterator[Outcome]:
     """Outcomes of every job, in input order, on ``workers`` processes, streaming.
 
-    Forked workers inherit the packs compiled by the parent (compiled once per run)."""
-    configure(packs, settings)
+    Forked workers share the packs compiled by the parent (compiled once per run); under
+    another start method each worker compiles ``pack_specs`` again."""
     if workers <= 1:
         for job in job_iter:
-            yield from check_job(job)
+            yield from check_job(job, packs, settings)
         return
     import multiprocessing as mp
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(workers, initializer=init_worker, initargs=(tuple(pack_specs), settings)) as pool:
-        for out in pool.imap(check_job, job_iter, chunksize=chunksize):
+    fork = "fork" in mp.get_all_start_methods()
+    ctx = mp.get_context("fork") if fork else mp.get_context()
+    with ctx.Pool(workers, initializer=init_worker,
+                  initargs=(list(packs) if fork else None, tuple(pack_specs), settings)) as pool:
+        for out in pool.imap(_worker_check, job_iter, chunksize=chunksize):
             yield from out
 
 
@@ -689,9 +688,7 @@ class Summary:
     def lines(self, skipped: bool = True) -> list[str]:
         """The summary; ``skipped=False`` leaves out the line naming skipped files (for a
         footer that lists them with their reasons)."""
-        from .report.render import SEVERITY_ZH
-        sev = "，".join(f"{SEVERITY_ZH[k]} {self.severities[k]}" for k in ("veto", "error", "warning", "info")
-                       if self.severities[k])
+        sev = "，".join(f"{SEVERITY_ZH[k]} {self.severities[k]}" for k in SEVERITIES if self.severities[k])
         broken = f"：{self._names(self.broken_names, self.broken)}" if self.broken else ""
         out = [f"共 {self.projects} 个项目（无法读取 {self.broken} 个{broken}）；发现：{sev or '无'}"]
         if self.skipped and skipped:

@@ -14,11 +14,20 @@ looks alike and means something else (预算执行数 is not a misspelt 执行�
 
 The closest candidate wins (fewest differences, then the same length, then the highest
 ratio, then the candidates' order).
+
+Two other kinds of word have looser rules of their own, here too so that every did-you-mean
+of perfrules comes from this module:
+
+- :func:`suggest_path` and :func:`suggest_id`, for score-item paths, grade names and rule
+  ids: a path is often written shortened or lengthened, so a similarity ratio of 0.4 will do;
+- :func:`suggest_key`, for the keys and column headings of an input and the keys of a
+  manifest: a ratio of 0.6, or a known key with a stray character or two around it.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 
 RATIO = 0.75  # ASCII: the least similarity ratio
@@ -104,3 +113,59 @@ def did_you_mean(word: str, candidates: Iterable[str] | Mapping[str, object], ki
     """The hint line for ``word``: ``是否指「x」？ (did you mean x?)``, or None."""
     best = suggest(word, candidates, kind)
     return f"是否指「{best}」？ (did you mean {best}?)" if best else None
+
+
+# ---- paths, grade names and rule ids ----------------------------------------------------
+
+PATH_RATIO = 0.4  # the least similarity ratio for a path, a grade name or a rule id
+
+
+def suggest_path(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest score-item path (or grade name, or rule id): a looser match than for words
+    of the language, as a path is often written shortened or lengthened (项目过程质量控制 for
+    项目过程质量控制情况); a typo keeps its length, so same-length ones are preferred
+    (指标直 → 指标值, not 指标)."""
+    scored = []
+    for cand in set(candidates):
+        m = difflib.SequenceMatcher(None, word, cand)
+        # real_quick_ratio ≥ quick_ratio ≥ ratio: the cheap bounds skip the far ones.
+        if m.real_quick_ratio() < PATH_RATIO or m.quick_ratio() < PATH_RATIO:
+            continue
+        r = m.ratio()
+        if r >= PATH_RATIO:
+            scored.append((r + (0.2 if len(cand) == len(word) else 0), cand))
+    return max(scored)[1] if scored else None
+
+
+def suggest_id(word: str, known: Iterable[str]) -> str | None:
+    """The known rule id closest to ``word``: the same letters and number first (``SC-3`` →
+    ``SC-03``, not ``SC-13``), else the closest spelling (:func:`suggest_path`)."""
+    known = list(known)
+
+    def key(x: str):
+        m = re.fullmatch(r"\s*([^\d\s]*?)[\s\-_]*0*(\d+)\s*", x)
+        return (m.group(1).upper(), int(m.group(2))) if m else None
+
+    want = key(word)
+    same = sorted(k for k in set(known) if want is not None and key(k) == want and k != word)
+    return same[0] if same else suggest_path(word, known)
+
+
+# ---- keys and column headings -----------------------------------------------------------
+
+KEY_RATIO = 0.6  # the least similarity ratio for a key or a heading
+
+
+def suggest_key(word: str, spellings: Mapping[str, str] | Iterable[str]) -> str | None:
+    """The key a mistyped key most likely means (指标值值 → 指标值), or None. ``spellings``
+    maps each accepted spelling to the key it means (or lists keys that mean themselves);
+    the caller normalises ``word`` and the spellings alike."""
+    if not word:
+        return None
+    if not isinstance(spellings, Mapping):
+        spellings = {s: s for s in spellings}
+    hits = difflib.get_close_matches(word, list(spellings), n=1, cutoff=KEY_RATIO)
+    if not hits and len(word) > 2:
+        # 指标值值, 三级指标名: a known key with a stray character or two around it.
+        hits = [s for s in sorted(spellings, key=len, reverse=True) if len(s) >= 2 and s in word][:1]
+    return spellings[hits[0]] if hits else None

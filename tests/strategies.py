@@ -17,6 +17,8 @@ from perfrules.engine.packs import Pack
 from perfrules.engine.scoring import ScoringRules
 from perfrules.language.parser import parse_text
 
+from helpers import make_pack
+
 # Names, categories and value styles drawn from the seeds (002 tables 3/4/7, 004, 001).
 NAMES = ["资金拨付率", "互联网出口接口流量", "政务外网光纤应急抢修验收合格率", "办公自动化系统响应时效",
          "网络带宽年可用率", "政府网站运行正常", "双活云平台可用率", "服务对象满意度", "虚拟防火墙数量",
@@ -104,7 +106,7 @@ def score_packs(draw) -> tuple[Pack, list[tuple[str, Decimal, str]]]:
     text = "\n".join(t for t, _, _ in items)
     compiled = compile_files([parse_text(text, "generated.rules")])
     rules = ScoringRules(places=draw(st.sampled_from([0, 1, 2])))
-    pack = Pack("generated", "0", "", "generated", compiled, rules, None, False, ())
+    pack = make_pack(compiled, name="generated", version="0", path="generated", scoring=rules)
     return pack, [(f"组/项{k}", w, kind) for k, (_, w, kind) in enumerate(items)]
 
 

@@ -71,8 +71,8 @@ def test_jobs_stream_lazily():
 def test_the_former_batch_names_still_check_a_job(tmp_path):
     src = tmp_path / "in.jsonl"
     write_jsonl(src, 2)
-    batch.set_packs([load_pack("national")])
-    out = [o for job in batch.jobs([str(src)]) for o in batch.check_job(job)]
+    packs = [load_pack("national")]
+    out = [o for job in batch.jobs([str(src)]) for o in batch.check_job(job, packs, batch.Settings(fmt="jsonl"))]
     assert [json.loads(o.text)["project"] for o in out] == ["项目00000", "项目00001"]
 
 

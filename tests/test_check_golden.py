@@ -1,7 +1,8 @@
 """Golden outputs of `perfrules check` on the seed examples (table, JSON, Markdown).
 
-Regenerate with ``PERFRULES_REGEN=1 python -m pytest tests/test_check_golden.py`` and
-review the diff line by line against the seeds before committing it.
+Regenerate with ``PERFRULES_REGEN=1 python -m pytest tests/test_check_golden.py`` (the
+``golden`` fixture, tests/conftest.py) and review the diff line by line against the seeds
+before committing it.
 """
 
 import json
@@ -37,14 +38,11 @@ def run_check(args):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", CASES)
-def test_golden(name, fmt):
+def test_golden(name, fmt, golden):
     inputs, packs = CASES[name]
     result = run_check([*inputs, *packs, "--format", fmt])
     assert result.exit_code in (0, 1), result.output
-    path = GOLDEN / f"{name}.{FORMATS[fmt]}"
-    if os.environ.get("PERFRULES_REGEN"):
-        path.write_text(result.output, encoding="utf-8")
-    assert result.output == path.read_text(encoding="utf-8")
+    golden(GOLDEN / f"{name}.{FORMATS[fmt]}", result.output)
 
 
 def test_json_matches_contract_and_deductions_add_up():

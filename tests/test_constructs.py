@@ -18,7 +18,7 @@ from perfrules.language import nodes as n
 from perfrules.language.fmt import format_text
 from perfrules.language.parser import parse_text
 
-from test_language import compile_text, ind, run_text
+from helpers import compile_text, ind, run_text
 
 OPS = {"<": operator.lt, "≤": operator.le, ">": operator.gt, "≥": operator.ge, "=": operator.eq,
        "≠": operator.ne}

@@ -28,7 +28,7 @@ from perfrules.data.loaders.fields import DASHES as D_BLANKS
 from perfrules.data.loaders.fields import Bad, is_prompt
 from perfrules.engine.packs import load_pack
 from perfrules.engine.runner import run
-from perfrules.engine.tester import cases_of, run_case
+from perfrules.authoring.tester import cases_of, run_case
 from perfrules.errors import DataError, ErrorGroup, PackError, PerfrulesError
 from perfrules.pipeline import check, load_packs
 

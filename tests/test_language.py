@@ -11,41 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from perfrules.data.indicators import Budget, Indicator, IndicatorSet, Project, ScoreEntry
-from perfrules.engine.compiler import Compiled, compile_files
-from perfrules.engine.packs import Pack
-from perfrules.engine.runner import run
-from perfrules.engine.scoring import ScoringRules
+from perfrules.data.indicators import Budget, IndicatorSet, Project, ScoreEntry
+from perfrules.engine.compiler import compile_files
 from perfrules.errors import PerfrulesError, RuleCompileError
 from perfrules.language import nodes as n
 from perfrules.language.parser import parse_text
 
+from helpers import compile_text, ind, run_text
+
 RULES = Path(__file__).parent / "rules"
 
 
-# ---- helpers ----------------------------------------------------------------------------
-
-def compile_text(text: str, path: str = "t.rules") -> Compiled:
-    return compile_files([parse_text(text, path)])
-
-
-def run_text(text: str, iset: IndicatorSet, path: str = "t.rules"):
-    compiled = compile_text(text, path)
-    pack = Pack("t", "1", "", path, compiled, ScoringRules(), None, False, ())
-    result = run([pack], iset)
-    ours = {r.id for r in compiled.rules} | {i.path for i in compiled.items}
-    if result.score is not None:
-        for item in result.score.items:
-            assert item.max - item.highest == sum((d.points for d in item.deductions), D(0)), item
-    # Other packs' checks (reconciliation …) may add findings of their own: keep ours.
-    findings = [f for f in result.findings if f.rule in ours]
-    nas = [x for x in result.not_applicable if x.rule in ours]
-    return findings, nas, result.score
-
-
-def ind(name=None, target=None, **kw) -> Indicator:
-    return Indicator(name=name, target=target, **kw)
-
+# ---- helpers (compile_text, run_text, ind: tests/helpers.py) --------------------------------
 
 def iset(*indicators, **kw) -> IndicatorSet:
     return IndicatorSet(indicators, **kw)

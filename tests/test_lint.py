@@ -2,7 +2,7 @@
 
 import pytest
 
-from perfrules.engine.lint import lint
+from perfrules.authoring.lint import lint
 from perfrules.engine.packs import bundled_names, load_pack
 
 HERE = "tests/rules/lint"

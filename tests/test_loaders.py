@@ -1,15 +1,14 @@
 """The loaders: every format, the conventions of real forms, and every bad input's message.
 
-Golden error texts live in tests/loaders/broken/<file>.expected; regenerate them after
-a deliberate wording change with ``PERFRULES_REGEN=1 pytest tests/test_loaders.py`` and
-review the diff.
+Golden error texts live in tests/loaders/broken/<file>.expected (the ``golden`` fixture,
+tests/conftest.py); regenerate them after a deliberate wording change with
+``PERFRULES_REGEN=1 pytest tests/test_loaders.py`` and review the diff.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import zipfile
 from decimal import Decimal
@@ -332,7 +331,7 @@ CASES = sorted({p.name for p in BROKEN.iterdir() if p.suffix != ".expected"} | s
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_broken_input_message(name, tmp_path, monkeypatch):
+def test_broken_input_message(name, tmp_path, monkeypatch, golden):
     if name in BUILT:
         BUILT[name](tmp_path / name)
     else:
@@ -341,10 +340,7 @@ def test_broken_input_message(name, tmp_path, monkeypatch):
     with pytest.raises((DataError, ErrorGroup)) as info:
         load(name)
     got = info.value.render() + "\n"
-    expected = BROKEN / f"{name}.expected"
-    if os.environ.get("PERFRULES_REGEN"):
-        expected.write_text(got, encoding="utf-8")
-    assert got == expected.read_text(encoding="utf-8")
+    golden(BROKEN / f"{name}.expected", got)
     assert name in got
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perfrules.engine.packs import bundled_names, load_pack
-from perfrules.engine.tester import cases_of, coverage, run_case
+from perfrules.authoring.tester import cases_of, coverage, run_case
 
 PACKS = {name: load_pack(name) for name in bundled_names()}
 CASES = [(name, case) for name, pack in PACKS.items() for case in cases_of(pack)]

@@ -4,7 +4,6 @@ Each expectation is written down here from the seed it comes from (shared/seeds/
 in shared/domain.md); nothing is generated.
 """
 
-import os
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -116,7 +115,7 @@ def test_001_over_150_percent_scores_half_the_weight():
     assert [str(d.points) for d in out.deductions] == ["2.50", "2.50", "1.00"]
 
 
-def test_004_every_vague_target_is_flagged_and_no_measurable_one(national):
+def test_004_every_vague_target_is_flagged_and_no_measurable_one(national, golden):
     """Golden file: each row of seed 004's table with its verdict, reviewed by hand."""
     iset = load(str(EX / "panyu-2022-dept/指标.yaml"))
     r = run([national], iset)
@@ -125,8 +124,4 @@ def test_004_every_vague_target_is_flagged_and_no_measurable_one(national):
     for k, ind in enumerate(iset.indicators, 1):
         verdict = "不可衡量" if ind.label(k) in flagged else "可衡量"
         lines.append(f"{k} | {verdict} | {ind.name or ''} | {ind.target or ''}")
-    text = "\n".join(lines) + "\n"
-    path = GOLDEN / "panyu-2022-dept-可衡量.txt"
-    if os.environ.get("PERFRULES_REGEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    golden(GOLDEN / "panyu-2022-dept-可衡量.txt", "\n".join(lines) + "\n")

@@ -4,6 +4,7 @@ tests/security/test_language_hostile.py)."""
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,122 @@ def test_the_checks_accept_every_tree_the_parser_makes(tmp_path_factory, text):
             os.environ.pop("PERFRULES_CACHE_DIR", None)
         else:
             os.environ["PERFRULES_CACHE_DIR"] = old
+
+
+# ---- where the cache lives, and how large it grows --------------------------------------------
+
+COMMANDS = [  # representative runs: each parses rule files, so each may write the cache
+    ("check", "examples/panyu-2023-ops/申报.yaml"),
+    ("compile", "policies/national"),
+    ("fmt", "--check", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "policies" / "national").glob("*.rules"))),
+    ("test", "policies/national"),
+]
+
+
+def _fresh_env(tmp_path, xdg_cache: bool):
+    """The environment of a user with an empty home (and empty XDG folders), no PERFRULES_CACHE_DIR."""
+    home = tmp_path / "home"
+    xdg = {k: tmp_path / "xdg" / k.lower() for k in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                                                      "XDG_STATE_HOME")}
+    for d in (home, *xdg.values()):
+        d.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "PERFRULES_CACHE_DIR" and not k.startswith("XDG_")}
+    env.update({k: str(v) for k, v in xdg.items()}, HOME=str(home))
+    if not xdg_cache:
+        del env["XDG_CACHE_HOME"]
+    return env, home, xdg
+
+
+def _run_commands(env, commands=COMMANDS):
+    import subprocess
+    import sys
+    for args in commands:
+        p = subprocess.run([sys.executable, "-m", "perfrules", *args], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode in (0, 1), (args, p.stderr)  # 1: findings (check)
+
+
+def _tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("xdg_cache", [True, False], ids=["XDG_CACHE_HOME", "no XDG_CACHE_HOME"])
+def test_commands_write_nothing_in_the_home_but_the_cache(tmp_path, xdg_cache):
+    """A run leaves nothing in the user's home and XDG folders but the parse cache, which
+    is in the platform's cache folder: $XDG_CACHE_HOME/perfrules, else ~/.cache/perfrules."""
+    env, home, xdg = _fresh_env(tmp_path, xdg_cache)
+    _run_commands(env)
+    cache_home = xdg["XDG_CACHE_HOME"] if xdg_cache else home / ".cache"
+    folder = cache_home / "perfrules"
+    entries = sorted(p.name for p in folder.iterdir())
+    assert entries and all(name.endswith(".json") for name in entries)  # no temporary file left
+    assert oct(folder.stat().st_mode & 0o777) == oct(0o700)
+    for d in (home, *xdg.values()):
+        expected = [str(p.relative_to(d)) for p in (folder.parent, folder, *folder.iterdir()) if d in p.parents]
+        assert _tree(d) == sorted(expected), d
+    _run_commands(env)  # a second run is served from the cache: no new entry
+    assert sorted(p.name for p in folder.iterdir()) == entries
+
+
+def test_the_cache_dir_variable_and_its_empty_value(tmp_path):
+    """PERFRULES_CACHE_DIR= (empty) leaves no trace at all; a folder is used as given."""
+    env, home, xdg = _fresh_env(tmp_path, True)
+    env["PERFRULES_CACHE_DIR"] = ""
+    _run_commands(env, COMMANDS[:2])
+    assert all(_tree(d) == [] for d in (home, *xdg.values()))
+    env["PERFRULES_CACHE_DIR"] = str(tmp_path / "mine")
+    _run_commands(env, COMMANDS[:2])
+    assert all(_tree(d) == [] for d in (home, *xdg.values()))
+    assert list((tmp_path / "mine").iterdir())
+
+
+def test_the_suite_points_the_cache_at_a_folder_of_its_own():
+    """tests/conftest.py sets PERFRULES_CACHE_DIR for the session (subprocesses inherit it)."""
+    d = cache.cache_dir()
+    assert d is not None and Path(tempfile.gettempdir()).resolve() in d.resolve().parents
+
+
+def test_the_cache_is_pruned_to_its_size_least_recently_used_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFRULES_CACHE_DIR", str(tmp_path / "c"))
+    texts = [TEXT.replace("A-01", f"A-{k:02d}") for k in range(6)]
+    for k, t in enumerate(texts):
+        cache.put(t, "a.rules", parse_text(t, "a.rules"))
+        entry = tmp_path / "c" / f"{cache._key(t, 'a.rules')}.json"
+        os.utime(entry, ns=(k * 10**9, k * 10**9))  # written one second after the other
+    sizes = [p.stat().st_size for p in (tmp_path / "c").iterdir()]
+    assert len(sizes) == 6
+    assert cache.get(texts[0], "a.rules") is not None  # a hit: the oldest is now the newest
+    # A limit of three entries' bytes: writing a seventh keeps it and the two used last.
+    monkeypatch.setattr(cache, "max_bytes", lambda: 3 * max(sizes))
+    seventh = TEXT.replace("A-01", "A-99")
+    cache.put(seventh, "a.rules", parse_text(seventh, "a.rules"))
+    kept = {p.name for p in (tmp_path / "c").iterdir()}
+    assert kept == {f"{cache._key(t, 'a.rules')}.json" for t in (texts[0], texts[5], seventh)}
+
+
+def test_the_size_limit_variable(monkeypatch):
+    monkeypatch.delenv("PERFRULES_CACHE_MAX_MB", raising=False)
+    assert cache.max_bytes() == cache.MAX_MB << 20
+    monkeypatch.setenv("PERFRULES_CACHE_MAX_MB", "2")
+    assert cache.max_bytes() == 2 << 20
+    for bad in ("0", "-1", "lots"):  # ignored, as every problem with the cache is
+        monkeypatch.setenv("PERFRULES_CACHE_MAX_MB", bad)
+        assert cache.max_bytes() == cache.MAX_MB << 20
+
+
+def test_the_key_follows_the_package_version(monkeypatch):
+    from perfrules import version
+    before = cache.language_version()
+    monkeypatch.setattr(version, "__version__", version.__version__ + ".post1")
+    cache.language_version.cache_clear()
+    try:
+        assert cache.language_version() != before
+    finally:
+        cache.language_version.cache_clear()
+
+
+def test_the_package_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    import perfrules
+    assert perfrules.__version__ == version("perfrules")

@@ -20,12 +20,12 @@ from lark import Lark
 
 from perfrules.data.indicators import Budget, Indicator, IndicatorSet, Project, ScoreEntry
 from perfrules.engine.compiler import compile_files
-from perfrules.engine.packs import Pack
 from perfrules.engine.runner import run
-from perfrules.engine.scoring import ScoringRules
 from perfrules.errors import PerfrulesError
 from perfrules.language.parser import parse_text
 from perfrules.language.vocabulary import SPELLINGS
+
+from helpers import make_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = sorted([*ROOT.glob("policies/*/*.rules"), ROOT / "tests" / "rules" / "sample.rules"])
@@ -62,7 +62,7 @@ def check(text: str) -> None:
     except PerfrulesError as e:
         assert e.render()
         return
-    pack = Pack("fuzz", "0", "", "fuzz.rules", compiled, ScoringRules(), None, False, ())
+    pack = make_pack(compiled, name="fuzz", version="0", path="fuzz.rules")
     for data in (SMALL_SET, IndicatorSet(())):
         result = run([pack], data)
         if result.score is not None:

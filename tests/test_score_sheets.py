@@ -27,14 +27,13 @@ from hypothesis import strategies as st
 
 from perfrules.data.indicators import Budget, Indicator, IndicatorSet, Project, ScoreEntry
 from perfrules.data.loaders import load
-from perfrules.engine.compiler import compile_files
 from perfrules.engine.packs import Pack, load_pack
 from perfrules.engine.runner import run
 from perfrules.engine.scoring import ScoringRules
 from perfrules.errors import PackError
-from perfrules.language.parser import parse_text
 from perfrules.report import render
 
+from helpers import make_pack
 from strategies import evaluator_scores, indicator_sets, pack_indicator_sets, score_packs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +57,7 @@ def with_declared(iset: IndicatorSet):
 
 
 def pack_of(text: str, **scoring) -> Pack:
-    compiled = compile_files([parse_text(text, "t.rules")])
-    return Pack("t", "1", "", "t.rules", compiled, ScoringRules(**scoring), None, False, ())
+    return make_pack(text, scoring=ScoringRules(**scoring))
 
 
 def items_of(sheet):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from perfrules.engine.runner import run
 from perfrules.engine.scoring import DEFAULT_BANDS, ScoringRules
 
+from helpers import make_pack
 from strategies import evaluator_scores, indicator_sets, score_packs
 
 ZERO = Decimal(0)
@@ -60,17 +61,16 @@ def test_regression_fallback_to_stated_score_is_rounded():
     # the stated score for missing data only with accept_stated; by default the item is unscorable.)
     from perfrules.data.indicators import IndicatorSet, ScoreEntry
     from perfrules.engine.compiler import compile_files
-    from perfrules.engine.packs import Pack
     from perfrules.language.parser import parse_text
 
     compiled = compile_files([parse_text("评分项 组/项3 分值 3\n  得分 = (执行率 − 0%) ÷ (100% − 0%) × 分值\n",
                                          "g.rules")])
-    pack = Pack("g", "0", "", "g", compiled, ScoringRules(places=1, accept_stated=True), None, False, ())
+    pack = make_pack(compiled, name="g", version="0", path="g", scoring=ScoringRules(places=1, accept_stated=True))
     iset = IndicatorSet((), scores=(ScoreEntry(path="组/项3", weight=Decimal(3), score=Decimal("2.05")),))
     item = run([pack], iset).score.items[0]
     assert (str(item.score), [str(d.points) for d in item.deductions]) == ("2.1", ["0.9"])
     assert item.notes == ("无法计算（缺少预算数据 (no budget given)），采用陈述得分 2.1（规则包接受陈述得分 accept_stated）",)
-    strict = Pack("g", "0", "", "g", compiled, ScoringRules(places=1), None, False, ())
+    strict = make_pack(compiled, name="g", version="0", path="g", scoring=ScoringRules(places=1))
     item = run([strict], iset).score.items[0]
     assert (item.score, item.reason, str(item.low), str(item.high)) == (
         None, "无法计算：缺少预算数据 (no budget given)", "0.0", "3.0")

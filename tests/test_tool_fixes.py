@@ -64,14 +64,14 @@ def test_an_unknown_id_fails_whatever_the_example_expects(tmp_path):
 
 
 def test_the_did_you_mean_includes_built_in_checks(tmp_path):
-    from perfrules.engine.tester import cases_of, run_case
+    from perfrules.authoring.tester import cases_of, run_case
     pack = load_pack(str(_pack(tmp_path, "RC-5")))
     out = run_case(pack, next(iter(cases_of(pack))))
     assert not out.ok and "是否指「RC-05」" in out.report()
 
 
 def test_examples_may_name_rules_items_switched_off_rules_and_built_in_checks(tmp_path):
-    from perfrules.engine.tester import Case, unknown_id
+    from perfrules.authoring.tester import Case, unknown_id
     pack = load_pack("panyu-project-2023")
     for rid in ("N-01", "项目管理/财务管理/支出完成率", "RC-05", "SS-02", "WV-01"):
         assert unknown_id(pack, Case("c", "x.examples.yaml:1", {"rule": rid})) is None, rid
@@ -136,7 +136,7 @@ def test_an_existing_output_file_keeps_its_mode(tmp_path):
 
 
 def test_the_umask_is_read_once_and_never_set_to_zero(tmp_path, monkeypatch):
-    from perfrules import batch
+    from perfrules import outputs
     calls: list[int] = []
     real = os.umask
 
@@ -144,12 +144,12 @@ def test_the_umask_is_read_once_and_never_set_to_zero(tmp_path, monkeypatch):
         calls.append(mask)
         return real(mask)
 
-    monkeypatch.setattr(batch, "_UMASK", None, raising=False)
+    monkeypatch.setattr(outputs, "_UMASK", None, raising=False)
     monkeypatch.setattr(os, "umask", spy)
     before = real(0o022)
     try:
         for name in ("a.txt", "b.txt", "c.txt"):
-            batch.write_atomic(str(tmp_path / name), "x\n")
+            outputs.write_atomic(str(tmp_path / name), "x\n")
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
     finally:
         real(before)
@@ -227,7 +227,7 @@ def test_every_finding_of_the_bundled_packs_has_an_id():
     sheet's problems): no finding without an id, and no score-sheet problem without SS-nn."""
     from perfrules.data.loaders import load_all
     from perfrules.engine.packs import bundled_names
-    from perfrules.engine.tester import _input, cases_of
+    from perfrules.authoring.tester import _input, cases_of
     packs = [load_pack(n) for n in bundled_names()]
     inputs = [(iset, None) for f in sorted((ROOT / "examples").rglob("*.yaml")) for iset in load_all(f)]
     inputs += [(p, _input(c)) for p in packs for c in cases_of(p)]

@@ -233,8 +233,8 @@ def test_node_kinds_are_all_sorted_into_a_group():
 
 def test_every_walk_knows_every_node_class_it_can_meet():
     from perfrules.engine.compile_expr import ExprCompiler
-    from perfrules.engine.lint import _Conditions
-    from perfrules.report.catalogue import _Say
+    from perfrules.authoring.lint import _Conditions
+    from perfrules.authoring.catalogue import _Say
     assert handled(ExprCompiler, "x_") == EXPRESSIONS
     assert handled(fmt._Printer, "stmt_") == STATEMENTS
     assert handled(fmt._Printer, "expr_") == EXPRESSIONS
@@ -254,8 +254,8 @@ class Strange(n.Node):
 
 
 def test_an_unknown_node_fails_loudly_in_every_walk():
-    from perfrules.engine.lint import _conditions
-    from perfrules.report.catalogue import _say
+    from perfrules.authoring.lint import _conditions
+    from perfrules.authoring.catalogue import _say
     tree = parse_text("执行率 < 60% ⇒ 否决\n", "x.rules")
     odd = Strange(span=tree.span)
     p = fmt._Printer("zh", "")

@@ -113,17 +113,8 @@ class Synonyms:
             self._memo[text] = result
         return result
 
-    def variants(self, canonical: str) -> set[str]:
-        c = self.canonical(canonical)
-        return {v for v in self._table if self.canonical(v) == c} | {c}
-
     def items(self):
         return self._table.items()
 
 
 DEFAULT_SYNONYMS = Synonyms()
-
-
-def level1_of(level2: str | None, synonyms: Synonyms = DEFAULT_SYNONYMS) -> str | None:
-    """The 一级 that a canonical 二级 belongs to, if it is a known one."""
-    return LEVEL2.get(synonyms.canonical(level2) or "")

@@ -27,6 +27,8 @@ from decimal import Decimal
 
 import attrs
 
+from ..suggest import suggest_key
+
 SCOPES = ("project", "indicator")
 TYPES = ("text", "number", "amount", "rate", "date", "yes-no", "list")
 KEYS = ("scope", "type", "keys", "headers")
@@ -101,9 +103,7 @@ def _short(v: object, n: int = 40) -> str:
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str | None:
-    import difflib
-    hits = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return hits[0] if hits else None
+    return suggest_key(word, list(choices))  # the rule for keys (perfrules/suggest.py); a mapping's keys
 
 
 def _word(v: object) -> str:
@@ -119,97 +119,122 @@ def parse(tree: object, builtin: Callable[[FieldSpec], list[Problem]] | None = N
     declared fields. Clashes with the rule language's own field names are the engine's to check:
     ``builtin`` gives the problems of a spec whose name the language already uses (checked first,
     so that 偏差原因 is "already built in" rather than a clash of spellings)."""
-    from .loaders import fields as F  # the data wing's tables; imported here: loaders import this module
     problems: list[Problem] = []
     specs: list[FieldSpec] = []
     if not isinstance(tree, Mapping):
         return (), [Problem((), "「fields」须为键值表（如 {原因说明: {scope: project, type: text}}）",
                             "fields must be a mapping such as {原因说明: {scope: project, type: text}}")]
     for raw_name, decl in tree.items():
-        name = str(raw_name)
-        p = (name,)
-        before = len(problems)
-        if not (NAME.fullmatch(name) and len(name) <= MAX_NAME):
-            problems.append(Problem(p, f"字段名「{_short(name)}」无效：只能用文字、数字和 _，不以数字开头，"
-                                       f"不超过 {MAX_NAME} 个字符（规则中直接写这个名称）",
-                                    f"invalid field name {_short(name)!r}: letters, digits and _, not a digit "
-                                    f"first, at most {MAX_NAME} characters (rules write the name bare)"))
-        if not isinstance(decl, Mapping):
-            problems.append(Problem(p, f"字段「{_short(name)}」的声明须为键值表（如 {{scope: project, type: text}}）",
-                                    f"the declaration of field {_short(name)!r} must be a mapping such as "
-                                    "{scope: project, type: text}"))
-            continue
-        scope, kind, lists = None, "text", {"keys": (), "headers": ()}
-        for key, v in decl.items():
-            k = str(key)
-            at = p + (k,)
-            if k not in KEYS:
-                best = _suggest(k, KEYS)
-                problems.append(Problem(at, f"字段「{_short(name)}」的声明中的未知键「{_short(k)}」"
-                                            + (f"，是否指「{best}」？" if best else ""),
-                                        f"unknown key {_short(k)!r} in the declaration of field {_short(name)!r}"
-                                        + (f"; did you mean {best}?" if best else ""),
-                                        "可用的键 (keys): " + ", ".join(KEYS)))
-            elif k == "scope":
-                scope = SCOPE_WORDS.get(_word(v)) if isinstance(v, str) else None
-                if scope is None:
-                    best = _suggest(_word(v), SCOPE_WORDS) if isinstance(v, str) else None
-                    best = SCOPE_WORDS[best] if best else None
-                    problems.append(Problem(at, f"字段「{_short(name)}」的 scope「{_short(v)}」无效，"
-                                                "应为 project（项目）或 indicator（指标）"
-                                                + (f"；是否指「{best}」？" if best else ""),
-                                            f"scope {_short(v)!r} of field {_short(name)!r} is invalid: "
-                                            "use project or indicator" + (f"; did you mean {best}?" if best else "")))
-            elif k == "type":
-                kind = TYPE_WORDS.get(_word(v)) if isinstance(v, str) else None
-                if kind is None:
-                    w = _word(v) if isinstance(v, str) else ""
-                    best = TYPE_HINTS.get(w) or (TYPE_WORDS[b] if (b := _suggest(w, TYPE_WORDS)) else None)
-                    problems.append(Problem(at, f"字段「{_short(name)}」的 type「{_short(v)}」无效，应为 "
-                                                + "、".join(TYPES) + (f"；是否指「{best}」？" if best else ""),
-                                            f"type {_short(v)!r} of field {_short(name)!r} is invalid: use "
-                                            + ", ".join(TYPES) + (f"; did you mean {best}?" if best else ""),
-                                            "text 文字、number 数值、amount 金额（万元）、rate 比率、date 日期、"
-                                            "yes-no 是否、list 列表"))
-            else:  # keys, headers
-                items = [v] if isinstance(v, str) else v if isinstance(v, list) else None
-                if items is None or not all(isinstance(x, str) and x.strip() for x in items):
-                    problems.append(Problem(at, f"字段「{_short(name)}」的 {k} 须为文字列表（如 [原因说明, reason]）",
-                                            f"{k} of field {_short(name)!r} must be a list of texts such as "
-                                            "[原因说明, reason]"))
-                    continue
-                lists[k] = tuple(x.strip() for x in items)
-        if scope is None and "scope" not in decl:
-            problems.append(Problem(p, f"字段「{_short(name)}」缺少 scope：project（项目，每张表一个）"
-                                       "或 indicator（指标，每行一个）",
-                                    f"field {_short(name)!r} needs a scope: project (one per form) or "
-                                    "indicator (one per row)"))
-        if len(problems) > before or scope is None or kind is None:
-            continue
-        spec = FieldSpec(name, scope, kind, lists["keys"], lists["headers"])
-        taken = builtin(spec) if builtin is not None else []
-        if taken:
-            problems += taken
-            continue
-        tables = (F.TOP, F.PROJECT, F.BUDGET, F.GOAL) if scope == "project" else (F.INDICATOR,)
-        for which in ("name", "keys", "headers"):
-            words = (name,) if which == "name" else lists[which]
-            for n, w in enumerate(words):
-                canon = next((t.lookup(w) for t in tables if t.lookup(w) is not None), None)
-                if canon is None:
-                    continue
-                at = p if which == "name" else p + (which, n)
-                problems.append(Problem(at, f"「{_short(w)}」已是输入中内置字段「{canon}」的写法，"
-                                            f"不能再作字段「{_short(name)}」的{'名称' if which == 'name' else '写法'}",
-                                        f"{_short(w)!r} already names the built-in input field {canon}; "
-                                        f"it cannot also name field {_short(name)!r}",
-                                        "内置的键和表头见 docs/inputs.md (the built-in keys and headings: "
-                                        "docs/inputs.md)"))
-        if len(problems) == before:
-            specs.append(spec)
+        spec, found = _declaration(str(raw_name), decl)
+        if spec is not None:  # well formed: may a spelling of it stand for this field?
+            found = (builtin(spec) if builtin is not None else []) or _taken(spec)
+            if not found:
+                specs.append(spec)
+        problems += found
     problems += _shared(specs)
     bad = {pr.path[0] for pr in problems if pr.path}
     return tuple(s for s in specs if s.name not in bad), problems
+
+
+def _declaration(name: str, decl: object) -> tuple[FieldSpec | None, list[Problem]]:
+    """One field's declaration → its spec, or None and the mistakes in it."""
+    p = (name,)
+    problems: list[Problem] = []
+    if not (NAME.fullmatch(name) and len(name) <= MAX_NAME):
+        problems.append(Problem(p, f"字段名「{_short(name)}」无效：只能用文字、数字和 _，不以数字开头，"
+                                   f"不超过 {MAX_NAME} 个字符（规则中直接写这个名称）",
+                                f"invalid field name {_short(name)!r}: letters, digits and _, not a digit "
+                                f"first, at most {MAX_NAME} characters (rules write the name bare)"))
+    if not isinstance(decl, Mapping):
+        problems.append(Problem(p, f"字段「{_short(name)}」的声明须为键值表（如 {{scope: project, type: text}}）",
+                                f"the declaration of field {_short(name)!r} must be a mapping such as "
+                                "{scope: project, type: text}"))
+        return None, problems
+    scope, kind, lists = None, "text", {"keys": (), "headers": ()}
+    for key, v in decl.items():
+        k = str(key)
+        at = p + (k,)
+        if k not in KEYS:
+            best = _suggest(k, KEYS)
+            problems.append(Problem(at, f"字段「{_short(name)}」的声明中的未知键「{_short(k)}」"
+                                        + (f"，是否指「{best}」？" if best else ""),
+                                    f"unknown key {_short(k)!r} in the declaration of field {_short(name)!r}"
+                                    + (f"; did you mean {best}?" if best else ""),
+                                    "可用的键 (keys): " + ", ".join(KEYS)))
+        elif k == "scope":
+            scope, problem = _scope_of(name, v, at)
+            problems += [problem] if problem else []
+        elif k == "type":
+            kind, problem = _type_of(name, v, at)
+            problems += [problem] if problem else []
+        else:  # keys, headers
+            items = [v] if isinstance(v, str) else v if isinstance(v, list) else None
+            if items is None or not all(isinstance(x, str) and x.strip() for x in items):
+                problems.append(Problem(at, f"字段「{_short(name)}」的 {k} 须为文字列表（如 [原因说明, reason]）",
+                                        f"{k} of field {_short(name)!r} must be a list of texts such as "
+                                        "[原因说明, reason]"))
+                continue
+            lists[k] = tuple(x.strip() for x in items)
+    if scope is None and "scope" not in decl:
+        problems.append(Problem(p, f"字段「{_short(name)}」缺少 scope：project（项目，每张表一个）"
+                                   "或 indicator（指标，每行一个）",
+                                f"field {_short(name)!r} needs a scope: project (one per form) or "
+                                "indicator (one per row)"))
+    if problems or scope is None or kind is None:
+        return None, problems
+    return FieldSpec(name, scope, kind, lists["keys"], lists["headers"]), []
+
+
+def _scope_of(name: str, v: object, at: tuple) -> tuple[str | None, Problem | None]:
+    """A declaration's ``scope`` word → project | indicator, or None and the mistake."""
+    scope = SCOPE_WORDS.get(_word(v)) if isinstance(v, str) else None
+    if scope is not None:
+        return scope, None
+    best = _suggest(_word(v), SCOPE_WORDS) if isinstance(v, str) else None
+    best = SCOPE_WORDS[best] if best else None
+    return None, Problem(at, f"字段「{_short(name)}」的 scope「{_short(v)}」无效，"
+                             "应为 project（项目）或 indicator（指标）"
+                             + (f"；是否指「{best}」？" if best else ""),
+                         f"scope {_short(v)!r} of field {_short(name)!r} is invalid: "
+                         "use project or indicator" + (f"; did you mean {best}?" if best else ""))
+
+
+def _type_of(name: str, v: object, at: tuple) -> tuple[str | None, Problem | None]:
+    """A declaration's ``type`` word → one of TYPES, or None and the mistake."""
+    kind = TYPE_WORDS.get(_word(v)) if isinstance(v, str) else None
+    if kind is not None:
+        return kind, None
+    w = _word(v) if isinstance(v, str) else ""
+    best = TYPE_HINTS.get(w) or (TYPE_WORDS[b] if (b := _suggest(w, TYPE_WORDS)) else None)
+    return None, Problem(at, f"字段「{_short(name)}」的 type「{_short(v)}」无效，应为 "
+                             + "、".join(TYPES) + (f"；是否指「{best}」？" if best else ""),
+                         f"type {_short(v)!r} of field {_short(name)!r} is invalid: use "
+                         + ", ".join(TYPES) + (f"; did you mean {best}?" if best else ""),
+                         "text 文字、number 数值、amount 金额（万元）、rate 比率、date 日期、"
+                         "yes-no 是否、list 列表")
+
+
+def _taken(spec: FieldSpec) -> list[Problem]:
+    """The spellings of ``spec`` (name, keys, headings) that already name a built-in input
+    field of its scope (the loaders' tables)."""
+    from .loaders import fields as F  # the data wing's tables; imported here: loaders import this module
+    tables = (F.TOP, F.PROJECT, F.BUDGET, F.GOAL) if spec.scope == "project" else (F.INDICATOR,)
+    p = (spec.name,)
+    problems = []
+    for which in ("name", "keys", "headers"):
+        words = (spec.name,) if which == "name" else getattr(spec, which)
+        for n, w in enumerate(words):
+            canon = next((t.lookup(w) for t in tables if t.lookup(w) is not None), None)
+            if canon is None:
+                continue
+            at = p if which == "name" else p + (which, n)
+            problems.append(Problem(at, f"「{_short(w)}」已是输入中内置字段「{canon}」的写法，"
+                                        f"不能再作字段「{_short(spec.name)}」的{'名称' if which == 'name' else '写法'}",
+                                    f"{_short(w)!r} already names the built-in input field {canon}; "
+                                    f"it cannot also name field {_short(spec.name)!r}",
+                                    "内置的键和表头见 docs/inputs.md (the built-in keys and headings: "
+                                    "docs/inputs.md)"))
+    return problems
 
 
 def _shared(specs: list[FieldSpec]) -> list[Problem]:

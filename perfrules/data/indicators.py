@@ -1,8 +1,10 @@
 """The indicator-set model: what a 绩效目标申报表 / 绩效自评表 loads into.
 
-Names in code are English; the Chinese field name of each attribute is in its
-metadata (``zh``); the keys and column headers that loaders accept for each are in
-:mod:`perfrules.data.loaders.fields`. Amounts are 万元 as :class:`decimal.Decimal`.
+Names in code are English; the Chinese name of each field a form prints is in the
+attribute's metadata (``zh``); the keys and column headers that loaders accept for each are
+in :mod:`perfrules.data.loaders.fields`. Amounts are 万元 as :class:`decimal.Decimal`.
+Fields a pack declares (:mod:`perfrules.data.declared`) are kept in ``Project.fields`` and
+``Indicator.fields``.
 What a form prints that the model has no field for is kept in an ``extra`` tuple of
 (heading, text) pairs, never dropped; reading notes say what was not read at all.
 """
@@ -15,8 +17,8 @@ import attrs
 
 from ..errors import Location
 from .notes import Note
+from .terms import is_blank
 
-STAGES = ("申报", "自评", "评价")
 NATURES = ("经常性", "一次性")
 
 
@@ -146,8 +148,9 @@ class Indicator:
 
     def label(self, index: int) -> str:
         """How a finding names this row: 绩效指标[3] 资金拨付率 (1-based)."""
-        named = self.name and self.name.strip() not in ("/", "-", "—", "无")
-        return f"绩效指标[{index}] {self.name.strip()}" if named else f"绩效指标[{index}] (未命名)"
+        if is_blank(self.name):
+            return f"绩效指标[{index}] (未命名)"
+        return f"绩效指标[{index}] {self.name.strip()}"
 
 
 @attrs.frozen

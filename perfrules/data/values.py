@@ -33,6 +33,8 @@ from decimal import Decimal
 
 import attrs
 
+from .terms import DASHES, MARKERS
+
 __all__ = [
     "Clause", "Value", "read_value", "completion_rate", "is_met", "format_value", "is_deadline",
     "DEFAULT_VAGUE_WORDS", "DEFAULT_STATE_WORDS", "PLACEHOLDERS", "COMPARATORS",
@@ -63,9 +65,9 @@ DEFAULT_STATE_WORDS = frozenset({
     "每日", "每天", "每周", "每月", "每季度", "每半年", "每年",
 })
 
-# Whole-cell fillers that say nothing about the result.
-PLACEHOLDERS = frozenset({
-    "定性指标", "定性", "无", "/", "-", "--", "—", "——", "不适用", "暂无", "见附件",
+# Whole-cell fillers that say nothing about the result (and the blank markers, data.terms).
+PLACEHOLDERS = MARKERS | DASHES | frozenset({
+    "定性指标", "定性", "不适用", "暂无", "见附件",
     "详见附件", "按计划", "按计划完成", "按计划执行", "按计划推进", "按合同约定",
     "按合同", "按合同执行", "按合同约定执行", "按要求", "按要求完成", "按规定",
     "按规定支付", "按规定执行", "完成", "完成年度任务", "完成年度任务数",

@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
+from ..data.terms import BLANK, MARKERS
 from ..data.values import Value
 from .context import COMPANION, Context, Unknown, absent
-from .expr import Expr, Template, render, shortfall, substituted
+from .expr import CompiledPred, Expr, Template, render, shortfall, substituted
 from .explain import fmt_num, show
 
 
@@ -118,19 +119,21 @@ def _clip(text: str, n: int = 40) -> str:
 
 def _blank(v) -> bool:
     if isinstance(v, Value):
-        return v.empty or v.text.strip() in ("/", "-", "—", "无")
+        return v.empty or v.text.strip() in MARKERS  # an empty cell is v.empty; a written "/" a marker
     if isinstance(v, str):
-        return v.strip() in ("", "/", "-", "—", "无")
+        return v.strip() in BLANK
     return v is None or v == ()
 
 
 class Requirement(Stmt):
     """subject 须|不得|应|不应 pred [除非 cond]."""
 
-    def __init__(self, subject: Expr | None, positive: bool, test: Callable[[Context, Any, Any], Any],
+    def __init__(self, subject: Expr | None, positive: bool, test: CompiledPred,
                  severity: str | None, unless: Expr | None, text: str, scope: str, label: str,
                  what: str = "", right: Expr | None = None, bounds: Expr | None = None):
-        self.subject, self.positive, self.test = subject, positive, test
+        self.subject, self.positive = subject, positive
+        self.test: Callable[[Context, Any, Any], Any] = test.fn  # called per row: the function itself
+        self.accepts_missing = test.accepts_missing
         self.bounds = bounds  # a comparison or an interval: the gap is stated when it fails
         self.severity, self.unless, self.text, self.scope, self.label = severity, unless, text, scope, label
         self.what = what or f"不符合「{text}」"  # how a violation reads, from the compiler
@@ -138,7 +141,7 @@ class Requirement(Stmt):
 
     def _subject(self, ctx: Context, i):
         value = self.subject.fn(ctx, i) if self.subject is not None else i
-        if absent(value) and getattr(self.test, "accepts_missing", False):
+        if self.accepts_missing and absent(value):
             return None  # 类别 须 非空 without 类别, 分值 须 非空 on a blank cell: empty, and that is decided
         return value
 
@@ -228,8 +231,9 @@ class Applicability(Stmt):
 class Assertion(Stmt):
     """A condition that must hold; a finding (with the values) when it does not."""
 
-    def __init__(self, cond: Expr, unless: Expr | None, text: str):
-        self.cond, self.unless, self.text, self.scope = cond, unless, text, cond.scope
+    def __init__(self, cond: Expr, unless: Expr | None, text: str, scope: str | None = None):
+        # scope: "indicator" under a row-by-row score item, whatever the condition's own
+        self.cond, self.unless, self.text, self.scope = cond, unless, text, scope or cond.scope
 
     def run(self, ctx, i):
         r = self.cond.fn(ctx, i)

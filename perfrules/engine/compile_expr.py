@@ -14,9 +14,10 @@ from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
 from ..errors import Span
 from ..language import nodes as n
 from ..language.visitor import dispatch
+from ..data.terms import BLANK
 from ..data.values import Value
 from .context import Unknown, absent
-from .expr import CMP_FNS, Expr, arith, as_num, as_text, first_unknown
+from .expr import CMP_FNS, CompiledPred, Expr, arith, as_num, as_text, first_unknown
 from ..suggest import suggest
 from .vocab import FIELDS, ITEM_NAMES, PREDICATES
 
@@ -43,7 +44,7 @@ def _ends_in(words: tuple[str, ...]):
         if isinstance(t, Unknown):
             return t
         return bool(words) and ending(t).endswith(words)
-    return test
+    return CompiledPred(test)
 
 
 def _name_kind(name: str) -> str | None:
@@ -72,12 +73,13 @@ def _phrase_test(words: tuple[str, ...]):
         if isinstance(t, Unknown):
             return t
         return pattern.search(clean(t)) is not None
-    return test
+    return CompiledPred(test)
 
 
 class ExprCompiler:
     """Mixin of the compiler: needs ``fail``, ``suggest``, ``text_of``, ``synonyms``,
-    ``wordlists``, ``item`` and ``rows_item`` from the class that uses it."""
+    ``wordlists`` and ``at`` (the :class:`~perfrules.engine.compiler.Scope` being compiled,
+    set only by the compiler's ``under``) from the class that uses it."""
 
     def known_categories(self) -> set[str]:
         """Category names and their synonyms: built once per synonym table, not per check."""
@@ -111,8 +113,9 @@ class ExprCompiler:
 
     def name(self, node: n.Name) -> Expr | None:
         t = node.text
-        if self.item is not None and t in ITEM_NAMES and ITEM_NAMES[t] == "weight" and not self.rows_item:
-            w = self.item.weight
+        item = self.at.item
+        if item is not None and t in ITEM_NAMES and ITEM_NAMES[t] == "weight" and not self.at.rows_item:
+            w = item.weight
             return Expr(lambda ctx, i: w, "num", "project", t, "", (), t)
         f = FIELDS.get(t) or FIELDS.get(t.lower())
         if f is not None:
@@ -322,12 +325,12 @@ class ExprCompiler:
         subj = self.expr(node.subject)
         if subj is None:
             return None
-        test = self.pred(node.pred, subj.type, node.subject)
-        if test is None:
+        pred = self.pred(node.pred, subj.type, node.subject)
+        if pred is None:
             return None
         bounds = self.bounds(subj, node.pred, not node.negated) if isinstance(node.pred, n.PredIn) else None
-        fs, neg = subj.fn, node.negated
-        attr = getattr(test, "value_attr", None)
+        fs, neg, test = subj.fn, node.negated, pred.fn  # the closures below call the function itself
+        attr = pred.value_attr
         if attr is not None:
             def fn(ctx, i):  # 指标值 是 量化: the reading's own flag
                 v = fs(ctx, i)
@@ -338,7 +341,7 @@ class ExprCompiler:
                 r = test(ctx, i, v)
                 return r if isinstance(r, Unknown) else (bool(r) != neg)
             return Expr(fn, "bool", subj.scope, self.text_of(node), "", (subj,))
-        fast = getattr(test, "fast_in", None)
+        fast = pred.fast_in
         if fast is not None and not neg:
             def fn(ctx, i):  # 一级指标 属于 [...]: a canonical name is a set lookup
                 v = fs(ctx, i)
@@ -351,7 +354,7 @@ class ExprCompiler:
             return Expr(fn, "bool", "indicator" if subj.type == "indicator" else subj.scope,
                         self.text_of(node), "", (subj,))
 
-        if getattr(test, "accepts_missing", False):
+        if pred.accepts_missing:
             def fn(ctx, i):  # x 为空 / x 非空: a field left out (or a cell left blank) is empty
                 v = fs(ctx, i)
                 if isinstance(v, Unknown):
@@ -370,6 +373,7 @@ class ExprCompiler:
         return Expr(fn, "bool", scope, self.text_of(node), "", (subj,), bounds=bounds)
 
     def x_Call(self, node: n.Call):
+        """计数 / 合计 / 平均 / 最小 / 最大 / 字数: arguments compiled, then the function's family."""
         # 计数(申报指标 其中 …): count the rows of the same project's declared (申报) set.
         declared = bool(node.args) and isinstance(node.args[0], n.Name) and \
             node.args[0].text in DECLARED_ROWS
@@ -381,69 +385,84 @@ class ExprCompiler:
             return None
         where = self.opt_bool(node.where)
         if declared:
-            fw = where.fn if where is not None else None
-
-            def count_declared(ctx, i):
-                d = ctx.declared_context()
-                if isinstance(d, Unknown):
-                    return d
-                return Decimal(sum(1 for k in range(len(d.indicators)) if fw is None or fw(d, k) is True))
-            text = self.text_of(node)
-            return Expr(count_declared, "num", "project", text, "", (), text)
+            return self.count_declared(node, where)
         if node.func == "count":
-            if len(args) > 1:
-                self.fail(node.span, "计数只接受一个条件", "count takes one condition")
-                return None
-            cond = args[0] if args else None
-            if cond is not None and cond.type == "indicator":
-                cond = None  # 计数(指标): all indicators
-            if cond is not None:
-                self.want_bool(cond, node.args[0])
-            conds = [x.fn for x in (cond, where) if x is not None]
-            f1 = conds[0] if len(conds) == 1 else None
-
-            def fn(ctx, i):
-                # A count is the same for every row of a project: computed once per project.
-                memo = ctx.memo
-                key = id(fn)
-                if key in memo:
-                    return memo[key]
-                n_rows = len(ctx.indicators)
-                if not conds:
-                    total = n_rows
-                elif f1 is not None:
-                    total = sum(1 for k in range(n_rows) if f1(ctx, k) is True)
-                else:
-                    total = sum(1 for k in range(n_rows) if all(f(ctx, k) is True for f in conds))
-                memo[key] = result = Decimal(total)
-                return result
-            return Expr(fn, "num", "project", self.text_of(node), "", (), self.text_of(node))
+            return self.count_rows(node, args, where)
         if node.func == "length":
             return self.length(node, args, where)
         if node.func in ("sum", "avg") or (node.func in ("min", "max") and len(args) == 1):
-            if len(args) != 1:
-                self.fail(node.span, "合计/平均须有一个参数", "sum/avg take one argument")
-                return None
-            a = args[0]
-            fa, label, fw, func = a.fn, a.label or a.text, where.fn if where else None, node.func
+            return self.aggregate(node, args, where)
+        return self.pick(node, args)  # min/max of several numbers
 
-            def fn(ctx, i):
-                vals = []
-                for k in range(len(ctx.indicators)):
-                    if fw is not None and fw(ctx, k) is not True:
-                        continue
-                    v = as_num(fa(ctx, k), label)
-                    if isinstance(v, Unknown):
-                        return v
-                    vals.append(v)
-                if func == "sum":
-                    return sum(vals, Decimal(0))
-                if not vals:
-                    return Unknown("没有可计算的指标 (no indicators to aggregate)")
-                return {"avg": lambda: sum(vals, Decimal(0)) / len(vals), "min": lambda: min(vals),
-                        "max": lambda: max(vals)}[func]()
-            return Expr(fn, "num", "project", self.text_of(node), a.unit, (), self.text_of(node))
-        # min/max of several numbers
+    def count_declared(self, node: n.Call, where: Expr | None) -> Expr:
+        """计数(申报指标 [其中 …]): rows of the project's declared set (申报表)."""
+        fw = where.fn if where is not None else None
+
+        def count_declared(ctx, i):
+            d = ctx.declared_context()
+            if isinstance(d, Unknown):
+                return d
+            return Decimal(sum(1 for k in range(len(d.indicators)) if fw is None or fw(d, k) is True))
+        text = self.text_of(node)
+        return Expr(count_declared, "num", "project", text, "", (), text)
+
+    def count_rows(self, node: n.Call, args: list[Expr], where: Expr | None) -> Expr | None:
+        """计数([条件] [其中 …]): the rows where the condition (and the filter) hold."""
+        if len(args) > 1:
+            self.fail(node.span, "计数只接受一个条件", "count takes one condition")
+            return None
+        cond = args[0] if args else None
+        if cond is not None and cond.type == "indicator":
+            cond = None  # 计数(指标): all indicators
+        if cond is not None:
+            self.want_bool(cond, node.args[0])
+        conds = [x.fn for x in (cond, where) if x is not None]
+        f1 = conds[0] if len(conds) == 1 else None
+
+        def fn(ctx, i):
+            # A count is the same for every row of a project: computed once per project.
+            memo = ctx.memo
+            key = id(fn)
+            if key in memo:
+                return memo[key]
+            n_rows = len(ctx.indicators)
+            if not conds:
+                total = n_rows
+            elif f1 is not None:
+                total = sum(1 for k in range(n_rows) if f1(ctx, k) is True)
+            else:
+                total = sum(1 for k in range(n_rows) if all(f(ctx, k) is True for f in conds))
+            memo[key] = result = Decimal(total)
+            return result
+        return Expr(fn, "num", "project", self.text_of(node), "", (), self.text_of(node))
+
+    def aggregate(self, node: n.Call, args: list[Expr], where: Expr | None) -> Expr | None:
+        """合计 / 平均 / 最小 / 最大 of one field over the rows (those the filter keeps)."""
+        if len(args) != 1:
+            self.fail(node.span, "合计/平均须有一个参数", "sum/avg take one argument")
+            return None
+        a = args[0]
+        fa, label, fw, func = a.fn, a.label or a.text, where.fn if where else None, node.func
+
+        def fn(ctx, i):
+            vals = []
+            for k in range(len(ctx.indicators)):
+                if fw is not None and fw(ctx, k) is not True:
+                    continue
+                v = as_num(fa(ctx, k), label)
+                if isinstance(v, Unknown):
+                    return v
+                vals.append(v)
+            if func == "sum":
+                return sum(vals, Decimal(0))
+            if not vals:
+                return Unknown("没有可计算的指标 (no indicators to aggregate)")
+            return {"avg": lambda: sum(vals, Decimal(0)) / len(vals), "min": lambda: min(vals),
+                    "max": lambda: max(vals)}[func]()
+        return Expr(fn, "num", "project", self.text_of(node), a.unit, (), self.text_of(node))
+
+    def pick(self, node: n.Call, args: list[Expr]) -> Expr:
+        """最小(a, b, …) / 最大(a, b, …): the least or greatest of several numbers."""
         fns = [(a.fn, a.label or a.text) for a in args]
         pick = min if node.func == "min" else max
 
@@ -498,98 +517,107 @@ class ExprCompiler:
         def between(ctx, i, v):
             x = as_num(v, label)
             return x if isinstance(x, Unknown) else (lo_ok(x) and hi_ok(x))
-        return between
+        return CompiledPred(between)
 
-    def pred(self, p: n.Pred, stype: str, subject: n.Node | None):
-        """A test function (ctx, i, subject value) → bool | Unknown, or None after an error."""
-        if isinstance(p, n.PredEmpty):
-            neg = p.negated
+    # (predicate node, subject type, subject node) → CompiledPred | None: the ``pred_<ClassName>``
+    # method of the predicate's class (a predicate class without one raises UnknownNode).
+    pred = dispatch("pred_", None, "A predicate → its CompiledPred (None after an error).", extra=True)
 
-            blank = ("", "/", "-", "—", "无")
+    def pred_PredEmpty(self, p: n.PredEmpty, stype: str, subject: n.Node | None) -> CompiledPred:
+        neg = p.negated
+        blank = BLANK
 
-            def empty(ctx, i, v):
-                if v is None:
-                    e = True
-                elif type(v) is str:
-                    e = v.strip() in blank  # "/" in a 三级指标 cell is how forms say "no name"
-                elif type(v) is tuple:
-                    e = not v
-                else:
-                    e = v.empty if hasattr(v, "empty") else False
-                return e != neg
-            # A field the input left out is empty: 类别 须 非空 on a project without 类别 is a
-            # finding, not "not applicable" (it is what the requirement is about).
-            empty.accepts_missing = True
-            return empty
-        if isinstance(p, n.PredCompare):
-            right = self.expr(p.right)
-            if right is None:
-                return None
-            if stype not in ("num", "value") or right.type not in ("num", "value"):
-                self.fail(p.span, "只能比较数值", "only numbers can be compared")
-                return None
-            cmp, fr, lr = CMP_FNS[p.op], right.fn, right.label or right.text
-            ls = subject.text if isinstance(subject, n.Name) else "值"
+        def empty(ctx, i, v):
+            if v is None:
+                e = True
+            elif type(v) is str:
+                e = v.strip() in blank  # "/" in a 三级指标 cell is how forms say "no name"
+            elif type(v) is tuple:
+                e = not v
+            else:
+                e = v.empty if hasattr(v, "empty") else False
+            return e != neg
+        # A field the input left out is empty: 类别 须 非空 on a project without 类别 is a
+        # finding, not "not applicable" (it is what the requirement is about).
+        return CompiledPred(empty, accepts_missing=True)
 
-            def compare(ctx, i, v):
-                x, y = as_num(v, ls), as_num(fr(ctx, i), lr)
-                return first_unknown(x, y) or cmp(x, y)
-            return compare
-        if isinstance(p, n.PredEndsIn):
-            words = self.words(p.target, subject)
-            if words is None:
-                return None
-            return _ends_in(tuple(clean(w) for w in words if clean(w)))
-        if isinstance(p, n.PredIn) and isinstance(p.target, n.Interval):
+    def pred_PredCompare(self, p: n.PredCompare, stype: str, subject: n.Node | None) -> CompiledPred | None:
+        right = self.expr(p.right)
+        if right is None:
+            return None
+        if stype not in ("num", "value") or right.type not in ("num", "value"):
+            self.fail(p.span, "只能比较数值", "only numbers can be compared")
+            return None
+        cmp, fr, lr = CMP_FNS[p.op], right.fn, right.label or right.text
+        ls = subject.text if isinstance(subject, n.Name) else "值"
+
+        def compare(ctx, i, v):
+            x, y = as_num(v, ls), as_num(fr(ctx, i), lr)
+            return first_unknown(x, y) or cmp(x, y)
+        return CompiledPred(compare)
+
+    def pred_PredEndsIn(self, p: n.PredEndsIn, stype: str, subject: n.Node | None) -> CompiledPred | None:
+        words = self.words(p.target, subject)
+        if words is None:
+            return None
+        return _ends_in(tuple(clean(w) for w in words if clean(w)))
+
+    def pred_PredIn(self, p: n.PredIn, stype: str, subject: n.Node | None) -> CompiledPred | None:
+        """属于 [a, b] / 属于 词表: the text (or an item of a list) is one of the words, as the
+        synonyms make them canonical; 属于 [lo, hi]: a number in an interval."""
+        if isinstance(p.target, n.Interval):
             return self.interval(p.target, stype, subject)
-        if isinstance(p, n.PredContains) and p.phrase:
-            words = self.words(p.target, subject)
-            if words is None:
-                return None
+        words = self.words(p.target, subject)
+        if words is None:
+            return None
+        canon = self.synonyms.canonical
+        label = subject.text if isinstance(subject, n.Name) else "值"
+        cw = frozenset(canon(w) for w in words)
+
+        def member(ctx, i, v):
+            if type(v) is str and v in cw:  # already canonical (一级/二级 are)
+                return True
+            if isinstance(v, tuple):
+                return any(canon(x) in cw for x in v)
+            t = as_text(v)
+            if isinstance(t, Unknown):
+                return t
+            if not t.strip():
+                return Unknown(f"{label}为空，无法判断 ({label} is blank)")
+            return canon(t) in cw
+        return CompiledPred(member, fast_in=cw)
+
+    def pred_PredContains(self, p: n.PredContains, stype: str, subject: n.Node | None) -> CompiledPred | None:
+        """包含 「词」: the text holds one of the words (a list: one of its items is one);
+        包含短语: only where the word stands whole."""
+        words = self.words(p.target, subject)
+        if words is None:
+            return None
+        if p.phrase:
             return _phrase_test(tuple(clean(w) for w in words if clean(w)))
-        if isinstance(p, (n.PredIn, n.PredContains)):
-            words = self.words(p.target, subject)
-            if words is None:
-                return None
-            canon = self.synonyms.canonical
-            label = subject.text if isinstance(subject, n.Name) else "值"
-            if isinstance(p, n.PredIn):
-                cw = frozenset(canon(w) for w in words)
+        canon = self.synonyms.canonical
+        plain = tuple(clean(w) for w in words)
 
-                def member(ctx, i, v):
-                    if type(v) is str and v in cw:  # already canonical (一级/二级 are)
-                        return True
-                    if isinstance(v, tuple):
-                        return any(canon(x) in cw for x in v)
-                    t = as_text(v)
-                    if isinstance(t, Unknown):
-                        return t
-                    if not t.strip():
-                        return Unknown(f"{label}为空，无法判断 ({label} is blank)")
-                    return canon(t) in cw
-                member.fast_in = cw
-                return member
-            plain = tuple(clean(w) for w in words)
-            label = subject.text if isinstance(subject, n.Name) else "值"
+        def contains(ctx, i, v):
+            if isinstance(v, tuple):
+                cv = {canon(x) for x in v}
+                return any(canon(w) in cv for w in plain)
+            t = as_text(v)
+            if isinstance(t, Unknown):
+                return t
+            t = clean(t)
+            return any(w in t for w in plain)
+        return CompiledPred(contains)
 
-            def contains(ctx, i, v):
-                if isinstance(v, tuple):
-                    cv = {canon(x) for x in v}
-                    return any(canon(w) in cv for w in plain)
-                t = as_text(v)
-                if isinstance(t, Unknown):
-                    return t
-                t = clean(t)
-                return any(w in t for w in plain)
-            return contains
-        assert isinstance(p, n.PredNamed)
+    def pred_PredNamed(self, p: n.PredNamed, stype: str, subject: n.Node | None) -> CompiledPred | None:
+        """是 可衡量 (a predicate of vocab.PREDICATES), or 是 自评 (a value of the field)."""
         pred = PREDICATES.get(p.name) or PREDICATES.get(p.name.lower())
         if pred is not None:
             if stype not in pred.types and not (stype == "indicator" or "indicator" in pred.types):
                 self.fail(p.span, f"「{p.name}」不能用于{ {'num': '数值', 'text': '文字', 'set': '列表'}.get(stype, stype)}",
                           f"'{p.name}' does not apply to a {stype}")
                 return None
-            return pred.test
+            return CompiledPred(pred.test, value_attr=pred.value_attr)
         # Not a predicate: equality with a value (是 满意度指标, 是 自评). Not for a 指标值,
         # which no bare word can equal sensibly (指标值 须 可衡亮 is a misspelt predicate),
         # nor for a word that looks like a misspelt predicate on a field with no vocabulary.

@@ -12,7 +12,7 @@ Errors are collected, not raised one by one, so a file's every mistake is report
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -27,7 +27,8 @@ from ..language import nodes as n
 from ..language.source import Source
 from . import checks as c
 from .compile_expr import ExprCompiler
-from .context import Context, Env, Unknown
+from .context import Env
+from .compiled import Compiled, CompiledItem, CompiledRule
 from .expr import Expr, Template
 from .vocab import ITEM_NAMES, PREDICATES, STATE_LIST, VAGUE_LIST
 
@@ -36,87 +37,21 @@ MAX_POINTS = Decimal(1000)
 # parser (the common case: warm runs never build Lark for it); anything else is parsed.
 _PLACEHOLDER = re.compile(r"\{([^{}\n]{1,200})\}")
 _BARE_NAME = re.compile(r"[\u3400-\u9fffA-Za-z_][\u3400-\u9fffA-Za-z0-9_·.]*")
-MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
-
-
-def suggestion(word: str, candidates) -> str | None:
-    """The closest score-item path or rule id: a looser match than for words of the language
-    (:mod:`perfrules.suggest`), as a path is often written shortened or lengthened
-    (项目过程质量控制 for 项目过程质量控制情况); a typo keeps its length, so same-length ones
-    are preferred (指标直 → 指标值, not 指标)."""
-    scored = []
-    for cand in set(candidates):
-        r = difflib.SequenceMatcher(None, word, cand).ratio()
-        if r >= 0.4:
-            scored.append((r + (0.2 if len(cand) == len(word) else 0), cand))
-    return max(scored)[1] if scored else None
 
 
 @attrs.frozen
-class CompiledRule:
-    """A rule ready to run: its header and its statements."""
+class Scope:
+    """Where the compiler stands while it builds one thing. Set only by
+    :meth:`_Compiler.under` for the block that builds it, and restored after it."""
 
-    id: str
-    title: str
-    severity: str
-    basis: str | None
-    explain: str | None
-    fix: str | None
-    message: str | None
-    source: str  # file:line
-    when: tuple[Expr, ...]
-    stmts: tuple[c.Stmt, ...]
-    node: n.Rule = attrs.field(eq=False, repr=False)
-    # A pack's manifest override: every finding of the rule takes it, even one whose
-    # statement names its own severity (⇒ 提示), and a veto overridden is no veto.
-    override: str | None = None
-    # 来源: where the rule comes from and how sure that is, for maintainers (explain, docs);
-    # never part of a finding, whose 依据 is written for users.
-    provenance: str | None = None
-    # The 消息 with its placeholders compiled (None when it has none).
-    template: Template | None = None
+    file: n.RuleFile | None = None  # whose text errors quote and statements are cut from
+    item: n.ScoreItem | None = None  # the score item being built: 分值 is its weight
+    rows_item: bool = False  # it is scored row by row: 分值 is the row's, statements run per row
 
 
-@attrs.frozen
-class CompiledItem:
-    """A score item ready to run: weight and how its score is found."""
-
-    path: str
-    weight: Decimal
-    title: str | None
-    formula: Expr | None
-    ladder: tuple[tuple[Expr, Decimal], ...]
-    otherwise: Decimal | None
-    stmts: tuple[c.Stmt, ...]  # deductions, caps, vetoes and checks under the item
-    basis: str | None
-    source: str
-    node: n.ScoreItem = attrs.field(eq=False, repr=False)
-    discretionary: bool = False
-    # Row-by-row items (评分项 … 每个指标 [其中 …]): which rows, and the first matching
-    # step's formula gives each row's score, within [0, the row's 分值].
-    per_indicator: bool = False
-    rows: Expr | None = None
-    steps: tuple[tuple[Expr | None, Expr], ...] = ()
-
-    @property
-    def kind(self) -> str:
-        if self.per_indicator:
-            return "rows"
-        if self.formula is not None:
-            return "formula"
-        if self.ladder or self.otherwise is not None:
-            return "ladder"
-        return "judgement"
-
-
-@attrs.frozen
-class Compiled:
-    """All rules and items of a set of rule files, with the meaning they share."""
-
-    rules: tuple[CompiledRule, ...]
-    items: tuple[CompiledItem, ...]
-    env: Env
-    files: tuple[n.RuleFile, ...] = attrs.field(eq=False, repr=False)
+class EmptyRuleError(RuleCompileError):
+    """A rule with nothing to check. In a file with lines that did not parse it may only
+    mean those lines were its statements (a pack's loader then leaves it out)."""
 
 
 def compile_files(files: Sequence[n.RuleFile], default_severity: str = "error",
@@ -140,9 +75,7 @@ class _Compiler(ExprCompiler):
         self.errors: list[PerfrulesError] = []
         self.wordlists: dict[str, tuple[str, ...]] = {}
         self.synonyms = Synonyms()
-        self.file: n.RuleFile | None = None
-        self.item: n.ScoreItem | None = None
-        self.rows_item = False
+        self.at = Scope()  # changed only by under()
         self._sources: dict[int, Source] = {}  # id(file) → its Source, lines split once
 
     # ---- stages -------------------------------------------------------------------
@@ -157,32 +90,27 @@ class _Compiler(ExprCompiler):
                   DEFAULT_STATE_WORDS | state if state else None)
         rules, items = [], []
         for f in self.files:
-            self.file = f
-            for name in f.broken_names:  # a line that did not parse still names its fields
-                if not self.known_name(name.text) and name.text not in ITEM_NAMES:
-                    self.name(name)
-            rules += [r for r in (self.guarded(self.rule, x) for x in f.rules) if r is not None]
-            items += [i for i in (self.guarded(self.score_item, x) for x in f.items) if i is not None]
+            with self.under(file=f):
+                for name in f.broken_names:  # a line that did not parse still names its fields
+                    if not self.known_name(name.text) and name.text not in ITEM_NAMES:
+                        self.name(name)
+                rules += [r for r in (self.guarded(self.rule, x) for x in f.rules) if r is not None]
+                items += [i for i in (self.guarded(self.score_item, x) for x in f.items) if i is not None]
         self.check_weights(items)
-        if self.errors:
-            raise self.errors[0] if len(self.errors) == 1 else ErrorGroup(self.errors)
+        ErrorGroup.raise_if_any(self.errors)
         return Compiled(tuple(rules), tuple(items), env, tuple(self.files))
 
     def definitions(self) -> None:
         pairs = []
         first: dict[str, tuple[Span, bool]] = {}  # name → (where, defined by this pack itself)
         for k, f in enumerate(self.files):
-            self.file = f
             for wl in f.wordlists:
                 own = k >= self.inherited
-                if wl.name in self.wordlists and own and first[wl.name][1]:
+                if wl.name in self.wordlists and (not own or first[wl.name][1]):
                     was = first[wl.name][0]
-                    self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
-                              f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
-                elif wl.name in self.wordlists and not own:
-                    was = first[wl.name][0]
-                    self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
-                              f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
+                    with self.under(file=f):
+                        self.fail(wl.span, f"词表「{wl.name}」重复定义", f"word list {wl.name} defined twice",
+                                  f"已在 {was} 定义；请合并为一个词表 (first defined at {was})")
                 else:
                     first[wl.name] = (wl.span, own)
                 self.wordlists[wl.name] = tuple(wl.words)
@@ -196,13 +124,28 @@ class _Compiler(ExprCompiler):
                 return frozenset(self.wordlists[name])
         return None
 
+    @contextlib.contextmanager
+    def under(self, **where):
+        """Build under a narrower scope (``file=``, ``item=``, ``rows_item=``): the methods
+        called in the block see it as ``self.at``; the scope before is back after the block,
+        whatever happened in it."""
+        saved = self.at
+        self.at = attrs.evolve(saved, **where)
+        try:
+            yield self.at
+        finally:
+            self.at = saved
+
+    def runs_per(self, scope: str) -> str:
+        """A statement's scope as built: under a row-by-row item every statement runs per row."""
+        return "indicator" if self.at.rows_item else scope
+
     def guarded(self, build, node):
         """``build(node)``; a syntax tree too deep to walk (the parser refuses those, but a
         tree may come from elsewhere) is a compile error at the node, never a traceback."""
         try:
             return build(node)
         except RecursionError:
-            self.item, self.rows_item = None, False
             self.fail(self.header(node.span), "规则嵌套过深，无法编译", "rule nested too deep to compile",
                       "请把条件拆成几行或几条规则 (split it into several rules)")
             return None
@@ -210,7 +153,7 @@ class _Compiler(ExprCompiler):
     # ---- errors -------------------------------------------------------------------
 
     def source(self) -> Source:
-        f = self.file
+        f = self.at.file
         if f is None:
             return Source("", "")
         src = self._sources.get(id(f))
@@ -218,13 +161,14 @@ class _Compiler(ExprCompiler):
             src = self._sources[id(f)] = Source(f.path, f.text)
         return src
 
-    def fail(self, span: Span, zh: str, en: str, hint: str | None = None) -> None:
+    def fail(self, span: Span, zh: str, en: str, hint: str | None = None,
+             kind: type[RuleCompileError] = RuleCompileError) -> None:
         src = self.source()
-        self.errors.append(RuleCompileError(zh, en, where=span, excerpt=src.excerpt(span), hint=hint))
+        self.errors.append(kind(zh, en, where=span, excerpt=src.excerpt(span), hint=hint))
 
     def header(self, span: Span) -> Span:
         """A rule's or item's span cut to its header line, so the caret underlines the header."""
-        lines = self.file.lines if self.file else []
+        lines = self.at.file.lines if self.at.file else []
         end = len(lines[span.line - 1]) + 1 if 1 <= span.line <= len(lines) else span.column + 1
         return Span(span.file, span.line, span.column, span.line, end)
 
@@ -233,7 +177,8 @@ class _Compiler(ExprCompiler):
         return did_you_mean(word, [c for c in candidates if c.isascii() == word.isascii()])
 
     def text_of(self, node: n.Node) -> str:
-        return self.file.excerpt(node.span).strip() if self.file else ""
+        f = self.at.file
+        return f.excerpt(node.span).strip() if f else ""
 
     # ---- rules ----------------------------------------------------------------------
 
@@ -260,8 +205,7 @@ class _Compiler(ExprCompiler):
             else:
                 self.fail(self.header(r.span), f"规则「{r.id}」没有可检查的语句",
                           f"rule {r.id} has nothing to check",
-                          "在规则下写一行要求，例如：每个指标: 三级指标 不得为空")
-                self.errors[-1].empty_rule = True  # may only mean its lines did not parse
+                          "在规则下写一行要求，例如：每个指标: 三级指标 不得为空", kind=EmptyRuleError)
         message = next((m for m in r.clauses if isinstance(m, n.Meta) and m.key == "message"), None)
         template = self.template(message.text, message.span) if message is not None else None
         if len(self.errors) > before:
@@ -297,11 +241,8 @@ class _Compiler(ExprCompiler):
                 self.fail(span, f"消息中的「{{{raw}}}」不是字段或算式", f"'{{{raw}}}' in the message is not a field or a formula",
                           "花括号中写字段名或算式，如 {三级指标}、{合计(分值) − 90} (a field or a formula)")
                 return None
-            saved, self.file = self.file, tree
-            try:
+            with self.under(file=tree):
                 e = self.expr(cl[0].cond)
-            finally:
-                self.file = saved
         for k in range(before, len(self.errors)):  # say where in the message, at the message's line
             err = self.errors[k]
             self.errors[k] = RuleCompileError(f"消息中的「{{{raw}}}」：{err.zh}", f"in the message's {{{raw}}}: {err.en}",
@@ -326,7 +267,7 @@ class _Compiler(ExprCompiler):
             if cond is None:
                 return None
             self.want_bool(cond, s.cond)
-            return c.Assertion(cond, self.opt_bool(s.unless), text)
+            return c.Assertion(cond, self.opt_bool(s.unless), text, self.runs_per(cond.scope))
         if isinstance(s, n.Implication):
             cond = self.expr(s.cond)
             conss = [self.consequence(x, severity) for x in (s.consequence, *s.also)]
@@ -339,7 +280,7 @@ class _Compiler(ExprCompiler):
                     scope = "indicator"
                 if cons.check is not None and cons.check.scope == "indicator":
                     scope = "indicator"
-            return c.Implication(cond, tuple(conss), text, scope)
+            return c.Implication(cond, tuple(conss), text, self.runs_per(scope))
         if isinstance(s, n.Each):
             where = self.opt_bool(s.where)
             inner = self.stmt(s.stmt, severity)
@@ -362,7 +303,7 @@ class _Compiler(ExprCompiler):
         # marks the finding as at most a warning.
         severity = "should" if s.modal.startswith("should") else None
         unless = self.opt_bool(s.unless)
-        scope = subject.scope if subject is not None else "indicator"
+        scope = self.runs_per(subject.scope if subject is not None else "indicator")
         label = (subject.label or subject.text) if subject is not None else "指标"
         positive = s.modal in ("must", "should")
         what, right = self.violation(s.pred, positive)
@@ -396,7 +337,7 @@ class _Compiler(ExprCompiler):
             template = self.template(node.message, node.span) if node.message else None
             return c.Consequence("flag", severity=node.severity, message=node.message, template=template)
         if isinstance(node, n.Deduct):
-            if node.item is None and self.item is None:
+            if node.item is None and self.at.item is None:
                 self.fail(node.span, "扣分须指明评分项，如「扣3分 于 项目绩效/项目效益」",
                           "a deduction outside a score item must name the item")
                 return None
@@ -404,7 +345,7 @@ class _Compiler(ExprCompiler):
                 return None
             return c.Consequence("deduct", amount=node.points, item=node.item)
         if isinstance(node, n.SetScore):
-            if self.item is None:
+            if self.at.item is None:
                 self.fail(node.span, "「得N分」只能用于评分项", "'score N' belongs to a score item")
                 return None
             return c.Consequence("set", amount=node.points)
@@ -433,12 +374,11 @@ class _Compiler(ExprCompiler):
     def score_item(self, it: n.ScoreItem) -> CompiledItem | None:
         if it.per_indicator:
             return self.row_item(it)
-        self.item = it
         before = len(self.errors)
         self.points_ok(it.weight, self.header(it.span))
         formula, ladder, otherwise, stmts = None, [], None, []
         meta = {m.key: m.text for m in it.clauses if isinstance(m, n.Meta)}
-        try:
+        with self.under(item=it):
             for cl in it.clauses:
                 if isinstance(cl, n.Meta):
                     continue
@@ -472,8 +412,6 @@ class _Compiler(ExprCompiler):
                         stmts.append(s)
             if formula is not None and (ladder or otherwise is not None):
                 self.fail(it.span, "评分项不能同时有公式和阶梯", "a score item has a formula or a ladder, not both")
-        finally:
-            self.item = None
         if len(self.errors) > before:
             return None
         return CompiledItem(it.path, it.weight, it.title, formula, tuple(ladder), otherwise,
@@ -491,9 +429,8 @@ class _Compiler(ExprCompiler):
         steps: list[tuple[Expr | None, Expr]] = []
         stmts: list[c.Stmt] = []
         meta = {m.key: m.text for m in it.clauses if isinstance(m, n.Meta)}
-        self.item = it
-        self.rows_item = True  # 分值 means the row's weight here, not the item's
-        try:
+        # 分值 means the row's weight here, not the item's; every statement runs per row.
+        with self.under(item=it, rows_item=True):
             for cl in it.clauses:
                 if isinstance(cl, n.Meta):
                     continue
@@ -526,14 +463,10 @@ class _Compiler(ExprCompiler):
                 else:
                     st = self.stmt(cl, "error")
                     if st is not None:
-                        st.scope = "indicator"
                         stmts.append(st)
             if not steps:
                 self.fail(it.span, "逐项评分的评分项须有得分公式，如「得分 = 分值 × 完成率」",
                           "a row-by-row item needs a formula such as 得分 = 分值 × 完成率")
-        finally:
-            self.item = None
-            self.rows_item = False
         if len(self.errors) > before:
             return None
         return CompiledItem(it.path, it.weight, it.title, None, (), None, tuple(stmts), meta.get("basis"),
@@ -570,65 +503,8 @@ class _Compiler(ExprCompiler):
             if kids:
                 total = sum((k.weight for k in kids), Decimal(0))
                 if total != i.weight:
-                    self.file = i.node and next((f for f in self.files if f.path == i.node.span.file), None)
                     parts = " + ".join(f"{k.path[len(i.path) + 1:]} {k.weight}" for k in kids)
-                    self.fail(self.header(i.node.span), f"评分项「{i.path}」分值 {i.weight} 与下级分值合计 {total} 不符",
-                              f"item {i.path} weighs {i.weight} but its parts add up to {total}",
-                              f"下级评分项：{parts} = {total}")
-
-
-def run_rule(rule: CompiledRule, ctx: Context):
-    """Events of one rule on one context, with "not applicable" when a 当 is false.
-
-    A 当 that cannot be judged because the input left something out (阶段, 类别 …) does not
-    silence the rule: it runs as if the 当 held, and whatever it would report comes back
-    undecided (:class:`~perfrules.engine.checks.Undecided`), or "not applicable" if nothing."""
-    undecided = None
-    for w in rule.when:
-        r = w.fn(ctx, None) if w.scope == "project" else True
-        if isinstance(r, Unknown):
-            if r.missing is None:
-                yield c.NA(None, r.reason)
-                return
-            undecided = undecided or (w, r)
-        elif r is not True:
-            yield c.NA(None, f"仅当「{w.text}」时适用 (applies only when {w.text})")
-            return
-    if undecided is None:
-        yield from _statements(rule, ctx)
-        return
-    w, r = undecided
-    hits = c.consequential(_statements(rule, ctx))
-    if not hits:
-        yield c.NA(None, r.reason)
-        return
-    for i in sorted({e.i for e in hits}, key=lambda k: -1 if k is None else k):
-        yield c.Undecided(i, r.missing, r.reason, tuple(e for e in hits if e.i == i), f"当 {w.text}", "applies")
-
-
-def _statements(rule: CompiledRule, ctx: Context):
-    ind_whens = [w for w in rule.when if w.scope == "indicator"]
-    for s in rule.stmts:
-        if isinstance(s, c.Applicability):
-            u = s.project_na(ctx)
-            if u is not None:
-                # Without 类别 the rule is undecided for each indicator it would report.
-                hits = [] if u.missing is None else [
-                    e for i in range(len(ctx.indicators))
-                    if not ind_whens or all(w.fn(ctx, i) is True for w in ind_whens)
-                    for e in s.run(ctx, i)]
-                if not hits:
-                    yield c.NA(None, u.reason)
-                for e in hits:
-                    yield c.Undecided(e.i, u.missing, u.reason, (e,), s.text, "applies")
-                continue
-        if s.scope == "indicator":
-            run = s.run
-            for i in range(len(ctx.indicators)):
-                if ind_whens and not all(w.fn(ctx, i) is True for w in ind_whens):
-                    continue
-                events = run(ctx, i)
-                if events:  # most rows give none
-                    yield from events
-        else:
-            yield from s.run(ctx, None)
+                    with self.under(file=next((f for f in self.files if f.path == i.node.span.file), None)):
+                        self.fail(self.header(i.node.span), f"评分项「{i.path}」分值 {i.weight} 与下级分值合计 {total} 不符",
+                                  f"item {i.path} weighs {i.weight} but its parts add up to {total}",
+                                  f"下级评分项：{parts} = {total}")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ..data.categories import LEVEL1, LEVEL2, Synonyms
 from ..data.indicators import IndicatorSet
+from ..data.terms import DECLARED
 from ..data.values import Value, completion_rate, peak_rate, read_value
 from .explain import fmt_num
 
@@ -150,7 +151,7 @@ class Context:
         return rate
 
     def declared(self) -> IndicatorSet | Unknown:
-        d = self.related.get("申报")
+        d = self.related.get(DECLARED)
         if d is None or d is self.iset:
             return Unknown("未同时提供申报阶段的指标表 (no declared set given alongside)", "申报表")
         return d

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..data.terms import AMOUNT, MONEY_UNITS, RATE
 from ..data.values import Value
 
 _CENT = Decimal("0.01")
@@ -23,17 +24,17 @@ def fmt_num(x: Decimal, unit: str = "") -> str:
     """A Decimal as an evaluator writes it: rates as percentages with two decimals."""
     if x.is_zero():
         x = abs(x)  # -0.002 rounded is -0.00: never show "-0"
-    if unit == "%":
+    if unit == RATE:
         return f"{quantize(x * 100, _CENT)}%"
-    if unit in ("万元", "元", "亿元"):
-        unit = "万元"  # amounts are held in 万元 whatever the literal said
+    if unit in MONEY_UNITS:
+        unit = AMOUNT  # amounts are held in 万元 whatever the literal said
     if x == x.to_integral_value():
         s = str(quantize(x, Decimal(1)))
     elif x.as_tuple().exponent >= -2:
         s = format(x.normalize(), "f")
     else:
         s = str(quantize(x, _CENT))
-    return s + (unit if unit not in ("%",) else "")
+    return s + unit
 
 
 def show(v) -> str:

@@ -12,11 +12,27 @@ from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
+import attrs
+
 from ..data.values import Value
 from .context import Context, Unknown
 from .explain import fmt_num, show
 
 Fn = Callable[[Context, Any], Any]
+
+
+@attrs.frozen
+class CompiledPred:
+    """A compiled predicate: ``fn(ctx, i, subject value)`` → bool | Unknown, and what lets
+    the compiled test that calls it take a shorter path (the compiler reads these once)."""
+
+    fn: Callable[[Context, Any, Any], Any]
+    # 属于 [...]: the canonical words; a text already canonical is a set lookup.
+    fast_in: frozenset[str] | None = None
+    # 指标值 是 量化: the attribute of a reading (Value) that holds the answer.
+    value_attr: str | None = None
+    # 为空 / 非空: a field the input left out counts as empty rather than unknown.
+    accepts_missing: bool = False
 
 
 class Expr:

@@ -40,10 +40,12 @@ from pathlib import Path, PureWindowsPath
 
 import attrs
 
-from ..errors import ErrorGroup, Location, PackError, PerfrulesError
+from ..errors import ErrorGroup, Errors, Location, PackError, PerfrulesError
 from ..language.files import parse_file_partial
 from ..language.keywords import SEVERITIES
-from .compiler import Compiled, compile_files
+from ..suggest import suggest_id, suggest_path
+from .compiled import Compiled
+from .compiler import EmptyRuleError, compile_files
 from .scoring import DEFAULT_BANDS, ScoringRules, parse_band
 
 MANIFEST = "pack.yaml"
@@ -319,19 +321,16 @@ def _check(tree: dict, at: _At) -> dict:
     """The manifest with every value's type checked (texts, lists, mappings as documented);
     all of its mistakes are reported together."""
     out: dict = {}
-    errors: list[PerfrulesError] = []
+    errors = Errors()
     for key, v in tree.items():
-        try:
+        with errors.caught():
             if key not in KEYS:
                 raise _unknown(key, KEYS, at, (key,))
             if v is None and key != "name":
                 out[key] = None  # stated empty: nothing (and nothing inherited)
                 continue
             out[key] = _value(key, v, at)
-        except PerfrulesError as e:
-            errors += e.errors if isinstance(e, ErrorGroup) else [e]
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    errors.raise_if_any()
     return out
 
 
@@ -388,9 +387,7 @@ def _value(key: str, v: object, at: _At):
 
 def _declaration_errors(problems: list, at: _At) -> None:
     """Raise the mistakes found in ``fields`` (data.declared.Problem), each at its key."""
-    errors = [PackError(pr.zh, pr.en, where=at(pr.key, *pr.path), hint=pr.hint) for pr in problems]
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    ErrorGroup.raise_if_any([PackError(pr.zh, pr.en, where=at(pr.key, *pr.path), hint=pr.hint) for pr in problems])
 
 
 def _manifest(folder: Path, root: Path | None = None) -> tuple[dict, _At]:
@@ -435,8 +432,7 @@ def _scoring(m: dict, at: _At) -> ScoringRules:
         cap = str(m["veto_cap"])
         names = [b.grade for b in kw["bands"]]
         if cap not in names:
-            from .compiler import suggestion
-            best = suggestion(cap, names)
+            best = suggest_path(cap, names)
             raise PackError(f"veto_cap「{_short(cap)}」不是本包的等级（{'、'.join(names)}）"
                             + (f"，是否指「{best}」？" if best else ""),
                             f"veto_cap {_short(cap)!r} names no grade of the pack ({', '.join(names)})",
@@ -457,7 +453,6 @@ def _scoring(m: dict, at: _At) -> ScoringRules:
 def _item_links(m: dict, at: _At, compiled: Compiled) -> dict:
     """indicator_items and item_aliases, checked against the pack's own items."""
     from ..data.categories import LEVEL1, LEVEL2
-    from .compiler import suggestion
     items = {i.path: i for i in compiled.items}
     paths = list(items)
     leaves = {p for p in paths if not any(q.startswith(p + "/") for q in paths)}
@@ -465,7 +460,7 @@ def _item_links(m: dict, at: _At, compiled: Compiled) -> dict:
     def item(path: object, *key) -> str:
         p = str(path).replace(" ", "").strip("/")
         if p not in items:
-            best = suggestion(p, paths)
+            best = suggest_path(p, paths)
             raise PackError(f"清单中的评分项「{_short(p)}」不存在" + (f"，是否指「{best}」？" if best else ""),
                             f"manifest names unknown score item {_short(p)}" + (f"; did you mean {best}?" if best else ""),
                             where=at(*key))
@@ -477,7 +472,7 @@ def _item_links(m: dict, at: _At, compiled: Compiled) -> dict:
         canon = compiled.env.canonical(str(level1)) or str(level1)
         canon = LEVEL2.get(canon, canon) if canon not in LEVEL1 else canon
         if canon not in LEVEL1:
-            best = suggestion(str(level1), LEVEL1)
+            best = suggest_path(str(level1), LEVEL1)
             raise PackError(f"「{_short(level1)}」不是一级指标" + (f"，是否指「{best}」？" if best else ""),
                             f"{_short(level1)} is not a 一级指标 category", where=at(*key))
         p = item(path, *key)
@@ -561,7 +556,36 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
         m, at = {}, _At(str(folder / MANIFEST))
         default_name = path.stem
     name = m.get("name") or default_name
-    chain = chain + ((real, name),)
+    files, inherited, extended = _extend(m, at, folder, real, chain + ((real, name),))
+    n_inherited = len(files)
+    own_manifest = m
+    m = {**inherited, **m, "name": name}
+    m["severity"] = {**inherited.get("severity", {}), **(own_manifest.get("severity") or {})}
+    m["disable"] = list(inherited.get("disable", [])) + list(own_manifest.get("disable") or [])
+    from ..data.declared import extend
+    declared, problems = extend(inherited.get("fields", ()), own_manifest.get("fields") or ())
+    _declaration_errors(problems, at)
+    m["fields"] = declared
+    own_rules, own_examples = _own_files(path, is_dir, real, extended)
+    files = _parse_own(files, own_rules, n_inherited, declared)
+    severity = _severities(m, at)
+    compiled = compile_files(files, inherited=n_inherited, field_specs=declared)
+    disabled = {str(x) for x in m.get("disable") or []}
+    compiled = _switched(compiled, disabled, severity, own_manifest, at)
+    years = m.get("years")
+    yr = (int(years[0]), int(years[1])) if years else None
+    scoring = attrs.evolve(_scoring(m, at), **_item_links(m, at, compiled))
+    return Pack(str(name), str(m.get("version") or "0"), str(m.get("description") or ""),
+                str(path), compiled, scoring, yr, bool(m.get("default", False)),
+                tuple(display_path(f) for f in own_rules), frozenset(disabled), m,
+                tuple(str(f) for f in own_examples), declared)
+
+
+def _extend(m: dict, at: _At, folder: Path, real: Path, chain: tuple[tuple[Path, str], ...]
+            ) -> tuple[list, dict, set[Path]]:
+    """Load the packs ``extends`` names (``chain``: the packs being loaded, this one last, to
+    refuse a cycle): their rule files' trees, the settings, overrides and switches they pass
+    on, and the folders of those inside this pack (not read again as its own files)."""
     files = []
     inherited: dict = {}  # scoring settings, overrides and switches of the packs extended
     extended: set[Path] = set()
@@ -584,24 +608,28 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
         inherited["severity"] = {**inherited.get("severity", {}), **(base.manifest.get("severity") or {})}
         inherited["disable"] = list(inherited.get("disable", [])) + list(base.manifest.get("disable") or [])
         inherited["fields"] = tuple(inherited.get("fields", ())) + tuple(base.fields)
-    n_inherited = len(files)
-    own_manifest = m
-    m = {**inherited, **m, "name": name}
-    m["severity"] = {**inherited.get("severity", {}), **(own_manifest.get("severity") or {})}
-    m["disable"] = list(inherited.get("disable", [])) + list(own_manifest.get("disable") or [])
-    from ..data.declared import extend
-    declared, problems = extend(inherited.get("fields", ()), own_manifest.get("fields") or ())
-    _declaration_errors(problems, at)
-    m["fields"] = declared
+    return files, inherited, extended
+
+
+def _own_files(path: Path, is_dir: bool, real: Path, extended: set[Path]) -> tuple[list[Path], list[Path]]:
+    """A pack's own rule and examples files: a folder's (less the packs it extends), or a
+    single rule file and the examples file beside it (NAME.examples.yaml), if any."""
     if is_dir:
-        own_rules, own_examples = _walk(path, real, extended)
-    else:
-        own_rules, own_examples = [path], []
-        beside = path.with_name(path.name[:-len(RULES)] + EXAMPLES if path.name.endswith(RULES) else path.stem + EXAMPLES)
-        if os.path.lexists(beside):
-            _confine(beside, folder.resolve(), display_path(beside))
-            _regular(beside, display_path(beside))
-            own_examples = [beside]
+        return _walk(path, real, extended)
+    own_examples = []
+    beside = path.with_name(path.name[:-len(RULES)] + EXAMPLES if path.name.endswith(RULES) else path.stem + EXAMPLES)
+    if os.path.lexists(beside):
+        _confine(beside, path.parent.resolve(), display_path(beside))
+        _regular(beside, display_path(beside))
+        own_examples = [beside]
+    return [path], own_examples
+
+
+def _parse_own(files: list, own_rules: list[Path], n_inherited: int, declared: tuple) -> list:
+    """``files`` (the trees of the packs extended) and the trees of the pack's own rule files.
+    When a line does not parse, every mistake of every file is raised together, in file
+    order: the syntax errors and the compile errors of the lines that did parse."""
+    files = list(files)
     errors: list[PerfrulesError] = []
     for f in own_rules:
         try:
@@ -621,18 +649,28 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
             later = [e]
         # A rule whose lines did not parse looks empty: that is no mistake of its own.
         bad_files = {getattr(e.where, "file", None) for e in errors}
-        errors += [e for e in later if not (getattr(e, "empty_rule", False)
+        errors += [e for e in later if not (isinstance(e, EmptyRuleError)
                                             and getattr(e.where, "file", None) in bad_files)]
         errors.sort(key=_position)
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+        ErrorGroup.raise_if_any(errors)
+    return files
+
+
+def _severities(m: dict, at: _At) -> dict[str, str]:
+    """The manifest's ``severity`` overrides (rule id → severity word), each word checked."""
     severity = {str(k): str(v) for k, v in (m.get("severity") or {}).items()}
     for rid, sev in severity.items():
         if sev.lower() not in SEVERITIES:
             raise PackError(f"规则「{_short(rid)}」的严重程度「{_short(sev)}」无效", f"invalid severity {_short(sev)} for {_short(rid)}",
                             where=at("severity", rid), hint="可用 (severities): " + ", ".join(SEVERITIES))
-    compiled = compile_files(files, inherited=n_inherited, field_specs=declared)
-    disabled = {str(x) for x in m.get("disable") or []}
-    from .reconcile import BUILTIN, suggest_id
+    return severity
+
+
+def _switched(compiled: Compiled, disabled: set[str], severity: dict[str, str], own_manifest: dict,
+              at: _At) -> Compiled:
+    """The compiled pack with ``disable`` and ``severity`` applied; an id they name that is
+    neither a rule of the pack nor a built-in check (RC-, SS-, WV-nn) is refused at its key."""
+    from .reconcile import BUILTIN
     known = {r.id for r in compiled.rules} | set(BUILTIN)  # built-in checks: RC-, SS-, WV-nn
     for rid in sorted((disabled | set(severity)) - known):
         own_disable = list(own_manifest.get("disable") or [])
@@ -645,15 +683,7 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
     rules = tuple(attrs.evolve(r, severity=SEVERITIES[severity[r.id].lower()],
                                override=SEVERITIES[severity[r.id].lower()]) if r.id in severity else r
                   for r in compiled.rules if r.id not in disabled)
-    compiled = attrs.evolve(compiled, rules=rules)
-    years = m.get("years")
-    yr = (int(years[0]), int(years[1])) if years else None
-    scoring = attrs.evolve(_scoring(m, at), **_item_links(m, at, compiled))
-    return Pack(str(name), str(m.get("version") or "0"), str(m.get("description") or ""),
-                str(path), compiled, scoring, yr, bool(m.get("default", False)),
-                tuple(display_path(f) for f in own_rules), frozenset(disabled), m,
-                tuple(str(f) for f in own_examples), declared)
-
+    return attrs.evolve(compiled, rules=rules)
 
 def _position(e: PerfrulesError):
     w = e.where

@@ -15,7 +15,6 @@ checked; a stated figure is compared at its own precision (or the pack's), half 
 from __future__ import annotations
 
 import decimal
-import difflib
 import heapq
 import itertools
 import re
@@ -25,12 +24,12 @@ import attrs
 
 from ..data.indicators import IndicatorSet
 from ..data.values import completion_rate, read_value
+from ..suggest import suggest_path
 from .explain import fmt_num, quantize
 from .results import Finding, ScoreSheet
 from .scoring import Line, ScoringRules, item_names, norm_path
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 
 TITLES = {
     "RC-01": "评分项得分不得超过分值",
@@ -56,7 +55,8 @@ TITLES = {
 _FORM = "财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件1 项目支出绩效自评表"
 _SHEET = ("财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件 评分表：各级指标得分不超过其分值，"
           "下级指标分值、得分之和即上级指标的分值、得分，总分按得分区间评定等级")
-_SAME = "评价报告与自评报告自身数据的一致性：同一数据在报告各处应相同，单位应一致，可由其组成部分核算"
+_SAME = (f"{_FORM}：项目资金以万元列示（年初预算数、全年预算数、全年执行数）；同一金额在表和报告各处所列应相同，"
+         "单位应一致，合计等于其组成部分之和")
 BASIS = {
     **{rule: _SHEET for rule in ("RC-01", "RC-02", "RC-03", "RC-04", "RC-08", "RC-09", "RC-10", "RC-11")},
     "RC-05": f"{_FORM}：执行率 = 全年执行数(B) ÷ 全年预算数(A)",
@@ -130,24 +130,9 @@ CHECKS = {
 }
 
 
-def suggest_id(word: str, known) -> str | None:
-    """The known id closest to ``word``: the same letters and number first (``SC-3`` → ``SC-03``,
-    not ``SC-13``), else the closest spelling."""
-    import re as _re
-    from .compiler import suggestion
-
-    def key(x: str):
-        m = _re.fullmatch(r"\s*([^\d\s]*?)[\s\-_]*0*(\d+)\s*", x)
-        return (m.group(1).upper(), int(m.group(2))) if m else None
-
-    want = key(word)
-    same = sorted(k for k in set(known) if want is not None and key(k) == want and k != word)
-    return same[0] if same else suggestion(word, known)
-
-
 def _f(rule: str, target: str, message: str, location=None, severity: str = "error") -> Finding:
-    return Finding(rule, TITLES[rule], severity, target, message, FIX.get(rule), BASIS[rule],
-                   "perfrules/engine/reconcile.py", location)
+    return Finding.of(rule, target, message, title=TITLES[rule], severity=severity, fix=FIX.get(rule),
+                      basis=BASIS[rule], source="perfrules/engine/reconcile.py", location=location)
 
 
 def _norm(path: str) -> str:
@@ -293,7 +278,6 @@ def _unmatched(sheet: ScoreSheet, lines: list[Line], rules: ScoringRules) -> lis
     """A line the sheet cannot place is reported, never dropped: its points would be lost
     without a word (the seed 002 annex writes 项目质量控制情况 where the report says
     项目过程质量控制情况)."""
-    from .compiler import suggestion
     leaves = {i.path: i for i in sheet.items}
     parents = {q.rsplit("/", k)[0] for q in leaves for k in range(1, q.count("/") + 1)}
     groups = {p for p, i in leaves.items() if i.kind in ("judgement", "group")}
@@ -309,7 +293,7 @@ def _unmatched(sheet: ScoreSheet, lines: list[Line], rules: ScoringRules) -> lis
             continue  # a line under a judgement item (项目绩效/项目产出/<指标>)
         e = ln.entry
         if k not in tips:
-            best = suggestion(k, _near(k, known))
+            best = suggest_path(k, known)
             tips[k] = known.get(best) if best else None  # an alias points at its item
         best = tips[k]
         tip = f"，是否指「{best}」？" if best else ""
@@ -317,18 +301,6 @@ def _unmatched(sheet: ScoreSheet, lines: list[Line], rules: ScoringRules) -> lis
         got = f"，其得分 {fmt_num(e.score)} 未计入任何评分项" if e.score is not None else ""
         out.append(_f("RC-11", e.path, f"评分中的「{e.path}」不对应规则包的任何评分项{got}{tip} "
                                        f"(matches no score item of the pack{tip_en})", e.location))
-    return out
-
-
-def _near(word: str, known: dict[str, str]) -> dict[str, str]:
-    """The candidates a did-you-mean could pick: ``suggestion`` keeps those whose similarity
-    ratio is at least 0.4, and a ratio never exceeds these two cheap bounds (the lengths, then
-    the characters in common). A path far longer than any item's is compared with none."""
-    out = {}
-    for cand, item in known.items():
-        m = difflib.SequenceMatcher(None, word, cand)
-        if m.real_quick_ratio() >= 0.4 and m.quick_ratio() >= 0.4:
-            out[cand] = item
     return out
 
 

@@ -7,13 +7,14 @@ These are plain data. Evidence is recorded while evaluating; sentences are made 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from ..errors import Location
+from ..severity import ORDER, worst
 
-SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2, "veto": 3}
+SEVERITY_ORDER = ORDER  # info 0 … veto 3: the one table is perfrules/severity.py
 
 
 def _dec(x: Decimal | None) -> str | None:
@@ -38,6 +39,15 @@ class Finding:
     # and would report something if it could: the finding says so and keeps its severity,
     # but is no veto (or other consequence) of its own.
     missing: str | None = None
+
+    @classmethod
+    def of(cls, rule: str, target: str, message: str, *, title: str, severity: str = "error",
+           fix: str | None = None, basis: str | None = None, source: str | None = None,
+           location: Location | None = None, waived: str | None = None,
+           missing: str | None = None) -> Finding:
+        """A finding with everything past what broke, on what and what it says named:
+        ``Finding.of("RC-05", "预算", msg, title=…, severity="warning", basis=…, location=…)``."""
+        return cls(rule, title, severity, target, message, fix, basis, source, location, waived, missing)
 
     @property
     def undecided(self) -> bool:
@@ -81,6 +91,14 @@ class Deduction:
         return {"points": _dec(self.points), "rule": self.rule, "reason": self.reason}
 
 
+# How an item was scored (engine/scoring.py): "formula" (得分 = …), "ladder" (阶梯),
+# "judgement" (the evaluator's score for the item; also a row-by-row item whose rows could
+# not be scored one by one, given the input's score by a pack that accepts stated scores),
+# "group" (a judgement item scored as the sum of the evaluator's lines under it), "rows"
+# (each indicator row scored, the item their sum).
+ItemKind = Literal["formula", "ladder", "judgement", "group", "rows"]
+
+
 @attrs.frozen
 class ItemScore:
     """One line of the score sheet.
@@ -94,7 +112,7 @@ class ItemScore:
     score: Decimal | None
     deductions: tuple[Deduction, ...] = ()
     stated: Decimal | None = None  # the score the input states, if any
-    kind: str = "formula"  # formula | ladder | judgement | rows | group
+    kind: ItemKind = "formula"
     reason: str | None = None  # why it cannot be scored
     low: Decimal | None = None
     high: Decimal | None = None
@@ -195,8 +213,7 @@ class Result:
     input_notes: tuple = ()
 
     def worst(self) -> str | None:
-        live = [f.severity for f in self.findings if f.waived is None]
-        return max(live, key=SEVERITY_ORDER.__getitem__) if live else None
+        return worst(f.severity for f in self.findings if f.waived is None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"input": self.input, "project": self.project, "packs": list(self.packs),

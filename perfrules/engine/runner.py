@@ -17,12 +17,12 @@ from ..data.indicators import IndicatorSet
 from ..language import nodes as n
 from ..language.keywords import SEVERITIES
 from . import checks as c
-from .compiler import CompiledRule, run_rule
+from .compiled import CompiledRule
 from .context import COMPANION, Context, Unknown
 from .explain import fmt_num
 from .packs import Pack
 from .reconcile import BUILTIN, SS_TITLES, WV_TITLES, reconcile
-from .results import SEVERITY_ORDER, Finding, NotApplicable, Result
+from .results import SEVERITY_ORDER, Finding, ItemScore, NotApplicable, Result
 from .scoring import make_sheet, score_entries, score_item, score_rows
 from .vocab import AFTER_FINDINGS
 
@@ -127,8 +127,9 @@ class _Run:
         if (ev.i, rid, target, message) in self._said:
             return
         self._said.add((ev.i, rid, target, message))
-        self.findings.append((ev.i, (rid, message), Finding(rid, title, sev, target, message, fix, basis, source,
-                                                             loc, missing=ev.missing)))
+        self.findings.append((ev.i, (rid, message), Finding.of(
+            rid, target, message, title=title, severity=sev, fix=fix, basis=basis, source=source,
+            location=loc, missing=ev.missing)))
 
 
 def _apply(st: _Run, rule: CompiledRule, ctx: Context) -> None:
@@ -139,9 +140,9 @@ def _apply(st: _Run, rule: CompiledRule, ctx: Context) -> None:
         if isinstance(ev, c.Fail):
             target, loc = _target(ctx, ev.i)
             sev = severity(ev.severity)
-            st.findings.append((ev.i, (rule.id, ev.message), Finding(
-                rule.id, rule.title, sev, target, _message(rule, ev, ctx), rule.fix,
-                rule.basis, rule.source, loc)))
+            st.findings.append((ev.i, (rule.id, ev.message), Finding.of(
+                rule.id, target, _message(rule, ev, ctx), title=rule.title, severity=sev, fix=rule.fix,
+                basis=rule.basis, source=rule.source, location=loc)))
             st.vetoed |= sev == "veto"
         elif isinstance(ev, c.NA):
             st.nas.append((ev.i, (rule.id, ev.reason),
@@ -187,13 +188,13 @@ def _reads_findings(rule: CompiledRule) -> bool:
     return False
 
 
-def _rows(it, ctx: Context, pack: Pack, run: _Run):
+def _score_rows_item(st: _Run, it, ctx: Context, pack: Pack):
     """Run a row-by-row item: its checks per row (findings point at the row), then score."""
     rows = []
     for i in range(len(ctx.indicators)):
         r = it.rows.fn(ctx, i) if it.rows is not None else True
         if isinstance(r, Unknown):
-            run.nas.append((i, (it.path, r.reason), NotApplicable(it.path, _target(ctx, i)[0], r.reason)))
+            st.nas.append((i, (it.path, r.reason), NotApplicable(it.path, _target(ctx, i)[0], r.reason)))
         elif r is True:
             rows.append(i)
     effects: dict[int, list] = {}
@@ -204,14 +205,14 @@ def _rows(it, ctx: Context, pack: Pack, run: _Run):
                     effects.setdefault(i, []).append((it.path, ev, None))
                 elif isinstance(ev, c.Fail):
                     target, loc = _target(ctx, i)
-                    run.findings.append((i, (it.path, ev.message), Finding(
-                        it.path, it.title or it.path, _severity(ev.severity, "error"), target,
-                        ev.message, None, it.basis, it.source, loc)))
+                    st.findings.append((i, (it.path, ev.message), Finding.of(
+                        it.path, target, ev.message, title=it.title or it.path,
+                        severity=_severity(ev.severity, "error"), basis=it.basis, source=it.source, location=loc)))
                 elif isinstance(ev, c.NA):
-                    run.nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
+                    st.nas.append((i, (it.path, ev.reason), NotApplicable(it.path, _target(ctx, i)[0], ev.reason)))
                 elif isinstance(ev, c.Undecided):
-                    run.undecided(ev, ctx, it.path, it.title or it.path, lambda sv: _severity(sv, "error"), None,
-                                  it.basis, it.source, veto_allowed=False, row_effects=effects.setdefault(i, []))
+                    st.undecided(ev, ctx, it.path, it.title or it.path, lambda sv: _severity(sv, "error"), None,
+                                 it.basis, it.source, veto_allowed=False, row_effects=effects.setdefault(i, []))
     return score_rows(it, ctx, effects, rows, pack.scoring)
 
 
@@ -222,8 +223,9 @@ def _problems(st: _Run, it, problems: list) -> None:
     for p in problems:
         check = getattr(p, "check", None)
         rid, title = (check, SS_TITLES[check]) if check in SS_TITLES else (it.path, "评分表核对")
-        st.findings.append((None, (it.path, str(p)), Finding(
-            rid, title, getattr(p, "severity", "error"), it.path, str(p), None, it.basis, it.source, None)))
+        st.findings.append((None, (it.path, str(p)), Finding.of(
+            rid, it.path, str(p), title=title, severity=getattr(p, "severity", "error"), basis=it.basis,
+            source=it.source)))
 
 
 def builtin_severity(packs: Sequence[Pack]) -> dict[str, str]:
@@ -266,9 +268,10 @@ def _waive(iset: IndicatorSet, findings: list) -> list:
     for k, w in enumerate(iset.waivers):
         if not used[k]:
             what = f"规则 {w.rule}" + (f"、指标「{w.indicator}」" if w.indicator else "")
-            out.append((None, ("WV-01", what), Finding(
-                "WV-01", WV_TITLES["WV-01"], "info", "豁免", f"豁免（{what}）没有对应的发现，可能已失效",
-                "删除不再需要的豁免，或核对规则编号与指标名称", None, "perfrules", w.location)))
+            out.append((None, ("WV-01", what), Finding.of(
+                "WV-01", "豁免", f"豁免（{what}）没有对应的发现，可能已失效", title=WV_TITLES["WV-01"],
+                severity="info", fix="删除不再需要的豁免，或核对规则编号与指标名称", source="perfrules",
+                location=w.location)))
     return out
 
 
@@ -289,67 +292,96 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
         related: dict[str, IndicatorSet] | None = None) -> Result:
     """Apply packs to one indicator set; ``related`` holds the same project's other stages."""
     st = _Run()
-    sheet_items = []
-    lines: list = []
+    items: list[ItemScore] = []
+    lines: list = []  # the input's score-sheet lines, for the built-in checks
     late: list[tuple[Pack, CompiledRule]] = []
     for pack in packs:
         ctx = Context(iset, pack.compiled.env, related)
-        for rule in pack.compiled.rules:
-            if reads_findings(rule):
-                late.append((pack, rule))  # run once every other check has reported
-                continue
+        late += [(pack, rule) for rule in _run_rules(st, pack, ctx)]
+        scored = _score_items(st, pack, ctx)
+        if scored is not None:
+            lines = lines or list(score_entries(ctx, pack.scoring))
+            items += scored
+    return _finish(st, packs, iset, related, items, lines, late)
+
+
+def _run_rules(st: _Run, pack: Pack, ctx: Context) -> list[CompiledRule]:
+    """Run a pack's rules; those that read the run's own findings are returned, to run once
+    every other check has reported."""
+    late = []
+    for rule in pack.compiled.rules:
+        if reads_findings(rule):
+            late.append(rule)
+        else:
             _apply(st, rule, ctx)
-        items = pack.compiled.items
-        if not items:
-            continue
-        # An item with another under it is a subtotal: the leaves are scored (a set of the
-        # paths above each item, not a scan of every item per item).
-        above = {it.path[:k] for it in items for k, ch in enumerate(it.path) if ch == "/"}
-        leaves = [it for it in items if it.path not in above]
-        if not score_entries(ctx, pack.scoring) and any(it.kind == "judgement" for it in leaves):
-            # Judgement items need the evaluator's scores (评分 lines, or indicator rows the
-            # pack maps to items); an indicator table alone has none.
-            st.nas.append((None, (pack.name, ""), NotApplicable(
-                pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
-            continue
-        if not lines:
-            lines = list(score_entries(ctx, pack.scoring))
-        for it in leaves:
-            if it.per_indicator:
-                score, problems = _rows(it, ctx, pack, st)
-                sheet_items.append(score)
-                _problems(st, it, problems)
-                continue
-            item_effects = st.effects.setdefault(it.path, [])
-            for s in it.stmts:
-                for ev in (s.run(ctx, None) if s.scope == "project" else
-                           (e for k in range(len(ctx.indicators)) for e in s.run(ctx, k))):
-                    if isinstance(ev, c.Effect):
-                        if ev.kind == "veto":
-                            st.vetoed = True
-                        if ev.kind == "grade_cap" and ev.grade:
-                            st.grade_caps.append((ev.grade, ev.reason))
-                        else:
-                            item_effects.append((it.path, ev, None))
-                    elif isinstance(ev, c.Fail):
-                        sev = _severity(ev.severity, "error")
-                        st.vetoed |= sev == "veto"
-                        st.findings.append((None, (it.path, ev.message), Finding(
-                            it.path, it.title or it.path, sev, it.path, ev.message, None, it.basis,
-                            it.source, None)))
-                    elif isinstance(ev, c.NA):
-                        st.nas.append((None, (it.path, ev.reason), NotApplicable(it.path, it.path, ev.reason)))
-                    elif isinstance(ev, c.Undecided):
-                        st.undecided(attrs.evolve(ev, i=None), ctx, it.path, it.title or it.path,
-                                     lambda sv: _severity(sv, "error"), None, it.basis, it.source, item=it.path,
-                                     target=it.path)
-            score, problems = score_item(it, ctx, item_effects, pack.scoring)
-            sheet_items.append(score)
-            _problems(st, it, problems)
-    sheet = None
+    return late
+
+
+def _score_items(st: _Run, pack: Pack, ctx: Context) -> list[ItemScore] | None:
+    """Run and score a pack's items, each with what its own statements and the pack's rules
+    gave it; None when the pack has none, or the input has no evaluator scores to judge by."""
+    items = pack.compiled.items
+    if not items:
+        return None
+    # An item with another under it is a subtotal: the leaves are scored (a set of the
+    # paths above each item, not a scan of every item per item).
+    above = {it.path[:k] for it in items for k, ch in enumerate(it.path) if ch == "/"}
+    leaves = [it for it in items if it.path not in above]
+    if not score_entries(ctx, pack.scoring) and any(it.kind == "judgement" for it in leaves):
+        # Judgement items need the evaluator's scores (评分 lines, or indicator rows the
+        # pack maps to items); an indicator table alone has none.
+        st.nas.append((None, (pack.name, ""), NotApplicable(
+            pack.label, "评分表", "输入没有评价人给分（评分），不生成评分表 (no evaluator scores in input)")))
+        return None
+    out = []
+    for it in leaves:
+        if it.per_indicator:
+            score, problems = _score_rows_item(st, it, ctx, pack)
+        else:
+            score, problems = score_item(it, ctx, _item_events(st, it, ctx), pack.scoring)
+        out.append(score)
+        _problems(st, it, problems)
+    return out
+
+
+def _item_events(st: _Run, it, ctx: Context) -> list:
+    """Run the statements under a whole item (on the project, or on each row) and collect
+    what they give; returns the item's score consequences, the pack's rules' among them."""
+    item_effects = st.effects.setdefault(it.path, [])
+    for s in it.stmts:
+        for ev in (s.run(ctx, None) if s.scope == "project" else
+                   (e for k in range(len(ctx.indicators)) for e in s.run(ctx, k))):
+            if isinstance(ev, c.Effect):
+                if ev.kind == "veto":
+                    st.vetoed = True
+                if ev.kind == "grade_cap" and ev.grade:
+                    st.grade_caps.append((ev.grade, ev.reason))
+                else:
+                    item_effects.append((it.path, ev, None))
+            elif isinstance(ev, c.Fail):
+                sev = _severity(ev.severity, "error")
+                st.vetoed |= sev == "veto"
+                st.findings.append((None, (it.path, ev.message), Finding.of(
+                    it.path, it.path, ev.message, title=it.title or it.path, severity=sev, basis=it.basis,
+                    source=it.source)))
+            elif isinstance(ev, c.NA):
+                st.nas.append((None, (it.path, ev.reason), NotApplicable(it.path, it.path, ev.reason)))
+            elif isinstance(ev, c.Undecided):
+                st.undecided(attrs.evolve(ev, i=None), ctx, it.path, it.title or it.path,
+                             lambda sv: _severity(sv, "error"), None, it.basis, it.source, item=it.path,
+                             target=it.path)
+    return item_effects
+
+
+def _finish(st: _Run, packs: Sequence[Pack], iset: IndicatorSet, related: dict[str, IndicatorSet] | None,
+            items: list[ItemScore], lines: list, late: list[tuple[Pack, CompiledRule]]) -> Result:
+    """The end of a run: the score sheet, the built-in checks, then the rules that read the
+    run's findings; the findings as the report shows them (waivers marked, the packs'
+    severities for built-in checks, switched-off rules left out), in report order."""
     scoring = next((p.scoring for p in packs if p.compiled.items), packs[0].scoring if packs else None)
-    if sheet_items:
-        sheet = make_sheet(sheet_items, scoring, st.vetoed, st.grade_caps, st.undecided_vetoes, st.undecided_caps)
+    sheet = None
+    if items:
+        sheet = make_sheet(items, scoring, st.vetoed, st.grade_caps, st.undecided_vetoes, st.undecided_caps)
     disabled = frozenset().union(*(p.disabled for p in packs)) if packs else frozenset()
     severity = builtin_severity(packs)
     for f in reconcile(iset, sheet, scoring, lines or None):
@@ -358,15 +390,79 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     if late:
         # Rules about the run itself (存在问题 says 无 while there are errors) see every other
         # finding, waived ones marked and switched-off rules left out, as the report will show them.
-        prior = tuple(f for *_, f in _overridden(_waive(iset, st.findings), severity) if f.rule not in disabled)
+        prior = tuple(f for *_, f in _as_reported(iset, st.findings, severity, disabled))
         for pack, rule in late:
             ctx = Context(iset, pack.compiled.env, related)
             ctx.prior_findings = prior
             _apply(st, rule, ctx)
-    findings = _overridden(_waive(iset, st.findings), severity)
-    findings = [x for x in findings if x[2].rule not in disabled]  # built-in checks a pack switched off
+    findings = _as_reported(iset, st.findings, severity, disabled)
     findings.sort(key=lambda x: (_sort_key(x), -SEVERITY_ORDER[x[2].severity]))
     nas = sorted(st.nas, key=_sort_key)
     project = iset.project.name if iset.project else None
     return Result(iset.source, project, tuple(p.label for p in packs),
                   tuple(f for *_, f in findings), tuple(x for *_, x in nas), sheet, iset.notes)
+
+
+def _as_reported(iset: IndicatorSet, findings: list, severity: dict[str, str], disabled: frozenset) -> list:
+    """Findings as the report shows them: waivers marked, built-in checks at the packs'
+    severities, the checks a pack switched off left out."""
+    return [x for x in _overridden(_waive(iset, findings), severity) if x[2].rule not in disabled]
+
+
+# ---- one rule on one indicator set ----------------------------------------------------------
+
+def run_rule(rule: CompiledRule, ctx: Context):
+    """Events of one rule on one context, with "not applicable" when a 当 is false.
+
+    A 当 that cannot be judged because the input left something out (阶段, 类别 …) does not
+    silence the rule: it runs as if the 当 held, and whatever it would report comes back
+    undecided (:class:`~perfrules.engine.checks.Undecided`), or "not applicable" if nothing."""
+    undecided = None
+    for w in rule.when:
+        r = w.fn(ctx, None) if w.scope == "project" else True
+        if isinstance(r, Unknown):
+            if r.missing is None:
+                yield c.NA(None, r.reason)
+                return
+            undecided = undecided or (w, r)
+        elif r is not True:
+            yield c.NA(None, f"仅当「{w.text}」时适用 (applies only when {w.text})")
+            return
+    if undecided is None:
+        yield from _statements(rule, ctx)
+        return
+    w, r = undecided
+    hits = c.consequential(_statements(rule, ctx))
+    if not hits:
+        yield c.NA(None, r.reason)
+        return
+    for i in sorted({e.i for e in hits}, key=lambda k: -1 if k is None else k):
+        yield c.Undecided(i, r.missing, r.reason, tuple(e for e in hits if e.i == i), f"当 {w.text}", "applies")
+
+
+def _statements(rule: CompiledRule, ctx: Context):
+    ind_whens = [w for w in rule.when if w.scope == "indicator"]
+    for s in rule.stmts:
+        if isinstance(s, c.Applicability):
+            u = s.project_na(ctx)
+            if u is not None:
+                # Without 类别 the rule is undecided for each indicator it would report.
+                hits = [] if u.missing is None else [
+                    e for i in range(len(ctx.indicators))
+                    if not ind_whens or all(w.fn(ctx, i) is True for w in ind_whens)
+                    for e in s.run(ctx, i)]
+                if not hits:
+                    yield c.NA(None, u.reason)
+                for e in hits:
+                    yield c.Undecided(e.i, u.missing, u.reason, (e,), s.text, "applies")
+                continue
+        if s.scope == "indicator":
+            run = s.run
+            for i in range(len(ctx.indicators)):
+                if ind_whens and not all(w.fn(ctx, i) is True for w in ind_whens):
+                    continue
+                events = run(ctx, i)
+                if events:  # most rows give none
+                    yield from events
+        else:
+            yield from s.run(ctx, None)

@@ -20,12 +20,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from .checks import Effect
-from .compiler import CompiledItem
+from .compiled import CompiledItem
 from .context import Context, Unknown
 from .explain import fmt_num, quantize
 from .expr import Expr, leaf_names, substituted
 from ..data.indicators import ScoreEntry
-from .results import Deduction, ItemScore, ScoreSheet
+from ..data.terms import BLANK
+from ..data.terms import is_blank as _blank
+from .results import Deduction, ItemKind, ItemScore, ScoreSheet
 
 ZERO = Decimal(0)
 
@@ -159,7 +161,7 @@ def score_entries(ctx: Context, rules: ScoringRules) -> tuple[Line, ...]:
             if item is None:
                 continue
             name = (ind.name or "").strip()
-            if name in ("", "/", "-", "—", "无"):
+            if name in BLANK:
                 name = f"绩效指标[{i + 1}]"
             name = name.replace("/", "／")  # a name is one part of the path
             e = ScoreEntry(path=f"{item}/{name}", weight=ind.weight, score=ind.score,
@@ -242,10 +244,12 @@ def _children(ctx: Context, rules: ScoringRules, path: str) -> list:
 class _Tracks:
     """An item's score as it is worked out: ``hi`` is what it scores on what is known (every
     point lost from it is a deduction), ``lo`` what it would score if every consequence the
-    input leaves undecided applied. With nothing undecided the two are the same."""
+    input leaves undecided applied. With nothing undecided the two are the same. ``stated``
+    is the score the input states for the item (for a group, what its lines add up to)."""
 
-    def __init__(self, weight: Decimal, rules: ScoringRules, rule_id: str):
+    def __init__(self, weight: Decimal, rules: ScoringRules, rule_id: str, stated: Decimal | None):
         self.w, self.rules, self.rule_id = weight, rules, rule_id
+        self.stated = stated
         self.hi: Decimal | None = None
         self.lo: Decimal | None = None
         self.deductions: list[Deduction] = []
@@ -258,6 +262,19 @@ class _Tracks:
     def unscorable(self, reason: str) -> None:
         self.unknown.append(reason)
         self.hi, self.lo = self.w, ZERO
+
+    def missing(self, reason: str) -> None:
+        """The rule cannot compute the item: the stated score only if the pack accepts it."""
+        w, rules = self.w, self.rules
+        if rules.accept_stated and self.stated is not None:
+            base = rules.round(min(max(self.stated, ZERO), w))
+            if base < w:
+                self.deductions.append(Deduction(w - base, self.rule_id,
+                                                 f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}"))
+            self.notes.append(f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}（规则包接受陈述得分 accept_stated）")
+            self.base(base)
+        else:
+            self.unscorable(f"无法计算：{reason}")
 
     def apply(self, rid: str, e: Effect, pending: str | None) -> None:
         got = apply_effect(e, self.lo, self.w, self.rules)
@@ -280,96 +297,18 @@ class _Tracks:
 def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
                rules: ScoringRules) -> tuple[ItemScore, list[str]]:
     """One item's score and deductions; also the problems found on the way (messages).
+    A row-by-row item is scored by :func:`score_rows`.
 
     ``effects`` are (rule id, Effect, pending) where ``pending`` is None for a consequence
     that holds, or the reason it could not be judged (the item may then not be scorable)."""
     w = item.weight
     problems: list[str] = []
-    stated_entry = _stated(ctx, rules, item.path)
-    stated = stated_entry.score if stated_entry else None
-    rule_id = item.path
-    t = _Tracks(w, rules, rule_id)
-    deductions = t.deductions
-
-    def missing(reason: str) -> None:
-        """The rule cannot compute the item: the stated score only if the pack accepts it."""
-        if rules.accept_stated and stated is not None:
-            base = rules.round(min(max(stated, ZERO), w))
-            if base < w:
-                deductions.append(Deduction(w - base, rule_id,
-                                            f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}"))
-            t.notes.append(f"无法计算（{reason}），采用陈述得分 {fmt_num(base)}（规则包接受陈述得分 accept_stated）")
-            t.base(base)
-        else:
-            t.unscorable(f"无法计算：{reason}")
-
-    kind = item.kind
-    if item.formula is not None:
-        v = item.formula.fn(ctx, None)
-        if isinstance(v, Unknown):
-            missing(v.reason)
-        else:
-            clamped = min(max(v, ZERO), w)
-            current = rules.round(clamped)
-            if current < w:
-                lines = _derivations(item.formula, ctx)
-                calc = f"得分 = {substituted(item.formula, ctx, None)} = {fmt_num(rules.round(v))}"
-                if clamped != v:
-                    calc += f"，限于 [0, {fmt_num(w)}] 得 {fmt_num(current)}"
-                deductions.append(Deduction(w - current, rule_id, "；".join(lines + [calc])))
-            t.base(current)
-    elif item.kind == "ladder":
-        current = None
-        for cond, points in item.ladder:
-            r = cond.fn(ctx, None)
-            if isinstance(r, Unknown):
-                missing(r.reason)
-                break
-            if r is True:
-                current = points
-                if points < w:
-                    deductions.append(Deduction(w - points, rule_id,
-                                                f"{cond.text}（{substituted(cond, ctx, None)}）⇒ {fmt_num(points)}分"))
-                t.base(points)
-                break
-        else:
-            current = item.otherwise if item.otherwise is not None else ZERO
-            if current < w:
-                deductions.append(Deduction(w - current, rule_id,
-                                            f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
-            t.base(current)
-    else:  # judgement: the evaluator's score, the evaluator's reason
-        # The evaluator's lines under the item are the detail; a subtotal the input also
-        # states for it is reconciled with them (RC-02), not used in their place.
-        children = _children(ctx, rules, item.path)
-        if children:
-            kind = "group"  # scored as the sum of the evaluator's lines under it
-            stated = _judged_group(item, children, t, problems, rules)
-        elif stated is None:
-            t.unscorable("输入未给出该项评价得分 (no evaluator score given)")
-            problems.append(Problem("SS-01", f"评分项「{item.path}」为评价人判断项，输入未给出得分"))
-        else:
-            current = rules.round(min(max(stated, ZERO), w))
-            if current < w:
-                comment = (stated_entry.comment or "").strip() or "；".join(
-                    f"{why} 扣{fmt_num(pts)}分" for why, pts in stated_entry.deductions)
-                if not comment:
-                    problems.append(Problem("SS-02", f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由"))
-                deductions.append(Deduction(w - current, "评价人",
-                                            comment or "评价人未说明扣分理由 (no reason stated)"))
-            t.base(current)
-    if item.discretionary and stated is not None and item.kind != "judgement" and not t.unknown \
-            and rules.round(max(stated, ZERO)) < t.hi:
-        # 酌情: the rule gives the ceiling, the evaluator may go below it with a reason (a stated
-        # score below 0, or that rounds to the ceiling, lowers nothing: no 0-point deduction).
-        lowered = rules.round(max(stated, ZERO))
-        comment = ((stated_entry.comment if stated_entry else "") or "").strip()
-        if not comment:
-            problems.append(Problem("SS-02", f"评分项「{item.path}」酌情扣分但未说明理由"))
-        deductions.append(Deduction(t.hi - lowered, "评价人",
-                                    f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
-        t.base(lowered)
-
+    entry = _stated(ctx, rules, item.path)
+    t = _Tracks(w, rules, item.path, entry.score if entry else None)
+    kind = _item_kind(item, ctx, rules)
+    _SCORERS[kind](item, ctx, t, entry, problems)
+    if item.discretionary and kind in ("formula", "ladder"):
+        _discretion(item, t, entry, problems)
     for rid, e, pending in effects:
         t.apply(rid, e, pending)
     # Never above the weight: a weight with more places than the pack keeps (2.55 at 1 place)
@@ -378,12 +317,182 @@ def score_item(item: CompiledItem, ctx: Context, effects: list[tuple],
     lo = min(rules.round(t.lo), hi)
     # Most steps work on rounded numbers, so quantizing only fixes how they print; lines with
     # more places than the pack keeps (3.335 + 21.665) are settled and the sheet says how.
-    deductions = _settle(item.path, w, hi, deductions, rules, t.notes, problems)
+    deductions = _settle(item.path, w, hi, t.deductions, rules, t.notes, problems)
     if t.unknown and lo < hi:
-        return ItemScore(item.path, w, None, tuple(deductions), stated, kind, "；".join(t.unknown), lo, hi,
+        return ItemScore(item.path, w, None, tuple(deductions), t.stated, kind, "；".join(t.unknown), lo, hi,
                          tuple(t.notes)), problems
     # Nothing undecided, or nothing undecided that could change the score (a veto took it to 0).
-    return ItemScore(item.path, w, hi, tuple(deductions), stated, kind, notes=tuple(t.notes)), problems
+    return ItemScore(item.path, w, hi, tuple(deductions), t.stated, kind, notes=tuple(t.notes)), problems
+
+
+def _item_kind(item: CompiledItem, ctx: Context, rules: ScoringRules) -> ItemKind:
+    """How an item is scored: its own kind, except that a judgement item with the
+    evaluator's lines under it is a group, scored as their sum (a subtotal the input also
+    states for it is reconciled with them, RC-02, not used in their place)."""
+    if item.kind == "judgement" and _children(ctx, rules, item.path):
+        return "group"
+    return item.kind
+
+
+def _formula_score(item: CompiledItem, ctx: Context, t: _Tracks, entry: ScoreEntry | None,
+                   problems: list) -> None:
+    """得分 = the formula, within [0, the weight]; the points lost are one deduction that
+    shows the arithmetic (and where a derived name such as 执行率 comes from)."""
+    w, rules = t.w, t.rules
+    v = item.formula.fn(ctx, None)
+    if isinstance(v, Unknown):
+        t.missing(v.reason)
+        return
+    clamped = min(max(v, ZERO), w)
+    current = rules.round(clamped)
+    if current < w:
+        lines = _derivations(item.formula, ctx)
+        calc = f"得分 = {substituted(item.formula, ctx, None)} = {fmt_num(rules.round(v))}"
+        if clamped != v:
+            calc += f"，限于 [0, {fmt_num(w)}] 得 {fmt_num(current)}"
+        t.deductions.append(Deduction(w - current, t.rule_id, "；".join(lines + [calc])))
+    t.base(current)
+
+
+def _ladder_score(item: CompiledItem, ctx: Context, t: _Tracks, entry: ScoreEntry | None,
+                  problems: list) -> None:
+    """The points of the first step whose condition holds; when none does, 否则's points (or 0)."""
+    w = t.w
+    for cond, points in item.ladder:
+        r = cond.fn(ctx, None)
+        if isinstance(r, Unknown):
+            t.missing(r.reason)
+            return
+        if r is True:
+            if points < w:
+                t.deductions.append(Deduction(w - points, t.rule_id,
+                                              f"{cond.text}（{substituted(cond, ctx, None)}）⇒ {fmt_num(points)}分"))
+            t.base(points)
+            return
+    current = item.otherwise if item.otherwise is not None else ZERO
+    if current < w:
+        t.deductions.append(Deduction(w - current, t.rule_id, f"各档条件均不满足 ⇒ {fmt_num(current)}分"))
+    t.base(current)
+
+
+def _judged_score(item: CompiledItem, ctx: Context, t: _Tracks, entry: ScoreEntry | None,
+                  problems: list) -> None:
+    """The evaluator's score, within [0, the weight], and the evaluator's reason for what it
+    loses (a score lost without one is SS-02); no score given: unscorable (SS-01)."""
+    w, rules = t.w, t.rules
+    if t.stated is None:
+        t.unscorable("输入未给出该项评价得分 (no evaluator score given)")
+        problems.append(Problem("SS-01", f"评分项「{item.path}」为评价人判断项，输入未给出得分"))
+        return
+    current = rules.round(min(max(t.stated, ZERO), w))
+    if current < w:
+        comment = (entry.comment or "").strip() or "；".join(
+            f"{why} 扣{fmt_num(pts)}分" for why, pts in entry.deductions)
+        if not comment:
+            problems.append(Problem("SS-02", f"评分项「{item.path}」得分 {fmt_num(current)} 低于分值 {fmt_num(w)}，但未说明扣分理由"))
+        t.deductions.append(Deduction(w - current, "评价人", comment or "评价人未说明扣分理由 (no reason stated)"))
+    t.base(current)
+
+
+@attrs.define
+class _GroupLines:
+    """What the evaluator's lines under a group add up to."""
+
+    total: Decimal = ZERO  # their scores, each within [0, its 分值]
+    weights: Decimal = ZERO  # their 分值, scored or not
+    scored_weights: Decimal = ZERO  # the 分值 of the lines that give a score
+    losses: list[Deduction] = attrs.Factory(list)  # a deduction per line that lost points
+    blank: list[str] = attrs.Factory(list)  # the lines that give no score
+
+
+def _group_lines(item: CompiledItem, children: list, problems: list, rules: ScoringRules) -> _GroupLines:
+    """Add up the evaluator's lines under a group, each within [0, its 分值]; a line without
+    a score is SS-01, a line that loses points without a reason SS-02."""
+    g = _GroupLines()
+    for e in children:
+        name = norm_path(e.path).rsplit("/", 1)[-1]
+        if e.score is None:
+            problems.append(Problem("SS-01", f"评分项「{item.path}/{name}」未给出得分"))
+            g.blank.append(name)
+            g.weights += max(e.weight, ZERO) if e.weight is not None else ZERO
+            continue
+        sc = rules.round(e.score)
+        # A line's weight is never below 0: a negative 分值, or a negative 得分 standing in for
+        # a missing 分值, would take the item below 0.
+        wt = max(e.weight if e.weight is not None else sc, ZERO)
+        got = min(max(sc, ZERO), wt)
+        g.total += got
+        g.weights += wt
+        g.scored_weights += wt
+        if got < wt:
+            comment = (e.comment or "").strip()
+            if not comment:
+                problems.append(Problem("SS-02", f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由"))
+            g.losses.append(Deduction(wt - got, "评价人", f"{name}（{_as_written(got)}/{_as_written(wt)}）："
+                                      + (comment or "评价人未说明扣分理由 (no reason stated)")))
+    return g
+
+
+def _group_score(item: CompiledItem, ctx: Context, t: _Tracks, entry: ScoreEntry | None,
+                 problems: list) -> None:
+    """A judgement item scored as the sum of the evaluator's lines under it. The item states
+    what they add up to (``t.stated``), or nothing when a line gives no score or lines are
+    missing for part of the weight: then the item cannot be scored, only given a range."""
+    w, rules = t.w, t.rules
+    g = _group_lines(item, _children(ctx, rules, item.path), problems, rules)
+    t.stated = None
+    if g.weights != w:
+        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(g.weights)}"))
+    if g.blank:
+        # What the lines without a score would add is unknown: the item cannot be scored; it
+        # scores at least what the others give and at most all the rest of its weight.
+        t.unknown.append(f"评价人未给出{'、'.join(f'「{n}」' for n in g.blank)}的得分 (no score given)")
+        t.lo = rules.round(min(g.total, w))
+        t.hi = rules.round(min(w, g.total + max(ZERO, w - g.scored_weights)))
+        if sum((d.points for d in g.losses), ZERO) == w - t.hi:
+            t.deductions.extend(g.losses)
+        elif t.hi < w:
+            t.deductions.append(Deduction(w - t.hi, "评价人",
+                                          f"已给分各项得分合计 {fmt_num(g.total)}，分值合计 {fmt_num(g.scored_weights)}"))
+        return
+    current = rules.round(min(g.total, w))
+    if g.weights < w:
+        # Lines missing for part of the weight: what they would give is unknown, as above.
+        t.unknown.append(f"所列各项分值合计 {fmt_num(g.weights)}，少于本项分值 {fmt_num(w)}：缺少 "
+                         f"{fmt_num(w - g.weights)} 分的评分行 (lines missing for part of the weight)")
+        t.lo = current
+        t.hi = rules.round(min(w, g.total + (w - g.weights)))
+        t.deductions.extend(g.losses)
+        return
+    if g.weights == w:
+        t.deductions.extend(g.losses)
+    elif current < w:
+        t.deductions.append(Deduction(w - current, "评价人",
+                                      f"所列各项得分合计 {fmt_num(g.total)}，各项分值合计 {fmt_num(g.weights)}"))
+    t.base(current)
+    t.stated = g.total
+
+
+# How each kind of item is scored (a row-by-row item, "rows", by score_rows): each scorer
+# takes (item, ctx, tracks, the input's line for the item or None, problems) and sets the
+# tracks from its rule or the evaluator's lines, before the consequences are applied.
+_SCORERS = {"formula": _formula_score, "ladder": _ladder_score,
+            "judgement": _judged_score, "group": _group_score}
+
+
+def _discretion(item: CompiledItem, t: _Tracks, entry: ScoreEntry | None, problems: list) -> None:
+    """酌情: the rule gives the ceiling, the evaluator may go below it with a reason (a stated
+    score below 0, or that rounds to the ceiling, lowers nothing: no 0-point deduction)."""
+    rules = t.rules
+    if t.stated is None or t.unknown or rules.round(max(t.stated, ZERO)) >= t.hi:
+        return
+    lowered = rules.round(max(t.stated, ZERO))
+    comment = ((entry.comment if entry else "") or "").strip()
+    if not comment:
+        problems.append(Problem("SS-02", f"评分项「{item.path}」酌情扣分但未说明理由"))
+    t.deductions.append(Deduction(t.hi - lowered, "评价人",
+                                  f"评价人酌情扣分：{comment or '未说明理由 (no reason stated)'}"))
+    t.base(lowered)
 
 
 class Problem(str):
@@ -439,17 +548,7 @@ def _settle(path: str, w: Decimal, score: Decimal, deductions: list[Deduction], 
     if sum(rounded, ZERO) == lost:
         return [attrs.evolve(d, points=x) for d, x in zip(deductions, rounded) if x != 0]
     places = rules.places
-    units_lost = lost.scaleb(places)
-    units = [x.scaleb(places) for x in exact]
-    got: list[Decimal] | None = None
-    if lost >= 0 and units_lost == units_lost.to_integral_value() and all(u >= 0 for u in units):
-        floors = [int(u) for u in units]  # non-negative: int() is the floor
-        extra = int(units_lost) - sum(floors)
-        if 0 <= extra <= len(units):
-            ranked = sorted(range(len(units)), key=lambda j: (floors[j] - units[j], -units[j],
-                                                             deductions[j].reason, deductions[j].rule))
-            given = set(ranked[:extra])
-            got = [rules.round(Decimal(f + (j in given)).scaleb(-places)) for j, f in enumerate(floors)]
+    got = _largest_remainders(exact, lost, deductions, rules)
     # The note lists the deductions largest first (the same note whatever the order of the lines).
     shown = sorted(range(len(exact)), key=lambda j: (-exact[j], deductions[j].reason, deductions[j].rule))
     how = (f"各项扣分 {_sum_text([exact[j] for j in shown])} = {_as_written(sum(exact, ZERO))}，按 {places} 位小数"
@@ -466,93 +565,56 @@ def _settle(path: str, w: Decimal, score: Decimal, deductions: list[Deduction], 
                 f"{fmt_num(sum(got, ZERO))}"
                 f"（{where}） (the deductions, rounded one by one, did not add up to the points lost: the "
                 f"rounding difference is apportioned by largest remainders)")
-        out = [attrs.evolve(d, points=x) for d, x in zip(deductions, got) if x != 0]
+        points = got
     else:
         # The item's own weight has more places than the pack keeps (a pack's matter, not the
         # input's): the deductions are listed as they are, the difference taken up by the largest.
-        points = list(exact)
-        diff = lost - sum(points, ZERO)
-        if points:
-            j = shown[0]  # the largest
-            if points[j] + diff >= 0:
-                points[j] += diff
-                diff = ZERO
+        points, diff = _unrounded(exact, lost, shown)
         note = (f"{how}：本项分值或得分的小数位多于规则包的 {places} 位，扣分按原值列出"
                 + (f"，仍差 {_as_written(diff)}" if diff else "")
                 + " (the item's figures have more places than the pack keeps: deductions listed unrounded)")
-        out = [attrs.evolve(d, points=x) for d, x in zip(deductions, points) if x != 0]
     notes.append(note)
     problems.append(Notice("SS-06", f"评分项「{path}」{note}"))
-    return out
+    return [attrs.evolve(d, points=x) for d, x in zip(deductions, points) if x != 0]
+
+
+def _largest_remainders(exact: list[Decimal], lost: Decimal, deductions: list[Deduction],
+                        rules: ScoringRules) -> list[Decimal] | None:
+    """The deductions at the pack's places adding up to ``lost``: each rounded down, the
+    units left over going to those rounding moved most (ties by size, reason, rule); None
+    when no such list exists (a loss with more places than the pack keeps, or below 0)."""
+    places = rules.places
+    units_lost = lost.scaleb(places)
+    units = [x.scaleb(places) for x in exact]
+    if not (lost >= 0 and units_lost == units_lost.to_integral_value() and all(u >= 0 for u in units)):
+        return None
+    floors = [int(u) for u in units]  # non-negative: int() is the floor
+    extra = int(units_lost) - sum(floors)
+    if not 0 <= extra <= len(units):
+        return None
+    ranked = sorted(range(len(units)), key=lambda j: (floors[j] - units[j], -units[j],
+                                                     deductions[j].reason, deductions[j].rule))
+    given = set(ranked[:extra])
+    return [rules.round(Decimal(f + (j in given)).scaleb(-places)) for j, f in enumerate(floors)]
+
+
+def _unrounded(exact: list[Decimal], lost: Decimal, shown: list[int]) -> tuple[list[Decimal], Decimal]:
+    """The deductions as they are, the largest (``shown[0]``) taking up the difference to
+    ``lost`` if it can; returns them and what is still missing."""
+    points = list(exact)
+    diff = lost - sum(points, ZERO)
+    if points:
+        j = shown[0]  # the largest
+        if points[j] + diff >= 0:
+            points[j] += diff
+            diff = ZERO
+    return points, diff
 
 
 def _short(reason: str) -> str:
     """A deduction named in a note: its line's name (the part before ：or （), shortened."""
     head = re.split(r"[：（]", reason, maxsplit=1)[0].strip() or reason
     return head if len(head) <= 30 else head[:29] + "…"
-
-
-def _judged_group(item: CompiledItem, children: list, t: _Tracks, problems: list,
-                  rules: ScoringRules) -> Decimal | None:
-    """Score a judgement item as the sum of the evaluator's lines under it; returns the sum
-    of what they state (None when a line gives no score: the item cannot be scored)."""
-    w = item.weight
-    total = ZERO
-    weights = ZERO
-    losses: list[Deduction] = []
-    blank: list[str] = []
-    scored_weights = ZERO
-    for e in children:
-        name = norm_path(e.path).rsplit("/", 1)[-1]
-        if e.score is None:
-            problems.append(Problem("SS-01", f"评分项「{item.path}/{name}」未给出得分"))
-            blank.append(name)
-            weights += max(e.weight, ZERO) if e.weight is not None else ZERO
-            continue
-        sc = rules.round(e.score)
-        # A line's weight is never below 0: a negative 分值, or a negative 得分 standing in for
-        # a missing 分值, would take the item below 0.
-        wt = max(e.weight if e.weight is not None else sc, ZERO)
-        got = min(max(sc, ZERO), wt)
-        total += got
-        weights += wt
-        scored_weights += wt
-        if got < wt:
-            comment = (e.comment or "").strip()
-            if not comment:
-                problems.append(Problem("SS-02", f"评分项「{item.path}/{name}」得分 {fmt_num(got)} 低于分值 {fmt_num(wt)}，但未说明扣分理由"))
-            losses.append(Deduction(wt - got, "评价人", f"{name}（{_as_written(got)}/{_as_written(wt)}）："
-                                    + (comment or "评价人未说明扣分理由 (no reason stated)")))
-    if weights != w:
-        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，但所列各项分值合计 {fmt_num(weights)}"))
-    if blank:
-        # What the lines without a score would add is unknown: the item cannot be scored; it
-        # scores at least what the others give and at most all the rest of its weight.
-        t.unknown.append(f"评价人未给出{'、'.join(f'「{n}」' for n in blank)}的得分 (no score given)")
-        t.lo = rules.round(min(total, w))
-        t.hi = rules.round(min(w, total + max(ZERO, w - scored_weights)))
-        if sum((d.points for d in losses), ZERO) == w - t.hi:
-            t.deductions.extend(losses)
-        elif t.hi < w:
-            t.deductions.append(Deduction(w - t.hi, "评价人",
-                                          f"已给分各项得分合计 {fmt_num(total)}，分值合计 {fmt_num(scored_weights)}"))
-        return None
-    current = rules.round(min(total, w))
-    if weights < w:
-        # Lines missing for part of the weight: what they would give is unknown, as above.
-        t.unknown.append(f"所列各项分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}：缺少 "
-                         f"{fmt_num(w - weights)} 分的评分行 (lines missing for part of the weight)")
-        t.lo = current
-        t.hi = rules.round(min(w, total + (w - weights)))
-        t.deductions.extend(losses)
-        return None
-    if weights == w:
-        t.deductions.extend(losses)
-    elif current < w:
-        t.deductions.append(Deduction(w - current, "评价人",
-                                      f"所列各项得分合计 {fmt_num(total)}，各项分值合计 {fmt_num(weights)}"))
-    t.base(current)
-    return total
 
 
 def apply_effect(e: Effect, current: Decimal, weight: Decimal,
@@ -612,12 +674,7 @@ def make_sheet(items: list[ItemScore], rules: ScoringRules, vetoed: bool,
     return ScoreSheet(total, top, grade, vetoed, tuple(items), "；".join(notes) or None, tuple(undecided))
 
 
-_BLANK = ("", "/", "-", "—", "无")
-
-
-def _blank(text: str | None) -> bool:
-    return text is None or text.strip() in _BLANK
-
+# ---- a row-by-row item ---------------------------------------------------------------------
 
 def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]],
                rows: list[int], rules: ScoringRules) -> tuple[ItemScore, list[str]]:
@@ -628,130 +685,188 @@ def score_rows(item: CompiledItem, ctx: Context, effects: dict[int, list[tuple]]
     A row the rules cannot score (no 分值, a formula on what is not given) leaves the item
     unscorable, unless the pack accepts stated scores; a row with neither 指标值 nor 实际完成值
     is never scored by its stated marks: the pack's ``missing_data`` makes it 0 or unscorable."""
-    w = item.weight
     problems: list[str] = []
-    deductions: list[Deduction] = []
-    notes: list[str] = []
-    unsure: list[str] = []
     unweighted = [ctx.indicators[i].label(i + 1) for i in rows if ctx.number(i, "weight") is None]
-    entry = _stated(ctx, rules, item.path)
     if unweighted or not rows:
-        why = f"{'、'.join(unweighted)} 未填分值" if unweighted else "没有适用的指标"
-        if entry is not None and entry.score is not None and rules.accept_stated:
-            # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
-            # indicators): the pack accepts the input's score for the item, and the gap is said.
-            got = rules.round(min(max(entry.score, ZERO), w))
-            problems.append(Problem("SS-04", f"评分项「{item.path}」{why}，无法逐项计分，采用输入的得分 {fmt_num(got)}"))
-            reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
-            deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
-            note = f"{why}，无法逐项计分，采用陈述得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）"
-            return ItemScore(item.path, w, got, deds, entry.score, "judgement", notes=(note,)), problems
-        if not rows:
-            return ItemScore(item.path, w, None, (), entry.score if entry else None, "rows",
-                             f"{why}，无法逐项计分 (no rows to score)", rules.round(ZERO), rules.round(w)), problems
-    total_hi, total_lo, weights = ZERO, ZERO, ZERO
+        whole = _rows_unscored(item, ctx, rows, unweighted, rules, problems)
+        if whole is not None:
+            return whole, problems
+    sums = _RowSums()
     for i in rows:
-        ind = ctx.indicators[i]
-        label = ind.label(i + 1)
-        wi = ctx.number(i, "weight")
-        if wi is None:
-            problems.append(Problem("SS-04", f"{label} 未填分值，无法逐项评分"))
-            unsure.append(f"{label} 未填分值")
+        _score_row(item, ctx, i, effects.get(i, []), rules, sums, problems)
+    return _rows_total(item, sums, unweighted, rules, problems), problems
+
+
+def _rows_unscored(item: CompiledItem, ctx: Context, rows: list[int], unweighted: list[str],
+                   rules: ScoringRules, problems: list) -> ItemScore | None:
+    """An item whose rows cannot be scored one by one (a row without 分值, or no row applies):
+    the input's score for the item if the pack accepts stated scores; with no rows,
+    unscorable; else None (the rows that have 分值 are scored, the item left unscorable)."""
+    w = item.weight
+    entry = _stated(ctx, rules, item.path)
+    why = f"{'、'.join(unweighted)} 未填分值" if unweighted else "没有适用的指标"
+    if entry is not None and entry.score is not None and rules.accept_stated:
+        # Rows without 分值 cannot be scored one by one (seed 001 lists 2 of its 12 output
+        # indicators): the pack accepts the input's score for the item, and the gap is said.
+        got = rules.round(min(max(entry.score, ZERO), w))
+        problems.append(Problem("SS-04", f"评分项「{item.path}」{why}，无法逐项计分，采用输入的得分 {fmt_num(got)}"))
+        reason = (entry.comment or "").strip() or "评价人未说明扣分理由 (no reason stated)"
+        deds = (Deduction(w - got, "评价人", reason),) if got < w else ()
+        note = f"{why}，无法逐项计分，采用陈述得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）"
+        return ItemScore(item.path, w, got, deds, entry.score, "judgement", notes=(note,))
+    if not rows:
+        return ItemScore(item.path, w, None, (), entry.score if entry else None, "rows",
+                         f"{why}，无法逐项计分 (no rows to score)", rules.round(ZERO), rules.round(w))
+    return None
+
+
+@attrs.define
+class _RowSums:
+    """A row-by-row item as its rows are scored."""
+
+    hi: Decimal = ZERO  # what the rows score on what is known
+    lo: Decimal = ZERO  # what they would score if every undecided consequence applied
+    weights: Decimal = ZERO  # the 分值 of the rows that state one
+    deductions: list[Deduction] = attrs.Factory(list)
+    notes: list[str] = attrs.Factory(list)
+    unsure: list[str] = attrs.Factory(list)  # why a row cannot be scored
+
+
+def _score_row(item: CompiledItem, ctx: Context, i: int, row_effects: list[tuple], rules: ScoringRules,
+               sums: _RowSums, problems: list) -> None:
+    """One row: its score (:func:`_row_base`), then the consequences the item's statements
+    gave it; each point it loses is a deduction, a stated score that differs is SS-05."""
+    ind = ctx.indicators[i]
+    label = ind.label(i + 1)
+    wi = ctx.number(i, "weight")
+    if wi is None:
+        problems.append(Problem("SS-04", f"{label} 未填分值，无法逐项评分"))
+        sums.unsure.append(f"{label} 未填分值")
+        return
+    wi = rules.round(wi)
+    sums.weights += wi
+    got, why, row_unsure = _row_base(item, ctx, i, wi, rules, sums.notes)
+    if row_unsure is not None:
+        hi, lo, parts = wi, ZERO, []
+    else:
+        hi, lo, parts = got, got, ([(wi - got, why)] if got < wi else [])
+    hi, lo, pending = _row_effects(row_effects, hi, lo, wi, rules, parts)
+    for pts, text in parts:
+        sums.deductions.append(Deduction(pts, item.path, f"{label}（分值 {fmt_num(wi)}）：{text}"))
+    if row_unsure is not None:
+        sums.unsure.append(f"{label}：{row_unsure}")
+    elif lo < hi:
+        sums.unsure.append(f"{label}：{'；'.join(pending)}")
+    elif ind.score is not None and rules.round(ind.score) != hi:
+        problems.append(Problem("SS-05", f"{label} 填报得分 {fmt_num(ind.score)}，按规则计算为 {fmt_num(hi)}"))
+    sums.hi += hi
+    sums.lo += lo
+
+
+def _row_base(item: CompiledItem, ctx: Context, i: int, wi: Decimal, rules: ScoringRules,
+              notes: list[str]) -> tuple[Decimal | None, str, str | None]:
+    """A row's score before consequences: (score, how it reads, None), or (None, "", why it
+    cannot be scored). A row with neither 指标值 nor 实际完成值 is never scored by its stated
+    marks (the pack's ``missing_data`` makes it 0 or unscorable); a row no step can compute
+    takes its stated score only if the pack accepts them."""
+    ind = ctx.indicators[i]
+    label = ind.label(i + 1)
+    if _blank(ind.target) and _blank(ind.actual):
+        if rules.missing_data == "zero":
+            notes.append(f"{label}：指标值与实际完成值均未填写，计 0 分（missing_data: zero）")
+            return ZERO, "指标值与实际完成值均未填写，计 0 分（规则包设定 missing_data: zero）", None
+        return None, "", "指标值与实际完成值均未填写 (neither target nor actual given)"
+    got, why = _row_formula(item, ctx, i, wi, rules)
+    if got is not None:
+        return got, why, None
+    cause = why or "无适用的计分公式 (no step applies)"
+    stated = ctx.number(i, "score")
+    if rules.accept_stated and stated is not None:
+        got = rules.round(min(max(stated, ZERO), wi))
+        notes.append(f"{label}：无法计算（{cause}），采用填报得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）")
+        return got, f"无法计算（{cause}），采用填报得分 {fmt_num(got)}", None
+    return None, "", f"无法计算：{cause}"
+
+
+def _row_formula(item: CompiledItem, ctx: Context, i: int, wi: Decimal,
+                 rules: ScoringRules) -> tuple[Decimal | None, str]:
+    """The row's score by the first step whose condition holds, within [0, its 分值], and
+    its arithmetic; (None, why) when a condition or formula cannot be computed, (None, "")
+    when no step applies."""
+    for cond, formula in item.steps:
+        r = cond.fn(ctx, i) if cond is not None else True
+        if isinstance(r, Unknown):
+            return None, r.reason
+        if r is not True:
             continue
-        wi = rules.round(wi)
-        weights += wi
-        got, why, row_unsure = None, "", None
-        if _blank(ind.target) and _blank(ind.actual):
-            # Nothing to score the row by: never its stated marks; the pack says 0 or unscorable.
-            if rules.missing_data == "zero":
-                got, why = ZERO, "指标值与实际完成值均未填写，计 0 分（规则包设定 missing_data: zero）"
-                notes.append(f"{label}：指标值与实际完成值均未填写，计 0 分（missing_data: zero）")
-            else:
-                row_unsure = "指标值与实际完成值均未填写 (neither target nor actual given)"
-        else:
-            for cond, formula in item.steps:
-                r = cond.fn(ctx, i) if cond is not None else True
-                if isinstance(r, Unknown):
-                    why = r.reason
-                    break
-                if r is not True:
-                    continue
-                v = as_score(formula.fn(ctx, i))
-                if isinstance(v, Unknown):
-                    why = v.reason
-                    break
-                got = rules.round(min(max(v, ZERO), wi))
-                shown = substituted(formula, ctx, i)
-                why = f"得分 = {shown} = {fmt_num(rules.round(v))}" if shown != fmt_num(v) else f"得分 {fmt_num(got)}"
-                if cond is not None:
-                    why = f"{cond.text}：{why}"
-                if got != rules.round(v):
-                    why += f"，限于 [0, {fmt_num(wi)}] 得 {fmt_num(got)}"
-                break
-            if got is None:
-                cause = why or "无适用的计分公式 (no step applies)"
-                stated = ctx.number(i, "score")
-                if rules.accept_stated and stated is not None:
-                    got = rules.round(min(max(stated, ZERO), wi))
-                    why = f"无法计算（{cause}），采用填报得分 {fmt_num(got)}"
-                    notes.append(f"{label}：无法计算（{cause}），采用填报得分 {fmt_num(got)}（规则包接受陈述得分 accept_stated）")
-                else:
-                    row_unsure = f"无法计算：{cause}"
-        if row_unsure is not None:
-            hi, lo, parts = wi, ZERO, []
-        else:
-            hi, lo, parts = got, got, ([(wi - got, why)] if got < wi else [])
-        pending = []
-        for rid, e, undecided in effects.get(i, []):
-            if e.kind == "veto":
-                continue
-            moved = apply_effect(e, lo, wi, rules)
-            if moved is not None:
-                lo = moved[0]
-            if undecided is not None:
-                pending.append(undecided)
-                continue
-            applied = apply_effect(e, hi, wi, rules)
-            if applied is None:
-                continue
-            before = hi
-            hi, text = applied
-            lo = min(lo, hi)
-            if hi < before:
-                parts.append((before - hi, text))
-        for pts, text in parts:
-            deductions.append(Deduction(pts, item.path, f"{label}（分值 {fmt_num(wi)}）：{text}"))
-        if row_unsure is not None:
-            unsure.append(f"{label}：{row_unsure}")
-        elif lo < hi:
-            unsure.append(f"{label}：{'；'.join(pending)}")
-        else:
-            stated_row = ind.score
-            if stated_row is not None and rules.round(stated_row) != hi:
-                problems.append(Problem("SS-05", f"{label} 填报得分 {fmt_num(stated_row)}，按规则计算为 {fmt_num(hi)}"))
-        total_hi += hi
-        total_lo += lo
-    if weights != w:
-        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(weights)}"))
-        if weights < w and not unweighted:
-            deductions.append(Deduction(w - weights, item.path,
-                                        f"所含指标分值合计 {fmt_num(weights)}，少于本项分值 {fmt_num(w)}"))
+        v = as_score(formula.fn(ctx, i))
+        if isinstance(v, Unknown):
+            return None, v.reason
+        got = rules.round(min(max(v, ZERO), wi))
+        shown = substituted(formula, ctx, i)
+        why = f"得分 = {shown} = {fmt_num(rules.round(v))}" if shown != fmt_num(v) else f"得分 {fmt_num(got)}"
+        if cond is not None:
+            why = f"{cond.text}：{why}"
+        if got != rules.round(v):
+            why += f"，限于 [0, {fmt_num(wi)}] 得 {fmt_num(got)}"
+        return got, why
+    return None, ""
+
+
+def _row_effects(row_effects: list[tuple], hi: Decimal, lo: Decimal, wi: Decimal, rules: ScoringRules,
+                 parts: list[tuple[Decimal, str]]) -> tuple[Decimal, Decimal, list[str]]:
+    """The consequences on a row (a veto is the project's, not the row's): those that hold
+    lower ``hi`` (each a part of the row's deduction), undecided ones only ``lo``; returns
+    (hi, lo, why each undecided one is)."""
+    pending = []
+    for rid, e, undecided in row_effects:
+        if e.kind == "veto":
+            continue
+        moved = apply_effect(e, lo, wi, rules)
+        if moved is not None:
+            lo = moved[0]
+        if undecided is not None:
+            pending.append(undecided)
+            continue
+        applied = apply_effect(e, hi, wi, rules)
+        if applied is None:
+            continue
+        before = hi
+        hi, text = applied
+        lo = min(lo, hi)
+        if hi < before:
+            parts.append((before - hi, text))
+    return hi, lo, pending
+
+
+def _rows_total(item: CompiledItem, sums: _RowSums, unweighted: list[str], rules: ScoringRules,
+                problems: list) -> ItemScore:
+    """The item's score: its rows' sum within [0, its 分值] (rows without 分值 may hold the
+    rest of it: the item is then unscorable), with max − score = Σ deductions settled at the
+    pack's places."""
+    w = item.weight
+    deductions = sums.deductions
+    if sums.weights != w:
+        problems.append(Problem("SS-03", f"评分项「{item.path}」分值 {fmt_num(w)}，所含指标分值合计 {fmt_num(sums.weights)}"))
+        if sums.weights < w and not unweighted:
+            deductions.append(Deduction(w - sums.weights, item.path,
+                                        f"所含指标分值合计 {fmt_num(sums.weights)}，少于本项分值 {fmt_num(w)}"))
     # Rows without 分值 may hold the rest of the item's weight.
-    current = min(total_hi + (max(ZERO, w - weights) if unweighted else ZERO), w)
-    low = min(total_lo, current)
+    current = min(sums.hi + (max(ZERO, w - sums.weights) if unweighted else ZERO), w)
+    low = min(sums.lo, current)
     if w - current != sum((d.points for d in deductions), ZERO):
         # The rows weigh more than the item: say so once rather than list row losses that
         # no longer add up to what the item lost.
         lost = w - current
-        deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(total_hi)}，本项分值 {fmt_num(w)}")] \
+        deductions = [Deduction(lost, item.path, f"各指标得分合计 {fmt_num(sums.hi)}，本项分值 {fmt_num(w)}")] \
             if lost > 0 else []
     current = min(rules.round(current), w)
     low = min(rules.round(low), current)
-    deductions = _settle(item.path, w, current, deductions, rules, notes, problems)
-    if unweighted or (unsure and low < current):
-        return ItemScore(item.path, w, None, tuple(deductions), None, "rows", "；".join(unsure), low, current,
-                         tuple(notes)), problems
-    return ItemScore(item.path, w, current, tuple(deductions), None, "rows", notes=tuple(notes)), problems
+    deductions = _settle(item.path, w, current, deductions, rules, sums.notes, problems)
+    if unweighted or (sums.unsure and low < current):
+        return ItemScore(item.path, w, None, tuple(deductions), None, "rows", "；".join(sums.unsure), low, current,
+                         tuple(sums.notes))
+    return ItemScore(item.path, w, current, tuple(deductions), None, "rows", notes=tuple(sums.notes))
 
 
 def as_score(v):

@@ -7,6 +7,7 @@ with a did-you-mean).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import attrs
 
 from ..data.categories import LEVEL1, LEVEL2
-from ..data.indicators import STAGES
+from ..data.terms import BLANK, DECLARED_UNITS, STAGES, is_blank, unit_of
 from ..data.values import (Value, is_count, is_duration, is_met, is_money, money_wan)
 from .context import Context, Unknown
 
@@ -33,8 +34,9 @@ class Field:
     type: str
     get: Callable[[Context, Any], Any]
     values: tuple[str, ...] = ()  # the closed vocabulary, if any (阶段, 一级指标 …)
-    # How a number of this field is shown in a message ({字段}): "%" for a rate, "万元" for money.
-    unit: str = ""
+    # How a number of this field is shown in a message ({字段}): "%" for a rate, "万元" for
+    # money; a built-in field's unit is its label's in data.terms.UNITS.
+    unit: str = attrs.field(default=attrs.Factory(lambda f: unit_of(f.label), takes_self=True))
 
 
 def _project(attr: str, label: str) -> Callable[[Context, Any], Any]:
@@ -107,9 +109,9 @@ _add("分值|weight", Field("分值", "indicator", "num", _num("weight", "分值
 _add("得分|score", Field("得分", "indicator", "num", _num("score", "得分")))
 # The score a form states for a row; in a row-by-row 评分项 "得分 = 填报得分" keeps it.
 _add("填报得分|stated_score", Field("填报得分", "indicator", "num", _num("score", "得分")))
-_add("完成率|completion", Field("完成率", "indicator", "num", Context.completion, unit="%"))
+_add("完成率|completion", Field("完成率", "indicator", "num", Context.completion))
 # For a compound target, the clause that went furthest (over-completion checks).
-_add("最高完成率|peak_completion", Field("最高完成率", "indicator", "num", Context.peak, unit="%"))
+_add("最高完成率|peak_completion", Field("最高完成率", "indicator", "num", Context.peak))
 _add("指标|indicator|indicators", Field("指标", "indicator", "indicator", lambda c, i: i))
 _add("类别|category|categories", Field("类别", "project", "set", _categories))
 _add("性质|nature", Field("性质", "project", "text", _project("nature", "性质"), ("经常性", "一次性")))
@@ -118,24 +120,23 @@ _add("年度|year", Field("年度", "project", "num", _project("year", "年度")
 _add("项目名称|project", Field("项目名称", "project", "text", _project("name", "名称")))
 _add("主管部门|department", Field("主管部门", "project", "text", _project("department", "主管部门")))
 _add("绩效目标|goal", Field("绩效目标", "project", "text", _goal))
-_add("年初预算|initial_budget", Field("年初预算", "project", "num", _budget("initial", "年初预算"), unit="万元"))
+_add("年初预算|initial_budget", Field("年初预算", "project", "num", _budget("initial", "年初预算")))
 
 
 _add("年度预算|调整后预算数|全年预算数|annual_budget", Field("年度预算", "project", "num",
-                                      _budget("denominator", "年度预算", "annual budget not given"), unit="万元"))
-_add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转"), unit="万元"))
-_add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整"), unit="万元"))
-_add("支出|执行数|预算执行数|全年执行数|spent", Field("支出", "project", "num", _budget("spent", "支出"), unit="万元"))
+                                      _budget("denominator", "年度预算", "annual budget not given")))
+_add("上年结转|carryover", Field("上年结转", "project", "num", _budget("carryover", "上年结转")))
+_add("调整|adjustments", Field("调整", "project", "num", _budget("adjustments", "调整")))
+_add("支出|执行数|预算执行数|全年执行数|spent", Field("支出", "project", "num", _budget("spent", "支出")))
 _add("调整文件|adjustment_docs", Field("调整文件", "project", "set", lambda c, i: c.iset.adjustment_docs))
 _add("申报指标数|declared_count", Field("申报指标数", "project", "num", lambda c, i: (
     lambda d: d if isinstance(d, Unknown) else Decimal(len(d.indicators)))(c.declared())))
 
 
 _add("平均执行进度|mean_progress", Field("平均执行进度", "project", "num",
-                                       _budget("mean_progress", "执行进度", "no periodic spending progress given"),
-                                       unit="%"))
+                                       _budget("mean_progress", "执行进度", "no periodic spending progress given")))
 _add("执行率|预算执行率|execution_rate",
-     Field("执行率", "project", "num", lambda c, i: c.execution_rate(), unit="%"))
+     Field("执行率", "project", "num", lambda c, i: c.execution_rate()))
 
 # ---- the whole form: header, goal block, fund block, totals and closing text ----------------
 # A figure or text the form does not print is "not applicable" (nothing is missing from the
@@ -250,7 +251,7 @@ _add("存在问题|problems", Field("存在问题", "project", "text", _statemen
 _add("改进措施|improvements", Field("改进措施", "project", "text", _statement_part("改进措施")))
 _add("预算说明|budget_note", Field("预算说明", "project", "text", _budget_note))
 _add("填报执行率|stated_execution_rate",
-     Field("填报执行率", "project", "num", _stated("stated_rate", "执行率"), unit="%"))
+     Field("填报执行率", "project", "num", _stated("stated_rate", "执行率")))
 _add("执行率权重|rate_weight", Field("执行率分值", "project", "num", _stated("rate_weight", "执行率分值")))
 _add("执行率得分|rate_score", Field("执行率得分", "project", "num", _stated("rate_score", "执行率得分")))
 _add("总分|stated_total", Field("总分", "project", "num", _stated("stated_total", "总分", "form")))
@@ -272,8 +273,9 @@ ITEM_NAMES = {"分值": "weight", "weight": "weight", "得分": "score", "score"
 # A declared type → the rule type and how its numbers show: number/amount/rate are numbers
 # (万元, %), a date is the number YYYYMMDD (comparable: 完成日期 ≤ 20231231), yes-no is the
 # text 是 or 否 (完成 = 是), a list is a set (包含, 属于).
-DECLARED_TYPES = {"text": ("text", ""), "number": ("num", ""), "amount": ("num", "万元"), "rate": ("num", "%"),
-                  "date": ("num", ""), "yes-no": ("text", ""), "list": ("set", "")}
+DECLARED_TYPES = {"text": ("text", ""), "number": ("num", ""), "amount": ("num", DECLARED_UNITS["amount"]),
+                  "rate": ("num", DECLARED_UNITS["rate"]), "date": ("num", ""), "yes-no": ("text", ""),
+                  "list": ("set", "")}
 # Names the language gives a meaning of its own besides FIELDS (计数(申报指标 …)).
 RESERVED = frozenset({"申报指标", "declared_indicators"})
 
@@ -370,12 +372,17 @@ class Predicate:
     types: tuple[str, ...]
     test: Callable[[Context, Any, Any], Any]  # (ctx, indicator index, subject value)
     explain: str  # what failing it means, in Chinese, for messages
+    # A reading's own flag (Value.quantified …) that is the answer: a compiled test reads it directly.
+    value_attr: str | None = None
 
 
-def _v(f, attr: str | None = None):
-    test = lambda ctx, i, v: f(v) if isinstance(v, Value) else Unknown("不是指标值 (not a value)")  # noqa: E731
-    test.value_attr = attr  # lets a compiled test read the reading's flag directly
-    return test
+def _v(f):
+    return lambda ctx, i, v: f(v) if isinstance(v, Value) else Unknown("不是指标值 (not a value)")
+
+
+def _flag(label: str, attr: str, explain: str) -> Predicate:
+    """A predicate that is a reading's flag: 可衡量 is ``Value.measurable``."""
+    return Predicate(label, ("value",), _v(operator.attrgetter(attr)), explain, value_attr=attr)
 
 
 _GENERIC = {"项目", "工作", "政务", "指标", "情况", "完成", "保障", "提升", "提高", "有效", "服务", "建设"}
@@ -390,7 +397,7 @@ def name_matches_value(name: str | None, value: Value) -> Any:
     """名实相符: a qualitative value must speak of what the name names (seed 002: 资金回笼节约 ↔
     保障政务网络光纤通畅 does not match). A number, or a date to finish by, is judged by its unit
     (the pack's own rules, with 百分数/计数/金额/时长), not here."""
-    if not name or name.strip() in {"/", "-", "—", "无"}:
+    if is_blank(name):
         return Unknown("指标未命名，无法判断名实是否相符 (unnamed indicator)")
     if value.empty:
         return Unknown("指标值为空 (empty target)")
@@ -417,14 +424,11 @@ def _evidenced(ctx: Context, i, v):
     return bool(ctx.indicators[i].evidence) if isinstance(i, int) else Unknown("not an indicator")
 
 
-_UNNAMED = {"", "/", "-", "—", "无"}
-
-
 def _key(ind) -> tuple[str, str, str]:
     """How a row is recognised across stages: its name, or for an unnamed row its 二级 and value."""
     name = re.sub(r"\s+", "", ind.name or "")
     target = re.sub(r"[\s。.；;]+$", "", re.sub(r"\s+", "", ind.target or ""))
-    if name in _UNNAMED:
+    if name in BLANK:
         return ("", re.sub(r"\s+", "", ind.level2_raw or ind.level2 or ""), target)
     return (name, "", target)
 
@@ -485,7 +489,7 @@ def _duplicated(ctx: Context, i, v):
     if not isinstance(i, int):
         return Unknown("重复只能用于指标 (applies to indicators)")
     key = _same_name(ctx.indicators[i].name)
-    if key in _UNNAMED or (ctx.indicators[i].name or "").strip() in _UNNAMED:
+    if key in BLANK or is_blank(ctx.indicators[i].name):
         return Unknown("指标未命名 (unnamed indicator)")
     names = ctx.memo.get(_duplicated)
     if names is None:  # counted once per set: a count per row would be quadratic in rows
@@ -536,11 +540,11 @@ def _pred(names: str, p: Predicate) -> None:
         PREDICATES[name] = p
 
 
-_pred("可衡量|measurable", Predicate("可衡量", ("value",), _v(lambda v: v.measurable, "measurable"), "不可衡量"))
+_pred("可衡量|measurable", _flag("可衡量", "measurable", "不可衡量"))
 _pred("量化|定量|quantified|quantitative",
-      Predicate("量化", ("value",), _v(lambda v: v.quantified, "quantified"), "不是量化值"))
-_pred("定性|qualitative", Predicate("定性", ("value",), _v(lambda v: v.qualitative, "qualitative"), "不是定性值"))
-_pred("模糊|vague", Predicate("模糊", ("value",), _v(lambda v: v.vague, "vague"), "表述模糊"))
+      _flag("量化", "quantified", "不是量化值"))
+_pred("定性|qualitative", _flag("定性", "qualitative", "不是定性值"))
+_pred("模糊|vague", _flag("模糊", "vague", "表述模糊"))
 _pred("百分数|percentage", Predicate("百分数", ("value",),
                                   _v(lambda v: v.quantified and v.unit in ("%", "‰")), "不是百分数"))
 # Direction of a quantitative target: ≥ > = ≈ ask for more, ≤ < for less (10分钟内).

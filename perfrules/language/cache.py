@@ -7,9 +7,9 @@ pickle: a cache file must not be able to run code).
 The cache may never change a result, so nothing in it is trusted:
 
 - an entry's name is a hash of the file's text, its shown name and the **language
-  version**: a hash of the grammar and of every module of the language wing (found by
-  listing their folders, so a new or edited module counts without anyone keeping a list),
-  of Lark's version and of the entry format (:data:`FORMAT`);
+  version**: a hash of the package's version, of the grammar and of every module of the
+  language wing (found by listing their folders, so a new or edited module counts without
+  anyone keeping a list), of Lark's version and of the entry format (:data:`FORMAT`);
 - an entry repeats the hash of the text it was made from and is checked on load: every
   object of a known class with exactly its fields, each of its declared type; numbers
   finite and each literal's value what its text says; every span inside the file; the
@@ -21,10 +21,12 @@ The cache may never change a result, so nothing in it is trusted:
   its group or others may write to it; an entry is read only if it is a regular file the
   user owns (never through a link, never blocking on a FIFO), and only up to a size bound.
 
-The cache lives in ``$PERFRULES_CACHE_DIR`` (empty: off) or the user's cache folder. Any
-problem with it (no home, a read-only disk, a damaged entry, a system without ``O_NOFOLLOW``
-and directory descriptors) silently falls back to parsing; ``logging`` at DEBUG level on
-``perfrules.cache`` says why.
+The cache lives in ``$PERFRULES_CACHE_DIR`` (empty: off) or ``perfrules`` in the platform's
+folder for a user's caches (:func:`user_cache_home`). It holds at most
+``$PERFRULES_CACHE_MAX_MB`` (default :data:`MAX_MB`) megabytes: each write removes the least
+recently used entries beyond that (a hit marks its entry used). Any problem with it (no home,
+a read-only disk, a damaged entry, a system without ``O_NOFOLLOW`` and directory descriptors)
+silently falls back to parsing; ``logging`` at DEBUG level on ``perfrules.cache`` says why.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import types
 import typing
 from decimal import Decimal
@@ -55,6 +58,7 @@ from .visitor import NodeVisitor, walk
 from .vocabulary import BY_TOKEN, spelling_pattern
 
 FORMAT = 2  # the entry layout; raise it when the layout changes
+MAX_MB = 64  # the cache's size (PERFRULES_CACHE_MAX_MB): the bundled packs' entries take well under 1 MB
 MAX_JSON_DEPTH = 400  # the parser refuses statements nested deeper than 100 levels
 _log = logging.getLogger("perfrules.cache")
 
@@ -72,13 +76,39 @@ class _Refused(Exception):
 # ---- where --------------------------------------------------------------------------------
 
 def cache_dir() -> Path | None:
+    """``$PERFRULES_CACHE_DIR`` (empty: no cache), else ``perfrules`` in :func:`user_cache_home`."""
     env = os.environ.get("PERFRULES_CACHE_DIR")
     if env == "":
         return None  # PERFRULES_CACHE_DIR= (empty) turns the cache off
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "perfrules"
+    return user_cache_home() / "perfrules"
+
+
+def user_cache_home() -> Path:
+    """The platform's folder for a user's caches, as platformdirs has it: ``~/Library/Caches``
+    on macOS, ``%LOCALAPPDATA%`` on Windows (where the cache is off: no ``O_NOFOLLOW``), else
+    ``$XDG_CACHE_HOME`` when it is an absolute path (the XDG rule) or ``~/.cache``."""
+    if sys.platform == "darwin":
+        return Path(os.path.expanduser("~")) / "Library" / "Caches"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or os.path.expanduser("~"))
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(xdg) if os.path.isabs(xdg) else Path(os.path.expanduser("~")) / ".cache"
+
+
+def max_bytes() -> int:
+    """The cache's size limit: ``$PERFRULES_CACHE_MAX_MB`` megabytes (a positive whole number;
+    anything else is ignored, as every problem with the cache is) or :data:`MAX_MB`."""
+    raw = os.environ.get("PERFRULES_CACHE_MAX_MB", "").strip()
+    try:
+        mb = int(raw.replace("_", "")) if raw else MAX_MB
+    except ValueError:
+        mb = 0
+    if mb <= 0:
+        _log.debug("PERFRULES_CACHE_MAX_MB=%r is not a positive whole number: %d MB", raw[:40], MAX_MB)
+        mb = MAX_MB
+    return mb << 20
 
 
 def _supported() -> bool:
@@ -134,8 +164,10 @@ def language_sources() -> tuple[Path, ...]:
 
 @lru_cache(maxsize=1)
 def language_version() -> str:
-    """A hash of the grammar, the language wing's modules, Lark's version and the entry format."""
-    h = hashlib.sha256(f"perfrules parse cache {FORMAT}\0".encode())
+    """A hash of the package's version, the grammar, the language wing's modules, Lark's
+    version and the entry format."""
+    from ..version import __version__  # not importlib.metadata: importing it costs a warm run 30 ms
+    h = hashlib.sha256(f"perfrules parse cache {FORMAT}\0{__version__}\0".encode())
     for p in language_sources():
         data = p.read_bytes()
         h.update(f"{p.name}\0{len(data)}\0".encode())
@@ -174,7 +206,12 @@ def get(text: str, shown: str) -> n.RuleFile | None:
         data = _read(dfd, name, _limit(text))
         if data is None:
             return None
-        return _load(data, text, shown)
+        tree = _load(data, text, shown)
+        try:
+            os.utime(name, dir_fd=dfd, follow_symlinks=False)  # used now: pruned last
+        except (OSError, NotImplementedError):
+            pass
+        return tree
     except Exception as e:  # noqa: BLE001 - whatever is wrong with an entry, parse instead
         _log.debug("parse cache entry %s refused: %s: %s", name, type(e).__name__, e)
         return None
@@ -206,6 +243,10 @@ def put(text: str, shown: str, tree: n.RuleFile) -> None:
             shutil.rmtree(name, dir_fd=dfd)
             os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         tmp = None
+        try:
+            _prune(dfd, name, max_bytes())
+        except Exception as e:  # noqa: BLE001 - an unpruned cache is only larger
+            _log.debug("parse cache not pruned: %s: %s", type(e).__name__, e)
     except Exception as e:  # noqa: BLE001 - a cache that cannot be written is no cache
         _log.debug("parse cache entry %s not written: %s: %s", name, type(e).__name__, e)
     finally:
@@ -215,6 +256,32 @@ def put(text: str, shown: str, tree: n.RuleFile) -> None:
             except OSError:
                 pass
         os.close(dfd)
+
+
+def _prune(dfd: int, keep: str, limit: int) -> None:
+    """Remove the least recently used files of the cache folder (entries, and temporary
+    files a killed run left) until the rest take at most ``limit`` bytes; never ``keep``,
+    the entry just written. Only regular files are counted or removed."""
+    files = []
+    for name in os.listdir(dfd):
+        try:
+            st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+        except OSError:
+            continue  # removed meanwhile by another run
+        if stat.S_ISREG(st.st_mode):
+            files.append((st.st_mtime_ns, name, st.st_size))
+    total = sum(size for _, _, size in files)
+    for _, name, size in sorted(files):
+        if total <= limit:
+            break
+        if name == keep:
+            continue
+        try:
+            os.unlink(name, dir_fd=dfd)
+        except OSError:
+            continue
+        total -= size
+        _log.debug("parse cache entry %s removed: the cache is over %d bytes", name, limit)
 
 
 def _read(dfd: int, name: str, limit: int) -> bytes | None:

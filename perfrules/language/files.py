@@ -15,7 +15,7 @@ import warnings
 
 import attrs
 
-from ..errors import RuleSyntaxError, Span, UsageError
+from ..errors import ErrorGroup, RuleSyntaxError, Span, UsageError
 from . import cache
 from . import nodes as n
 
@@ -98,9 +98,7 @@ def _undecodable(data: bytes, shown: str, at: int, at_gb: int | None, what: str 
 def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
     """Parse a rule file; ``shown`` is the name used in messages and findings."""
     tree, errors = parse_file_partial(path, shown)
-    if errors:
-        from ..errors import ErrorGroup
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    ErrorGroup.raise_if_any(errors)
     return tree
 
 

@@ -52,7 +52,40 @@ class _Printer:
     def file(self, tree: n.RuleFile) -> str:
         full = {ln: c for ln, c in tree.comments if self.lines[ln - 1].lstrip().startswith("#")}
         trailing = {ln: c for ln, c in tree.comments if ln not in full}
-        blocks: list[tuple[int, list[tuple[int, int, str]]]] = []  # (first line, [(from, to, text)])
+        out: list[str] = []
+        used: set[int] = set()
+        prev_kind = None
+        for first, lines in self.blocks(tree):
+            kind = "def" if lines[0][2].startswith((self.k["wordlist"], self.k["synonym"])) else (
+                "stmt" if len(lines) == 1 and not lines[0][2].startswith((self.k["rule"], self.k["item"]))
+                else "block")
+            lead = [c for ln, c in sorted(full.items()) if ln < first and ln not in used]
+            if out and (kind == "block" or kind != prev_kind or lead):
+                out.append("")
+            for ln, c in sorted(full.items()):
+                if ln < first and ln not in used:
+                    out.append(c)
+                    used.add(ln)
+                    if self.blank_after(ln):  # a comment set apart by a blank line stays apart
+                        out.append("")
+            for a, b, text in lines:
+                for ln, c in sorted(full.items()):  # comments between the clauses of a block
+                    if ln < a and ln not in used:
+                        out.append(("  " if text.startswith("  ") else "") + c)
+                        used.add(ln)
+                tail = [trailing[ln] for ln in range(a, b + 1) if ln in trailing]
+                out.append(text + ("  " + "  ".join(tail) if tail else ""))
+                used.update(ln for ln in range(a, b + 1) if ln in trailing)
+            prev_kind = kind
+        rest = [c for ln, c in sorted(full.items()) if ln not in used]
+        if rest:
+            out += [""] + rest if out else rest
+        return "\n".join(out) + "\n"
+
+    def blocks(self, tree: n.RuleFile) -> list[tuple[int, list[tuple[int, int, str]]]]:
+        """The file's definitions, rules and score items in source order, each as its first
+        line and its printed lines: (first line, [(from line, to line, text)])."""
+        blocks: list[tuple[int, list[tuple[int, int, str]]]] = []
         for wl in tree.wordlists:
             words = ", ".join(self.word(w) for w in wl.words)
             blocks.append((wl.span.line, [(wl.span.line, wl.span.end_line or wl.span.line,
@@ -84,35 +117,7 @@ class _Printer:
                     head += f" {self.k['where']} {self.expr(it.rows)}"
             blocks.append((it.span.line, [(it.span.line, it.span.line, head)] + self.clauses(it.clauses)))
         blocks.sort(key=lambda b: b[0])
-        out: list[str] = []
-        used: set[int] = set()
-        prev_kind = None
-        for first, lines in blocks:
-            kind = "def" if lines[0][2].startswith((self.k["wordlist"], self.k["synonym"])) else (
-                "stmt" if len(lines) == 1 and not lines[0][2].startswith((self.k["rule"], self.k["item"]))
-                else "block")
-            lead = [c for ln, c in sorted(full.items()) if ln < first and ln not in used]
-            if out and (kind == "block" or kind != prev_kind or lead):
-                out.append("")
-            for ln, c in sorted(full.items()):
-                if ln < first and ln not in used:
-                    out.append(c)
-                    used.add(ln)
-                    if self.blank_after(ln):  # a comment set apart by a blank line stays apart
-                        out.append("")
-            for a, b, text in lines:
-                for ln, c in sorted(full.items()):  # comments between the clauses of a block
-                    if ln < a and ln not in used:
-                        out.append(("  " if text.startswith("  ") else "") + c)
-                        used.add(ln)
-                tail = [trailing[ln] for ln in range(a, b + 1) if ln in trailing]
-                out.append(text + ("  " + "  ".join(tail) if tail else ""))
-                used.update(ln for ln in range(a, b + 1) if ln in trailing)
-            prev_kind = kind
-        rest = [c for ln, c in sorted(full.items()) if ln not in used]
-        if rest:
-            out += [""] + rest if out else rest
-        return "\n".join(out) + "\n"
+        return blocks
 
     def blank_after(self, ln: int) -> bool:
         return ln < len(self.lines) and not self.lines[ln].strip()

@@ -17,7 +17,7 @@ from .source import Source, unquoted
 
 from ..suggest import close_words, suggest
 from .keywords import (_CONSEQUENCE_ORDER, _ORDER, _QUOTE_PAIRS, ARITH, CMPS,  # noqa: F401
-                       EXPECTED_WORDS, FUNCS, METAS, MODALS, SEVERITIES, SEVERITY_ZH)
+                       EXPECTED_WORDS, FUNCS, METAS, MODALS, SEVERITIES)
 from .vocabulary import BY_TOKEN, SUGGESTED, spelling_pattern
 
 @functools.lru_cache(maxsize=1)
@@ -33,8 +33,7 @@ def lark_parser() -> Lark:
 def parse_text(text: str, path: str = "<text>") -> n.RuleFile:
     """Parse a whole rule file; raise one error listing every bad line."""
     tree, errors = parse_text_partial(text, path)
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    ErrorGroup.raise_if_any(errors)
     return tree
 
 
@@ -85,12 +84,6 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
     if broken:
         tree = attrs.evolve(tree, broken_names=tuple(broken))
     return tree, errors
-
-
-def parse_file(path: str, shown: str | None = None) -> n.RuleFile:
-    """Parse a rule file (through the cache); see :func:`perfrules.language.files.parse_file`."""
-    from .files import parse_file as _parse_file
-    return _parse_file(path, shown)
 
 
 # ---- names on a line that does not parse ----------------------------------------------
@@ -280,73 +273,88 @@ def _keyword_hint(text: str) -> _Misspelt | None:
     that point. Only those keywords are offered, only where the keyword's own condition holds
     (字数 before a bracket, 扣 before a number), and of several the ones the line reads furthest
     with: a word is never offered one of another kind (介于 for 属于, 计数 for a field)."""
-    found: _Misspelt | None = None
-    glued: list[_Misspelt] = []  # a keyword run on into a name: 或著, 包含短于
-    checks = 0  # exact look-ups of what the parser accepts: a few per line, however long it is
-
-    def near(offset: int, word: str, acceptable) -> list[str]:
-        if not word or len(word) > _LONGEST_KEYWORD + 2 or word in SUGGESTED:
-            return []
-        if not word.isascii() and not _KEYWORD_CHARS.intersection(word):
-            return []
-        pool = {w: ts for w, ts in SUGGESTED.items() if not acceptable.isdisjoint(ts)}
-        rest = text[offset + len(word):]
-        return [w for w in close_words(word, pool, n=3)
-                if any(spelling_pattern(t, w).match(w + rest) for t in pool[w] if t in acceptable)]
-
-    def exact(offset: int, word: str) -> _Misspelt | None:
-        """The keywords near ``word`` that the parser accepts where it stands (its state now)."""
-        nonlocal checks
-        if checks >= 20 or not near(offset, word, _terminals(ip.choices())):
-            return None
-        checks += 1  # the table's choices may hold terminals only a failing reduction leads to
-        keywords = near(offset, word, ip.accepts())
-        return _Misspelt(offset, word, tuple(keywords)) if keywords else None
-
-    def consider(offset: int, word: str, acceptable) -> None:
-        nonlocal found
-        keywords = near(offset, word, acceptable)
-        if keywords:
-            found = _Misspelt(offset, word, tuple(keywords))
-
-    ip = lark_parser().parse_interactive(text)
-    last = None
-    pending = None  # a keyword and the word it starts, until the next token shows a name glued on
-    error_at = len(text)
-    try:
-        for last in ip.iter_parse():
-            if pending is not None and last.type == "NAME" and last.start_pos == pending[0].end_pos:
-                glued.append(pending[1])
-            pending = None
-            if last.type == "NAME":
-                found = exact(last.start_pos, str(last)) or found
-            elif last.type in BY_TOKEN:
-                run = _WORD_RUN.match(text, last.start_pos)
-                hit = exact(last.start_pos, run.group()) if run and run.end() > last.end_pos else None
-                pending = (last, hit) if hit is not None else None
-    except UnexpectedToken as err:
-        tok = err.token
-        error_at = tok.start_pos if tok.type != "$END" and tok.start_pos is not None else len(text)
-        if pending is not None and tok.type == "NAME" and tok.start_pos == pending[0].end_pos:
-            glued.append(pending[1])
-        if tok.type != "$END" and not (tok is last and tok.type == "NAME"):
-            m = _WORD_RUN.match(text, tok.start_pos or 0)
-            word = str(tok) if tok.type == "NAME" else (m.group() if m else "")
-            # Raised by the lexer (nothing fed yet): the parser's state is where the word stands.
-            consider(tok.start_pos or 0, word, set(err.expected or ()) if tok is last else ip.accepts())
-    except UnexpectedCharacters as err:
-        error_at = err.pos_in_stream
-        m = _WORD_RUN.match(text, err.pos_in_stream)
-        if m:
-            consider(m.start(), m.group(), ip.accepts())
-    except UnexpectedInput:
-        pass
+    scan = _HintScan(text)
+    scan.run()
+    found = scan.found
     # A keyword run on into a name is a misspelling only when the line fails just after it.
-    for g in glued:
+    for g in scan.glued:
         end = g.offset + len(g.word)
-        if end <= error_at and not text[end:error_at].strip() and (found is None or found.offset < g.offset):
+        if end <= scan.error_at and not text[end:scan.error_at].strip() and (found is None or found.offset < g.offset):
             found = g
     return _furthest(text, found) if found is not None else None
+
+
+def _near(text: str, offset: int, word: str, acceptable) -> list[str]:
+    """The keywords close to ``word`` (at ``offset`` in ``text``) among the terminals
+    ``acceptable``, each only where its spelling's own condition holds on the rest of the line."""
+    if not word or len(word) > _LONGEST_KEYWORD + 2 or word in SUGGESTED:
+        return []
+    if not word.isascii() and not _KEYWORD_CHARS.intersection(word):
+        return []
+    pool = {w: ts for w, ts in SUGGESTED.items() if not acceptable.isdisjoint(ts)}
+    rest = text[offset + len(word):]
+    return [w for w in close_words(word, pool, n=3)
+            if any(spelling_pattern(t, w).match(w + rest) for t in pool[w] if t in acceptable)]
+
+
+class _HintScan:
+    """One line fed token by token to the parser, looking for a misspelt keyword: the best
+    guess so far (``found``), keywords run on into a name (``glued``: 或著, 包含短于) and
+    where the line failed (``error_at``)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ip = lark_parser().parse_interactive(text)
+        self.found: _Misspelt | None = None
+        self.glued: list[_Misspelt] = []
+        self.checks = 0  # exact look-ups of what the parser accepts: a few per line, however long it is
+        self.error_at = len(text)
+
+    def exact(self, offset: int, word: str) -> _Misspelt | None:
+        """The keywords near ``word`` that the parser accepts where it stands (its state now)."""
+        if self.checks >= 20 or not _near(self.text, offset, word, _terminals(self.ip.choices())):
+            return None
+        self.checks += 1  # the table's choices may hold terminals only a failing reduction leads to
+        keywords = _near(self.text, offset, word, self.ip.accepts())
+        return _Misspelt(offset, word, tuple(keywords)) if keywords else None
+
+    def consider(self, offset: int, word: str, acceptable) -> None:
+        keywords = _near(self.text, offset, word, acceptable)
+        if keywords:
+            self.found = _Misspelt(offset, word, tuple(keywords))
+
+    def run(self) -> None:
+        text, ip = self.text, self.ip
+        last = None
+        pending = None  # a keyword and the word it starts, until the next token shows a name glued on
+        try:
+            for last in ip.iter_parse():
+                if pending is not None and last.type == "NAME" and last.start_pos == pending[0].end_pos:
+                    self.glued.append(pending[1])
+                pending = None
+                if last.type == "NAME":
+                    self.found = self.exact(last.start_pos, str(last)) or self.found
+                elif last.type in BY_TOKEN:
+                    run = _WORD_RUN.match(text, last.start_pos)
+                    hit = self.exact(last.start_pos, run.group()) if run and run.end() > last.end_pos else None
+                    pending = (last, hit) if hit is not None else None
+        except UnexpectedToken as err:
+            tok = err.token
+            self.error_at = tok.start_pos if tok.type != "$END" and tok.start_pos is not None else len(text)
+            if pending is not None and tok.type == "NAME" and tok.start_pos == pending[0].end_pos:
+                self.glued.append(pending[1])
+            if tok.type != "$END" and not (tok is last and tok.type == "NAME"):
+                m = _WORD_RUN.match(text, tok.start_pos or 0)
+                word = str(tok) if tok.type == "NAME" else (m.group() if m else "")
+                # Raised by the lexer (nothing fed yet): the parser's state is where the word stands.
+                self.consider(tok.start_pos or 0, word, set(err.expected or ()) if tok is last else ip.accepts())
+        except UnexpectedCharacters as err:
+            self.error_at = err.pos_in_stream
+            m = _WORD_RUN.match(text, err.pos_in_stream)
+            if m:
+                self.consider(m.start(), m.group(), ip.accepts())
+        except UnexpectedInput:
+            pass
 
 
 def _furthest(text: str, found: _Misspelt) -> _Misspelt:

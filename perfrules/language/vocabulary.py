@@ -31,6 +31,8 @@ from pathlib import Path
 
 import attrs
 
+from .. import severity as _severity
+
 # ---- the rows -------------------------------------------------------------------------------
 
 KINDS = {
@@ -41,7 +43,7 @@ KINDS = {
     "connective": "joins conditions and consequences (若, 则, ⇒, 且, 或, 并非, 除非, 其中)",
     "modal": "须, 不得, 应, 不应",
     "predicate-operator": "puts a predicate after its subject (是, 属于, 包含, 为空 …)",
-    "severity": "否决, 错误, 警告, 提示",
+    "severity": ", ".join(s.zh for s in _severity.TABLE),  # 否决, 错误, 警告, 提示
     "consequence": "a score consequence (扣N分, 得N分, 最高N分 …)",
     "function": "计数, 合计 … before a bracket",
     "comparison": "≥, 不低于 …",
@@ -178,9 +180,9 @@ TABLE: tuple[Keyword, ...] = (
     kw("NOT_APPLICABLE", "predicate-operator", "不适用于", "not applicable to",
        fmt={"not_applicable": ("不适用于", "not applicable to")}, after_name=True,
        expected=("「不适用于」", "not applicable to"), example="生态效益 {} 信息化运维", doc="§7"),
-    kw("SEVERITY", "severity", senses=(sense("veto", "否决", "veto"), sense("error", "错误", "error"),
-                                       sense("warning", "警告", "warning"), sense("info", "提示", "info")),
-       expected=("「否决/错误/警告/提示」", "a severity"), example="执行率 < 60% ⇒ {}", doc="严重程度 §4、§8"),
+    # The words of perfrules/severity.py's table, worst first.
+    kw("SEVERITY", "severity", senses=tuple(sense(s.name, s.zh, s.en) for s in _severity.TABLE),
+       expected=("「" + "/".join(s.zh for s in _severity.TABLE) + "」", "a severity"), example="执行率 < 60% ⇒ {}", doc="严重程度 §4、§8"),
     kw("DEDUCT", "consequence", "扣", "deduct", fmt={"deduct": ("扣{}分", "deduct {} points")},
        guards={"扣": r"(?=\s*\d)"}, expected=("「扣N分」", "deduct"), example="执行率 < 60% ⇒ {} 3分",
        doc="扣N分 §14"),
@@ -298,7 +300,7 @@ def _fmt(lang: int) -> dict[str, str]:
 
 MODALS = meanings("MODAL")
 SEVERITIES = meanings("SEVERITY")
-SEVERITY_ZH = {s.meaning: s.zh[0] for s in BY_TOKEN["SEVERITY"].senses}
+SEVERITY_ZH = _severity.ZH
 METAS = meanings("META")
 FUNCS = meanings("FUNC")
 CMPS = meanings("CMP")

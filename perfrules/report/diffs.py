@@ -10,7 +10,7 @@ from collections import Counter
 import attrs
 
 from ..engine.results import Result
-from .render import SEVERITY_ZH
+from ..severity import ZH as SEVERITY_ZH
 
 
 @attrs.frozen

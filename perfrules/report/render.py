@@ -1,4 +1,5 @@
-"""Results → text: an aligned table for a terminal, JSON, JSON Lines and Markdown.
+"""Results → text: an aligned table for a terminal, JSON and Markdown (a JSON Lines record is
+``Result.to_dict()`` on one line, written by the pipeline).
 
 Rendering only: nothing here computes a finding or a score.
 """
@@ -11,24 +12,13 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from ..engine.results import Result
-
-from ..language.keywords import SEVERITY_ZH  # the one table of severity words
+from ..severity import NAMES as SEVERITIES, ZH as SEVERITY_ZH  # the one table of severities
 from .terminal import md_code, md_fence, md_text, printable
 
 
 def to_json(results: Sequence[Result]) -> str:
     data = [r.to_dict() for r in results]
     return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
-
-
-def to_jsonl(results: Sequence[Result]) -> str:
-    return "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
-
-
-def error_line(e) -> str:
-    """A JSON Lines record for an input that could not be read (the rest go on)."""
-    where = getattr(e, "where", None)
-    return json.dumps({"input": getattr(where, "file", None), "error": e.to_dict()}, ensure_ascii=False) + "\n"
 
 
 def _by_target(r: Result):
@@ -81,7 +71,7 @@ def to_table(results: Sequence[Result], show_na: bool = False) -> str:
         counts = {}
         for f in r.findings:
             counts[f.severity] = counts.get(f.severity, 0) + 1
-        summary = "，".join(f"{SEVERITY_ZH[k]} {counts[k]}" for k in ("veto", "error", "warning", "info") if k in counts)
+        summary = "，".join(f"{SEVERITY_ZH[k]} {counts[k]}" for k in SEVERITIES if k in counts)
         out.append(f"\n共 {len(r.findings)} 项发现" + (f"（{summary}）" if summary else "")
                    + f"，{len(r.not_applicable)} 项不适用" + _notes_count(r.input_notes) + "\n")
     return printable("\n".join(out))

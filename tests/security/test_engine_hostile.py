@@ -24,13 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfrules.data.indicators import Budget, Indicator, IndicatorSet, Project, ScoreEntry
-from perfrules.engine.compiler import compile_files
 from perfrules.engine.packs import Pack
 from perfrules.engine.runner import run
 from perfrules.engine.scoring import ScoringRules
-from perfrules.language.parser import parse_text
 
 from conftest import ROOT, assert_contained, perfrules
+from helpers import make_pack
 
 SEED = ROOT / "examples" / "panyu-2023-ops"
 ZERO = D(0)
@@ -137,8 +136,7 @@ def test_score_lines_whose_weights_round_differently_are_scored_and_explained(tm
 
 def _judged_pack(weight: D, places: int) -> Pack:
     text = f"评分项 甲 分值 {weight}\n  依据 「评分表」\n"
-    return Pack("t", "1", "", "t.rules", compile_files([parse_text(text, "t.rules")]),
-                ScoringRules(places=places), None, False, ())
+    return make_pack(text, scoring=ScoringRules(places=places))
 
 
 @st.composite

@@ -22,15 +22,14 @@ from hypothesis import strategies as st
 
 from perfrules.data.indicators import Indicator, IndicatorSet
 from perfrules.engine.compiler import compile_files
-from perfrules.engine.packs import Pack
 from perfrules.engine.runner import run
-from perfrules.engine.scoring import ScoringRules
 from perfrules.errors import PerfrulesError
 from perfrules.language import cache
 from perfrules.language.files import parse_file
 from perfrules.language.parser import parse_text
 
 from conftest import MEALS, assert_contained, perfrules
+from helpers import make_pack
 
 # Fires once for each of the seven indicators of MEALS; the number gives the entry a Decimal.
 RULES = "规则 T-01 「有名」 错误\n  每个指标: 三级指标 非空 且 分值 ≥ 0 ⇒ 错误\n"
@@ -313,7 +312,7 @@ TERMS = ["三级指标 = 「资金拨付率」", "三级指标 = 「满意度」
 
 def _targets(text: str) -> list[str]:
     compiled = compile_files([parse_text(text, "p.rules")])
-    pack = Pack("p", "1", "", "p.rules", compiled, ScoringRules(), None, False, ())
+    pack = make_pack(compiled, name="p", path="p.rules")
     return sorted(f.target for f in run([pack], SMALL).findings if f.rule == "P-01")
 
 
@@ -364,7 +363,7 @@ def test_a_fifo_as_a_rule_file_is_refused_not_waited_on(tmp_path):
     import sys
     fifo = tmp_path / "x.rules"
     os.mkfifo(fifo)
-    code = ("from perfrules.language.parser import parse_file\n"
+    code = ("from perfrules.language.files import parse_file\n"
             "from perfrules.errors import PerfrulesError\n"
             f"try:\n    parse_file({str(fifo)!r})\nexcept PerfrulesError as e:\n    print(e.render())\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)

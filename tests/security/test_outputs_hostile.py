@@ -129,12 +129,12 @@ def test_a_full_disk_leaves_the_previous_output_and_no_temporary_file(tmp_path, 
 
 def test_a_write_refused_by_the_file_system_is_exit_2_with_a_message(tmp_path, monkeypatch, capsys):
     """A read-only file system (the tests run as root, so permissions cannot show it)."""
-    from perfrules import batch
+    from perfrules import batch, outputs
 
     def refuse(*a, **k):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(batch.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
     code = batch.check_command((str(_meals(tmp_path)),), (), "json", str(tmp_path / "out.json"))
     err = capsys.readouterr().err
     assert code == 2 and "无法写入" in err and "Read-only file system" in err

@@ -18,7 +18,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from ...errors import DataError, Location
+from ...suggest import suggest_key
 from ..categories import clean
+from ..terms import DASHES, MONEY_UNITS, STAGES
 
 
 class Noted:
@@ -170,20 +172,13 @@ SCORE = Table({
 
 
 def suggest(key: object, table: Table) -> str | None:
-    """The canonical key a mistyped key most likely means (指标值值 → 指标值), or None."""
-    import difflib
-    k = norm_key(key)
-    if not k:
-        return None
+    """The canonical key a mistyped key most likely means (指标值值 → 指标值), or None: the
+    rule for keys of perfrules/suggest.py, over every spelling of the table."""
     spellings = {norm_key(a): c for c in table.canon for a in (c, *table.aliases(c))}
-    hits = difflib.get_close_matches(k, list(spellings), n=1, cutoff=0.6)
-    if not hits and len(k) > 2:
-        # 指标值值, 三级指标名: a known key with a stray character or two around it.
-        hits = [s for s in sorted(spellings, key=len, reverse=True) if len(s) >= 2 and s in k][:1]
-    return spellings[hits[0]] if hits else None
+    return suggest_key(norm_key(key), spellings)
 
 
-STAGE_ALIASES = {
+STAGE_ALIASES = {  # the stages of data.terms.STAGES, in its order (tests/test_terms.py checks)
     "申报": ("declare", "declared", "declaration", "目标申报", "绩效目标申报"),
     "自评": ("self_evaluation", "selfeval", "self_eval", "绩效自评"),
     "评价": ("evaluation", "绩效评价", "重点评价", "重点绩效评价"),
@@ -275,9 +270,8 @@ def _finite(d: Decimal, raw: object) -> Decimal:
     return d
 
 
-# Blank markers: a form prints these in a cell that has no value (the 分值 of a fund
-# sub-row, an unused amount). Read as blank wherever a number is expected.
-DASHES = frozenset({"/", "-", "--", "—", "——", "－", "–", "／"})
+# Blank markers (data.terms.DASHES): a form prints these in a cell that has no value (the
+# 分值 of a fund sub-row, an unused amount). Read as blank wherever a number is expected.
 
 
 def _numeric(v: object) -> Decimal | str | None:
@@ -315,7 +309,7 @@ def _trim(d: Decimal) -> Decimal:
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
-_UNITS = (("亿元", 4), ("万元", 0), ("元", -4), ("亿", 4), ("万", 0))
+_UNITS = (*MONEY_UNITS.items(), ("亿", 4), ("万", 0))  # 万元 before 元, 亿元 before 亿
 
 
 def unit_shift(unit: object) -> int:
@@ -487,7 +481,8 @@ def stage(v: object) -> str | None:
     canon = _STAGES.lookup(t)
     if canon is None:
         raise Bad(f"未知阶段「{t}」", f"unknown stage '{t}'",
-                  "阶段应为 申报、自评 或 评价 (stage must be 申报, 自评 or 评价)")
+                  f"阶段应为 {'、'.join(STAGES[:-1])} 或 {STAGES[-1]} "
+                  f"(stage must be {', '.join(STAGES[:-1])} or {STAGES[-1]})")
     return canon
 
 

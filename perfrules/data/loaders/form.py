@@ -575,11 +575,7 @@ class Grid:
     def read(self, rd: FormReader) -> int:
         """Read the data rows into ``rd``; return the first row after the grid."""
         s = self.sheet
-        for r in range(self.top, self.first):
-            for c in range(len(s.rows[r]) if r < len(s.rows) else 0):
-                if c in self.columns or c in self.ignored or _label(s.cell(r, c)) in BLOCK_LABELS \
-                        or blank(s.cell(r, c)):
-                    rd.f.used.add((r, c))
+        self._header_read(rd)
         rows: list[dict] = []
         where: list[tuple[int, dict]] = []
         prev: dict = {"一级指标": None, "二级指标": None}
@@ -592,41 +588,19 @@ class Grid:
                 r += 1
                 continue
             total = next((c for c, v in enumerate(row) if _label(v) in TOTAL_LABELS), None)
-            if total is not None and (blank(self._value(r, "三级指标")) or blank(self._value(r, "指标值"))
-                                      or _label(self._value(r, "三级指标")) in TOTAL_LABELS):
+            if total is not None and self._is_total(r):
                 self.total_row(rd, r, total)
                 end = r + 1
                 break
-            if sum(_col_key(header_text(s.cell(r, c))) == k for c, k in self.columns.items()) >= 2:
+            if self._repeated_header(r):
                 for c in range(len(row)):
                     rd.f.used.add((r, c))
                 r += 1
                 continue  # the header repeated after a page break
-            lead = next((v for c, v in enumerate(row) if not blank(v) and (r, c) not in s.covered), None)
-            if (not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r)) or (
-                    lead is not None and rd.path_of(_label(lead)) is not None
-                    and next(iter(self.columns)) > row.index(lead)):
+            if self._ended(rd, r):
                 end = r
                 break  # the grid has ended: what follows is read as label/value cells
-            m: dict = {}
-            cells: dict = {}
-            for c, key in self.columns.items():
-                v = s.cell(r, c, merged=key in prev)
-                rd.f.used.add((r, c))
-                if blank(v):
-                    continue
-                if key in m:  # a second column for one field: the first filled one is read
-                    key = self.labels[c]
-                m[key] = v
-                cells[key] = (c, self.labels[c])
-            for c, v in enumerate(row):
-                if c in self.ignored:
-                    rd.f.used.add((r, c))
-                elif c not in self.columns and not blank(v) and (r, c) not in s.covered \
-                        and _label(v) not in BLOCK_LABELS:
-                    key = f"{letter(c)}列"
-                    m[key], cells[key] = v, (c, "")
-                    rd.f.used.add((r, c))
+            m, cells = self._row(rd, r, prev)
             self._inherit(m, prev)
             rows.append(m)
             where.append((r, cells))
@@ -639,6 +613,61 @@ class Grid:
                 rd.f.cells[("绩效指标", k, key)] = rd.loc(r, c, label or None)
         rd.f.doc["绩效指标"] = rows
         return end
+
+    def _header_read(self, rd: FormReader) -> None:
+        """The header's cells are read: its headings, the 序号 column, block labels, blanks."""
+        s = self.sheet
+        for r in range(self.top, self.first):
+            for c in range(len(s.rows[r]) if r < len(s.rows) else 0):
+                if c in self.columns or c in self.ignored or _label(s.cell(r, c)) in BLOCK_LABELS \
+                        or blank(s.cell(r, c)):
+                    rd.f.used.add((r, c))
+
+    def _is_total(self, r: int) -> bool:
+        """A row with a 合计/总分 label is the total row unless it holds an indicator."""
+        return (blank(self._value(r, "三级指标")) or blank(self._value(r, "指标值"))
+                or _label(self._value(r, "三级指标")) in TOTAL_LABELS)
+
+    def _repeated_header(self, r: int) -> bool:
+        """The header printed again (after a page break): two or more of its headings."""
+        s = self.sheet
+        return sum(_col_key(header_text(s.cell(r, c))) == k for c, k in self.columns.items()) >= 2
+
+    def _ended(self, rd: FormReader, r: int) -> bool:
+        """The grid has ended at row ``r``: nothing under its columns (and no category run
+        merged down into it), or it starts, left of the grid's first column, with a label the
+        reader knows (项目名称 …: the form's next block)."""
+        s = self.sheet
+        row = s.rows[r]
+        lead = next((v for c, v in enumerate(row) if not blank(v) and (r, c) not in s.covered), None)
+        return (not any(not blank(s.cell(r, c)) for c in self.columns) and not self._in_grid(r)) or (
+            lead is not None and rd.path_of(_label(lead)) is not None
+            and next(iter(self.columns)) > row.index(lead))
+
+    def _row(self, rd: FormReader, r: int, prev: dict) -> tuple[dict, dict]:
+        """One data row: its value per field, and the column and heading each came from; a
+        filled cell under no heading is kept under its column letter (E列)."""
+        s = self.sheet
+        m: dict = {}
+        cells: dict = {}
+        for c, key in self.columns.items():
+            v = s.cell(r, c, merged=key in prev)
+            rd.f.used.add((r, c))
+            if blank(v):
+                continue
+            if key in m:  # a second column for one field: the first filled one is read
+                key = self.labels[c]
+            m[key] = v
+            cells[key] = (c, self.labels[c])
+        for c, v in enumerate(s.rows[r]):
+            if c in self.ignored:
+                rd.f.used.add((r, c))
+            elif c not in self.columns and not blank(v) and (r, c) not in s.covered \
+                    and _label(v) not in BLOCK_LABELS:
+                key = f"{letter(c)}列"
+                m[key], cells[key] = v, (c, "")
+                rd.f.used.add((r, c))
+        return m, cells
 
     def _in_grid(self, r: int) -> bool:
         """A row whose only filled cells sit under grid cells merged down from a data row

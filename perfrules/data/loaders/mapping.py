@@ -25,8 +25,7 @@ from .fields import Bad
 Path = tuple  # of keys (str) and list indices (int, 0-based)
 
 CATEGORY_SPLIT = r"[,，、;；\n]"
-EVIDENCE_SPLIT = r"\n"
-INFO_TOP = ("阶段", "绩效目标", "总分", "等级", "调整文件")  # top-level keys a 项目信息 sheet may hold  # one item per line, so a cell and a YAML list read alike
+EVIDENCE_SPLIT = r"\n"  # one item per line, so a cell and a YAML list read alike
 
 
 def key_path(path: Path) -> str | None:
@@ -147,10 +146,7 @@ class Ctx:
         self.kept_keys.clear()
 
     def raise_errors(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise ErrorGroup(self.errors)
+        ErrorGroup.raise_if_any(self.errors)
 
 
 def _is_map(ctx: Ctx, path: Path, v: object, zh: str, en: str) -> bool:
@@ -507,34 +503,3 @@ def score_of(m: Mapping, path: Path, ctx: Ctx) -> ScoreEntry | None:
     return ScoreEntry(path=where, weight=weight, score=score,
                       comment=_get(ctx, f, "评价情况", F.text),
                       deductions=_get(ctx, f, "扣分", F.deductions) or (), location=ctx.at(path))
-
-
-def info_of(pairs: list[tuple[str, Path, object]], path: Path, ctx: Ctx):
-    """A flat 项目信息 table (key, value rows) → (project, budget, {top-level field: value})."""
-    project: dict[str, object] = {}
-    budget: dict[str, object] = {}
-    top: dict[str, object] = {}
-    seen: dict[str, str] = {}
-    for key, p, value in pairs:
-        for table, into in ((F.PROJECT, project), (F.BUDGET, budget), (F.TOP, top)):
-            canon = table.lookup(key)
-            if canon is None or (table is F.TOP and canon not in INFO_TOP):
-                continue
-            if canon in seen:
-                ctx.error(p, f"「{key}」与「{seen[canon]}」是同一字段，只能写一次",
-                          f"{key!r} and {seen[canon]!r} are the same field; give it once")
-            else:
-                seen[canon] = key
-                into[key] = value
-            break
-        else:
-            ctx.warn(p, f"项目信息中的未知键「{key}」，已忽略",
-                     f"unknown key {key!r} in 项目信息, ignored")
-    f, _ = ctx.fields(top, path, F.TOP, what=("项目信息", "项目信息"))
-    return (project_of(path, project, ctx) if project else None,
-            budget_of(path, budget, ctx) if budget else None,
-            {"stage": _get(ctx, f, "阶段", F.stage), "goal": _get(ctx, f, "绩效目标", goal),
-             "stated_total": _get(ctx, f, "总分", F.points),
-             "stated_grade": _get(ctx, f, "等级", F.text),
-             "adjustment_docs": _get(ctx, f, "调整文件", F.texts, EVIDENCE_SPLIT) or ()})
-

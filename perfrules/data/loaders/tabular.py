@@ -23,7 +23,7 @@ from pathlib import Path as FsPath
 
 import attrs
 
-from ...errors import DataError, Location
+from ...errors import DataError, ErrorGroup, Location
 from ..categories import Synonyms
 from ..indicators import IndicatorSet
 from ..limits import read_file
@@ -197,9 +197,7 @@ def assemble(source: str, sheets: list[Sheet], info: Sheet | None, scores: Sheet
         if entries:
             iset = _with_scores(iset, entries)
         out.append(iset)
-    if errors:
-        from ...errors import ErrorGroup
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    ErrorGroup.raise_if_any(errors)
     return tuple(out)
 
 

@@ -193,46 +193,55 @@ def read_workbook(data: bytes, source: str) -> list[Sheet]:
         formulas = _formulas(data, [ws.title for ws, _ in grids], cached)
     except Exception:  # noqa: BLE001 - the values were read; a second look that fails adds nothing
         formulas = {}
-    sheets = []
+    return [_sheet(ws, cells, formulas.get(ws.title, frozenset()), source) for ws, cells in grids]
+
+
+def _sheet(ws, cells: dict, formulas: frozenset, source: str) -> Sheet:
+    """One worksheet as a grid (its filled ``cells`` by 1-based (row, column)): the size
+    limits checked, every text cell checked, merged ranges clipped to the grid."""
+    height = max((r for r, _ in cells), default=0)
+    width = max((c for _, c in cells), default=0)
+    _check_size(ws, cells, height, width, source)
+    for (r, c), cell in cells.items():
+        if isinstance(cell.value, str):
+            check_text(cell.value, Location(source, ws.title, r, letter(c - 1)))
+    for r, c in formulas:
+        height, width = max(height, r + 1), max(width, c + 1)
+    rows: list[list[object]] = [[None] * width for _ in range(height)]
+    for (r, c), cell in cells.items():
+        rows[r - 1][c - 1] = _value(cell)
+    covered = {}
+    for rng in ws.merged_cells.ranges:
+        for r in range(rng.min_row, min(rng.max_row, height) + 1):
+            for c in range(rng.min_col, min(rng.max_col, width) + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    covered[(r - 1, c - 1)] = (rng.min_row - 1, rng.min_col - 1)
+    return Sheet(source, ws.title, rows, covered, formulas)
+
+
+def _check_size(ws, cells: dict, height: int, width: int, source: str) -> None:
+    """Refuse a sheet beyond the limits: rows, columns, filled cells, and the cells of the
+    used range (the form is read as a grid: its area is what it costs)."""
     max_rows, max_cols, max_cells = limit("rows"), limit("columns"), limit("cells")
     stray = "请删除多余的单元格内容后另存 (delete the stray content and save again)"
-    for ws, cells in grids:
-        height = max((r for r, _ in cells), default=0)
-        width = max((c for _, c in cells), default=0)
-        if height > max_rows or width > max_cols:
-            far = max(cells, key=lambda k: (k[0] > max_rows or k[1] > max_cols, k))
-            ref = f"{letter(far[1] - 1)}{far[0]}"
-            rows_out = far[0] > max_rows
-            raise exceeded("rows" if rows_out else "columns",
-                           Location(source, ws.title, far[0], letter(far[1] - 1)),
-                           f"工作表内容延伸到单元格 {ref}，{'行数' if rows_out else '列数'}",
-                           f"the sheet has content as far as cell {ref}: its {'rows' if rows_out else 'columns'}",
-                           far[0] if rows_out else far[1], hint=stray)
-        if len(cells) > max_cells:
-            raise exceeded("cells", Location(source, ws.title), "工作表中有内容的单元格数",
-                           "the sheet's filled cells", len(cells), hint=stray)
-        if height * width > max_cells:  # the form is read as a grid: its area is what it costs
-            far = max(cells, key=lambda k: k[0] * k[1])
-            raise exceeded("cells", Location(source, ws.title, far[0], letter(far[1] - 1)),
-                           f"工作表内容所占的范围（{height} 行 × {width} 列）的单元格数",
-                           f"the cells of the sheet's used range ({height} rows × {width} columns)",
-                           height * width, hint=stray)
-        for (r, c), cell in cells.items():
-            if isinstance(cell.value, str):
-                check_text(cell.value, Location(source, ws.title, r, letter(c - 1)))
-        for r, c in formulas.get(ws.title, ()):
-            height, width = max(height, r + 1), max(width, c + 1)
-        rows: list[list[object]] = [[None] * width for _ in range(height)]
-        for (r, c), cell in cells.items():
-            rows[r - 1][c - 1] = _value(cell)
-        covered = {}
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, min(rng.max_row, height) + 1):
-                for c in range(rng.min_col, min(rng.max_col, width) + 1):
-                    if (r, c) != (rng.min_row, rng.min_col):
-                        covered[(r - 1, c - 1)] = (rng.min_row - 1, rng.min_col - 1)
-        sheets.append(Sheet(source, ws.title, rows, covered, formulas.get(ws.title, frozenset())))
-    return sheets
+    if height > max_rows or width > max_cols:
+        far = max(cells, key=lambda k: (k[0] > max_rows or k[1] > max_cols, k))
+        ref = f"{letter(far[1] - 1)}{far[0]}"
+        rows_out = far[0] > max_rows
+        raise exceeded("rows" if rows_out else "columns",
+                       Location(source, ws.title, far[0], letter(far[1] - 1)),
+                       f"工作表内容延伸到单元格 {ref}，{'行数' if rows_out else '列数'}",
+                       f"the sheet has content as far as cell {ref}: its {'rows' if rows_out else 'columns'}",
+                       far[0] if rows_out else far[1], hint=stray)
+    if len(cells) > max_cells:
+        raise exceeded("cells", Location(source, ws.title), "工作表中有内容的单元格数",
+                       "the sheet's filled cells", len(cells), hint=stray)
+    if height * width > max_cells:  # the form is read as a grid: its area is what it costs
+        far = max(cells, key=lambda k: k[0] * k[1])
+        raise exceeded("cells", Location(source, ws.title, far[0], letter(far[1] - 1)),
+                       f"工作表内容所占的范围（{height} 行 × {width} 列）的单元格数",
+                       f"the cells of the sheet's used range ({height} rows × {width} columns)",
+                       height * width, hint=stray)
 
 
 def load_xlsx(data: bytes, source: str, synonyms: Synonyms, field_specs: tuple = ()) -> tuple[IndicatorSet, ...]:

@@ -361,8 +361,7 @@ def _index(tree, source: str) -> dict[Path, int]:
         active.discard(id(node))
 
     walk(tree, (), getattr(tree, "line", None))
-    if dups:
-        raise dups[0] if len(dups) == 1 else ErrorGroup(dups)
+    ErrorGroup.raise_if_any(dups)
     return lines
 
 

@@ -25,7 +25,7 @@ from ..errors import Span
 from ..language import nodes as n
 from ..language.source import Source
 from ..language.visitor import NodeVisitor, walk
-from .vocab import STATE_LIST, VAGUE_LIST
+from ..engine.vocab import STATE_LIST, VAGUE_LIST
 
 INF = Decimal("Infinity")
 NONNEG = {"执行率", "预算执行率", "execution_rate", "完成率", "completion", "最高完成率", "平均执行进度",

@@ -32,9 +32,10 @@ from typing import Any
 import attrs
 
 from ..data.loaders import load_mapping
+from ..data.terms import DECLARED
 from ..errors import DataError, Location, PerfrulesError
-from .packs import EXAMPLES, Pack, read_yaml
-from .runner import run
+from ..engine.packs import EXAMPLES, Pack, read_yaml
+from ..engine.runner import run
 
 KEYS = {"用例": "case", "case": "case", "规则": "rule", "rule": "rule", "应触发": "fires",
         "fires": "fires", "指标": "indicator", "indicator": "indicator", "输入": "input",
@@ -145,7 +146,7 @@ def _input(case: Case, field_specs: tuple = ()):
     iset = load_mapping(data, case.where, field_specs=field_specs)  # the pack's declared fields
     related = {}
     if "declared" in spec:
-        related["申报"] = load_mapping(spec["declared"], case.where + " 申报", field_specs=field_specs)
+        related[DECLARED] = load_mapping(spec["declared"], case.where + " 申报", field_specs=field_specs)
     if iset.stage:
         related.setdefault(iset.stage, iset)
     return iset, related
@@ -154,7 +155,7 @@ def _input(case: Case, field_specs: tuple = ()):
 def known_ids(pack: Pack) -> set[str]:
     """The ids an example may name: the pack's rules (those it switches off too), its score
     items (an item's own statements report under its path) and the built-in checks."""
-    from .reconcile import BUILTIN
+    from ..engine.reconcile import BUILTIN
     return ({r.id for r in pack.compiled.rules} | set(pack.disabled)
             | {it.path for it in pack.compiled.items} | set(BUILTIN))
 
@@ -166,7 +167,7 @@ def unknown_id(pack: Pack, case: Case, known: set[str] | None = None) -> str | N
     known = known_ids(pack) if known is None else known
     if rid is None or rid in known:
         return None
-    from .reconcile import suggest_id
+    from ..suggest import suggest_id
     best = suggest_id(rid, {k for k in known if ("/" in k) == ("/" in rid)} or known)  # ids, or item paths
     file, _, line = case.where.rpartition(":")
     return (f"用例文件「{file}」第{line}行的用例「{case.name}」提到的规则「{rid}」不是规则包 {pack.label} 的规则"
@@ -230,7 +231,7 @@ def _num(x) -> str:
 
 
 def cases_of(pack: Pack) -> Iterator[Case]:
-    from .packs import display_path
+    from ..engine.packs import display_path
     for f in example_files(pack):
         yield from load_cases(f, display_path(f))
 

@@ -11,10 +11,11 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from ..language.keywords import SEVERITY_ZH
 from ..language.visitor import NodeVisitor
+from ..language.vocabulary import ZH as KEYWORD_ZH
+from ..severity import BY_NAME as SEVERITY, ZH as SEVERITY_ZH
 
-MODAL_ZH = {"must": "须", "must_not": "不得", "should": "应", "should_not": "不应"}
+MODAL_ZH = {m: KEYWORD_ZH[m] for m in ("must", "must_not", "should", "should_not")}  # 须, 不得, 应, 不应
 
 
 def meaning(rule, excerpt) -> list[str]:
@@ -74,7 +75,7 @@ def explain(pack, rule, cases, overrides: list[str]) -> str:
     files = {f.path: f for f in pack.compiled.files}
     src = files.get(rule.node.span.file)
     excerpt = (lambda span: src.excerpt(span).strip()) if src else (lambda span: "")
-    lines = [f"{rule.id} {rule.title}（{SEVERITY_ZH[rule.severity]} {rule.severity}）",
+    lines = [f"{rule.id} {rule.title}（{SEVERITY[rule.severity].label}）",
              f"规则包 (pack): {pack.label}    位置 (source): {rule.source}"]
     if rule.basis:
         lines.append(f"依据 (basis): {rule.basis}")
@@ -176,7 +177,7 @@ def file_name(pack) -> str:
 def write(pack, text: str, out_dir: str) -> Path:
     """Write a pack's catalogue into ``out_dir`` (made if missing): only there, never through a
     symbolic link to a file outside it; a failed write is a message, not a traceback."""
-    from ..batch import write_atomic
+    from ..outputs import write_atomic
     from ..errors import UsageError
     folder = Path(out_dir)
     try:
