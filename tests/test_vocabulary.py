@@ -417,3 +417,27 @@ def test_keyword_hint_on_a_long_line_is_bounded():
     with pytest.raises(PerfrulesError):
         parse_text(line)
     assert time.perf_counter() - t < 5
+
+
+def test_the_keywords_a_line_may_start_with_are_the_grammars():
+    from perfrules.language.parser import lark_parser
+    from perfrules.language.vocabulary import BY_TOKEN, LINE_START
+    accepted = {t for t in lark_parser().parse_interactive("").accepts() if t in BY_TOKEN}
+    assert LINE_START == accepted
+
+
+@pytest.mark.parametrize("name", ["原因说明", "应急响应时间", "说明甲", "是否有负外部性", "偏差情况说明", "x包含", "包含x",
+                                  "若干说明", "每个指标数", "平均执行进度", "计数器", "否则说明"])
+def test_a_name_is_judged_writable_as_the_parser_reads_it(name):
+    """name_problem (no parser built) agrees with parsing 「name 须 非空」."""
+    from perfrules.errors import PerfrulesError
+    from perfrules.language import nodes as n
+    from perfrules.language.parser import parse_text
+    from perfrules.language.vocabulary import name_problem
+    try:
+        rule = parse_text(f"规则 X-01\n  {name} 须 非空\n", "<t>").rules[0]
+        subject = getattr(rule.clauses[0], "subject", None) if len(rule.clauses) == 1 else None
+        parses = isinstance(subject, n.Name) and subject.text == name
+    except PerfrulesError:
+        parses = False
+    assert (name_problem(name) is None) == parses

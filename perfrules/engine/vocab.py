@@ -319,23 +319,16 @@ def declared_field(spec) -> Field:
 
 def _bare_name_problems(name: str) -> list:
     """A declared name must read as one name in a rule: a name holding a keyword (应急响应时间
-    holds 应, 说明甲 starts with 说明) ends where the keyword begins, and no rule could name it."""
+    holds 应, 说明甲 starts with 说明) ends where the keyword begins, and no rule could name it.
+    Judged from the keyword table, without building the parser (packs load on every run)."""
     from ..data.declared import Problem
-    from ..errors import PerfrulesError
-    from ..language import nodes as n
-    from ..language.parser import parse_text
-    why = None
-    try:
-        rule = parse_text(f"规则 X-01\n  {name} 须 非空\n", "<fields>").rules[0]
-        subject = getattr(rule.clauses[0], "subject", None) if len(rule.clauses) == 1 else None
-        if isinstance(subject, n.Name) and subject.text == name:
-            return []
-    except PerfrulesError as e:
-        why = e.zh
+    from ..language.vocabulary import name_problem
+    why = name_problem(name)
+    if why is None:
+        return []
     return [Problem((name,), f"字段名「{name}」在规则中无法直接书写：名称中含有规则语言的关键词，请换一个名称",
                     f"field name {name!r} cannot be written in a rule: it holds a keyword of the rule language; "
-                    "choose another name",
-                    f"规则中写「{name} 须 非空」时：{why}" if why else None)]
+                    "choose another name", f"规则中写「{name} 须 非空」时：{why}")]
 
 
 def declaration_problems(s) -> list:

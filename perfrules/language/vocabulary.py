@@ -25,6 +25,7 @@ Kept free of Lark, so that modules which only need the vocabulary do not import 
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -400,6 +401,37 @@ def name_block() -> str:
             alts += [a for a in _alternatives(k, k.zh) if a not in alts]
     look = "|".join(alts + [f"[^{_NAME_CHARS}]", "$"])
     return "\n".join([NAME_BEGIN, f"NAME: /[\\u3400-\\u9fffA-Za-z_][{_NAME_CHARS}]*?(?={look})/", NAME_END])
+
+
+# The keyword terminals a line may start with (the parser's first state; tests/test_vocabulary.py
+# checks this against the grammar): a name at the start of a line that begins with one of them
+# is read as that keyword (应急响应时间 as 应 · 急响应时间), one that begins with another keyword
+# is still a name there (是否有负外部性: 是 cannot start a line).
+LINE_START = frozenset({"EACH", "FUNC", "ITEM", "META", "MINUS", "MODAL", "OTHERWISE", "RULE", "SYNONYM",
+                        "WHEN", "WORDLIST", "_IF", "_NOT"})
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` could not be written bare in a rule, or None: it starts with a keyword (说明甲
+    reads as 说明 · 甲), or the NAME terminal stops inside it before a keyword (应急响应时间 holds
+    应). The grammar's own rules, read from this table without building the parser."""
+    for k in TABLE:
+        if k.token not in LINE_START:
+            continue
+        for spelling in k.spellings:
+            if spelling_pattern(k.token, spelling).match(name):
+                return f"以关键词「{spelling}」开头 (starts with the keyword {spelling!r})"
+    m = _name_regex().match(name + " ")
+    if m is None or m.end() != len(name):
+        cut = m.end() if m else 0
+        return f"读到「{name[:cut]}」就停在了关键词之前 (the name stops before a keyword at {name[cut:]!r})"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _name_regex() -> re.Pattern:
+    block = name_block().splitlines()[1]
+    return re.compile(block[len("NAME: /"):-1])
 
 
 def _replace(text: str, begin: str, end: str, block: str, where: str) -> str:
