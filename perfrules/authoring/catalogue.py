@@ -71,18 +71,21 @@ def _say(cl, excerpt) -> list[str]:
     return _Say(excerpt).visit(cl)
 
 
+def _metadata(rule) -> list[tuple[str, str, str]]:
+    """A rule's 依据, 来源 and 建议 that are given: (Chinese label, English label, text), in the
+    order both ``explain`` and the catalogue show them."""
+    return [(zh, en, text) for zh, en, text in (("依据", "basis", rule.basis),
+                                               ("来源", "provenance", getattr(rule, "provenance", None)),
+                                               ("建议", "fix", rule.fix)) if text]
+
+
 def explain(pack, rule, cases, overrides: list[str]) -> str:
     files = {f.path: f for f in pack.compiled.files}
     src = files.get(rule.node.span.file)
     excerpt = (lambda span: src.excerpt(span).strip()) if src else (lambda span: "")
     lines = [f"{rule.id} {rule.title}（{SEVERITY[rule.severity].label}）",
              f"规则包 (pack): {pack.label}    位置 (source): {rule.source}"]
-    if rule.basis:
-        lines.append(f"依据 (basis): {rule.basis}")
-    if getattr(rule, "provenance", None):
-        lines.append(f"来源 (provenance): {rule.provenance}")
-    if rule.fix:
-        lines.append(f"建议 (fix): {rule.fix}")
+    lines += [f"{zh} ({en}): {text}" for zh, en, text in _metadata(rule)]
     lines.append("\n含义 (meaning):")
     lines += [f"  {m}" for m in meaning(rule, excerpt)]
     if src is not None:
@@ -138,12 +141,7 @@ def catalogue(pack, cases) -> str:
             excerpt = (lambda span, src=src: src.excerpt(span).strip()) if src else (lambda span: "")
             out += [f"### {r.id} {r.title}", "",
                     f"- 严重程度: {SEVERITY_ZH[r.severity]}", f"- 位置: `{r.source}`"]
-            if r.basis:
-                out.append(f"- 依据: {r.basis}")
-            if getattr(r, "provenance", None):
-                out.append(f"- 来源: {r.provenance}")
-            if r.fix:
-                out.append(f"- 建议: {r.fix}")
+            out += [f"- {zh}: {text}" for zh, _, text in _metadata(r)]
             out += ["", *[f"{m}" for m in meaning(r, excerpt)]]
             if src is not None:
                 body = src.text.splitlines()

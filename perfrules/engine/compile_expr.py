@@ -621,13 +621,15 @@ class ExprCompiler:
         # Not a predicate: equality with a value (是 满意度指标, 是 自评). Not for a 指标值,
         # which no bare word can equal sensibly (指标值 须 可衡亮 is a misspelt predicate),
         # nor for a word that looks like a misspelt predicate on a field with no vocabulary.
-        preds = [k for k in PREDICATES if k.isascii() == p.name.isascii()]
-        near = suggest(p.name, preds)
         f = FIELDS.get(subject.text) if isinstance(subject, n.Name) else None
-        if stype == "value" or (near and not (f is not None and f.values)):
+        # A value of a field with its own vocabulary (阶段 是 自评) is checked against it below:
+        # no need to look for a misspelt predicate on the compile path of every such test.
+        near = None if stype != "value" and f is not None and f.values else \
+            suggest(p.name, [k for k in PREDICATES if k.isascii() == p.name.isascii()])
+        if stype == "value" or near:
             said = subject.text if isinstance(subject, n.Name) else "指标值"
             self.fail(p.span, f"未知谓词「{p.name}」", f"unknown predicate '{p.name}'",
-                      self.suggest(p.name, preds) if near else "可用谓词: " + "、".join(
+                      f"是否指「{near}」？ (did you mean {near}?)" if near else "可用谓词: " + "、".join(
                           k for k in PREDICATES if not k.isascii())
                       + f"\n  若「{p.name}」是一段文字，请加引号：{said} = 「{p.name}」 或 {said} 包含短语 「{p.name}」 "
                       "(if it is text, quote it)")
