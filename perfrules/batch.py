@@ -1,16 +1,10 @@
 """Writing a ``check`` run as it goes: every format streamed, in input order, memory flat.
 
 The outcomes come from :mod:`perfrules.pipeline` (on N worker processes with ``-j N``,
-already rendered there); this module only writes them and decides the exit code:
-
-- ``jsonl``: one line per entry as soon as it is ready; with ``-o`` a :class:`LineWriter`
-  whose file, on Ctrl-C, ends at the last whole line.
-- ``json``: one object when the run has exactly one entry, else an array, built on the fly
-  (the first entry is held until a second shows which it is).
-- ``table`` and ``md``: each entry's block in turn, then the run's summary when an input
-  could not be read or a file was skipped.
-- With ``-o``, every format but ``jsonl`` is written to a temporary file beside the target
-  and renamed over it only when whole (:class:`AtomicWriter`).
+already rendered there); this module hands them to the format's writer (the table in
+:mod:`perfrules.report.formats` says which, and how each joins its entries), says on stderr
+what the output does not carry, and decides the exit code. With ``-o`` every format is
+written whole or not at all, but ``jsonl``, whose file ends at the last whole line.
 
 The names ``Job``, ``jobs`` and ``check_job`` (``check_job(job, packs, settings)``) are kept
 for callers of the former batch module.
@@ -21,75 +15,16 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 
 from .errors import PerfrulesError, UsageError
 from .outputs import AtomicWriter, LineWriter, _cannot_write, check_output, write_atomic  # noqa: F401  (kept names)
+from .outputs import check_output_folder
 from .pipeline import Job, Outcome, Settings, Summary, check_job, jobs  # noqa: F401  (kept names)
 
 __all__ = ["AtomicWriter", "Job", "LineWriter", "check_command", "check_job", "jobs", "write_atomic"]
-
-
-class _Stdout:
-    def write(self, text: str) -> None:
-        click.echo(text, nl=False)
-
-    def commit(self) -> None:
-        pass
-
-    def abort(self, interrupted: bool = False) -> None:
-        pass
-
-
-def _indent(text: str) -> str:
-    return "  " + text.replace("\n", "\n  ")  # JSON text has no raw newline inside a string
-
-
-class Sink:
-    """The entries of one format, joined as that format joins them."""
-
-    def __init__(self, fmt: str, output: str | None):
-        self.fmt = fmt
-        if not output:
-            self.out = _Stdout()
-        elif fmt == "jsonl":
-            self.out = LineWriter(output)
-        else:
-            self.out = AtomicWriter(output)
-        self.n = 0
-        self.first: str | None = None
-
-    def add(self, o: Outcome) -> None:
-        text = o.text
-        if text is None:  # a skipped file in table or md: listed in the summary at the end
-            return
-        if self.fmt == "json":
-            if self.n == 0:
-                self.first = text
-            elif self.n == 1:
-                self.out.write("[\n" + _indent(self.first) + ",\n" + _indent(text))
-                self.first = None
-            else:
-                self.out.write(",\n" + _indent(text))
-        elif self.fmt == "table" and self.n:
-            self.out.write("\n" + text)
-        else:
-            self.out.write(text)
-        self.n += 1
-
-    def finish(self, footer: str | None = None) -> None:
-        if self.fmt == "json":
-            if self.n == 1:
-                self.out.write(self.first + "\n")
-            elif self.n > 1:
-                self.out.write("\n]\n")
-        if footer:
-            self.out.write(("\n" if self.fmt == "table" and self.n else "") + footer)
-        self.out.commit()
-
-    def abort(self, interrupted: bool = False) -> None:
-        self.out.abort(interrupted)
 
 
 # ---- progress ---------------------------------------------------------------------------------
@@ -132,15 +67,21 @@ def _err(text: str) -> None:
     click.echo(printable(text), err=True)
 
 
-def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str = "table",
+def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str | None = None,
                   output: str | None = None, workers: int = 1, fail_on: str = "error",
-                  show_na: bool = False, strict: bool = False) -> int:
+                  show_na: bool = False, strict: bool = False, annotate: str | None = None) -> int:
     """Run ``perfrules check``: write the outcomes in ``fmt`` and return the exit code.
 
-    0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, or (with
-    ``strict``) content was left unread; 130 on Ctrl-C."""
+    0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, (with
+    ``strict``) content was left unread, or the annotated copies could not be written;
+    130 on Ctrl-C."""
     from . import pipeline
+    from .report import formats
+    books = Annotations(annotate, inputs) if annotate else None
     try:
+        fmt = formats.choose(fmt, output)
+        if books:
+            books.check(output)
         packs, sink = _open_check(inputs, pack_specs, fmt, output)
     except PerfrulesError as e:
         _err(e.render())
@@ -149,28 +90,93 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
         _err(_cannot_write(output, e).render())
         return 2
     outcomes = pipeline.run(inputs, packs, chosen=bool(pack_specs), workers=workers, fmt=fmt,
-                            show_na=show_na, exclude=(output,) if output else (),
-                            pack_specs=tuple(pack_specs))
+                            show_na=show_na, exclude=tuple(x for x in (output, annotate) if x),
+                            pack_specs=tuple(pack_specs), annotate=bool(books))
     summary = Summary()
-    stopped = _write_outcomes(outcomes, sink, summary, fmt, output)
+    stopped = _write_outcomes(outcomes, sink, summary, fmt, output, books)
     if stopped is not None:
         return stopped
-    return _close_check(sink, summary, fmt, output, fail_on, strict)
+    code = _close_check(sink, summary, fmt, output, fail_on, strict)
+    if books and summary.projects:
+        try:
+            for line in books.write():
+                _err(line)
+        except (OSError, PerfrulesError) as e:
+            _err((e if isinstance(e, PerfrulesError) else _cannot_write(annotate, e)).render())
+            return 2
+    return code
+
+
+class Annotations:
+    """``check --annotate TARGET``: a copy of each workbook read, each finding a comment on
+    its cell (:mod:`perfrules.report.annotate`). TARGET is a file when one workbook is read,
+    else a folder (made when missing) that gets ``<name>（已标注）.xlsx`` for each."""
+
+    def __init__(self, target: str, inputs: tuple[str, ...]):
+        self.target = target
+        self.inputs = inputs
+        self.books: dict[str, list] = {}
+
+    @property
+    def folder(self) -> bool:
+        from .report.formats import is_folder_target
+        return is_folder_target(self.target)
+
+    def check(self, output: str | None) -> None:
+        """Before the run: the target can be written and destroys no input nor the output."""
+        from .outputs import check_output_folder
+        if self.folder:
+            check_output_folder(self.target, self.inputs)
+            return
+        if not self.target.lower().endswith(".xlsx"):
+            raise UsageError(f"--annotate 的输出「{self.target}」应以 .xlsx 结尾，或是一个文件夹",
+                             f"--annotate {self.target} must end in .xlsx or name a folder")
+        if output and os.path.realpath(output) == os.path.realpath(self.target):
+            raise UsageError("--annotate 与 -o 不能是同一个文件", "--annotate and -o name the same file")
+        check_output(self.target, self.inputs)
+
+    def add(self, o) -> None:
+        """Note a checked set read from a workbook (``a.xlsx``, ``a.xlsx#表2``) and its marks."""
+        from .report.annotate import workbook_of
+        book = workbook_of(o.input) if o.kind == "result" else None
+        if book is not None:
+            self.books.setdefault(book[0], []).extend(o.marks)
+
+    def write(self) -> list[str]:
+        """Write the copies; what was written, one line each."""
+        from .report.annotate import annotate
+        if not self.books:
+            raise UsageError("--annotate：输入中没有读取到 Excel 工作簿 (.xlsx)，没有可标注的文件",
+                             "--annotate: no .xlsx workbook was read, nothing to annotate")
+        if not self.folder and len(self.books) > 1:
+            raise UsageError(f"读取了 {len(self.books)} 个工作簿：--annotate 须给出文件夹（以 / 结尾）",
+                             f"{len(self.books)} workbooks were read: give --annotate a folder (ending in /)")
+        if self.folder:
+            os.makedirs(self.target, exist_ok=True)
+        lines = []
+        for src, marks in self.books.items():
+            dest = (os.path.join(self.target, f"{Path(src).stem}（已标注）.xlsx") if self.folder else self.target)
+            lines.append(annotate(src, marks, dest).summary())
+        return lines
 
 
 def _open_check(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str,
-                output: str | None) -> tuple[list, Sink]:
+                output: str | None) -> tuple[list, object]:
     """Before any input is read: the arguments checked, the packs loaded and where the
-    output goes (raises PerfrulesError or OSError)."""
+    output goes, the format's writer (raises PerfrulesError or OSError)."""
     from . import pipeline
+    from .report import formats
     pipeline.check_specs(inputs)
-    if output:
+    if output and formats.is_folder_target(output):
+        check_output_folder(output, inputs)
+    elif output:
         check_output(output, inputs)
     packs = pipeline.load_packs(pack_specs)
-    return packs, Sink(fmt, output)
+    return packs, formats.module(fmt).Writer(output)
 
 
-def _write_outcomes(outcomes, sink: Sink, summary: Summary, fmt: str, output: str | None) -> int | None:
+def _write_outcomes(outcomes, sink, summary: Summary, fmt: str, output: str | None,
+                    books: Annotations | None = None) -> int | None:
     """Write each input's outcome as it comes, its error and first hint of each kind to
     stderr; the exit code when the run stops early (130 on Ctrl-C, 2 when writing fails)."""
     hinted, progress = set(), Progress(output)
@@ -183,6 +189,8 @@ def _write_outcomes(outcomes, sink: Sink, summary: Summary, fmt: str, output: st
                 hinted.add(o.hint[0])
                 _err(o.hint[1])
             sink.add(o)
+            if books:
+                books.add(o)
             progress.advance()
     except KeyboardInterrupt:
         progress.stop()
@@ -203,14 +211,15 @@ def _write_outcomes(outcomes, sink: Sink, summary: Summary, fmt: str, output: st
     return None
 
 
-def _close_check(sink: Sink, summary: Summary, fmt: str, output: str | None, fail_on: str,
+def _close_check(sink, summary: Summary, fmt: str, output: str | None, fail_on: str,
                  strict: bool) -> int:
     """End the run's output (a footer when inputs were not read; nothing checked is exit
     2), the summary to stderr where the output does not carry it, and the exit code."""
+    from .report import formats
+    from .report.writer import Footer
     not_read = bool(summary.broken or summary.skipped)
-    footer = None
-    if not_read and fmt in ("table", "md"):
-        footer = _footer(fmt, summary)
+    inside = formats.get(fmt).summary_inside
+    footer = Footer(tuple(summary.lines(skipped=False)), tuple(summary.skipped)) if not_read and inside else None
     if summary.projects == 0:
         if sink.n:
             sink.finish(footer)
@@ -226,15 +235,9 @@ def _close_check(sink: Sink, summary: Summary, fmt: str, output: str | None, fai
         sink.abort()
         _err(_cannot_write(output, e).render())
         return 2
-    if fmt == "jsonl" or (fmt == "json" and not_read) or (output and not_read):
+    if fmt == "jsonl" or (not inside and not_read) or (output and not_read):
         _err(summary.render())
     why = summary.strict_failure() if strict else None
     if why:
         _err(why)
     return summary.exit_code(fail_on, strict)
-
-
-def _footer(fmt: str, summary: Summary) -> str:
-    """The run's summary at the end of a table or Markdown document, skipped files listed."""
-    from .report.render import footer_markdown, footer_table
-    return (footer_table if fmt == "table" else footer_markdown)(summary.lines(skipped=False), summary.skipped)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import ErrorGroup, Errors, PerfrulesError, UsageError
+from .report.formats import NAMES as FORMATS  # table, md, json, jsonl, html, xlsx
 from .severity import NAMES as FAIL_ON  # veto … info
 
 
@@ -84,24 +85,47 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-p", "--pack", "packs", multiple=True, help="规则包名称或路径 (pack name or folder); 可多次")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md", "jsonl"]), default="table")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="写入文件 (write to a file; whole or not at all, jsonl line by line)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="输出格式，默认按 -o 的扩展名，否则 table (output format; default: from -o's extension, else table)")
+@click.option("-o", "--output", type=click.Path(),
+              help="写入文件 (write to a file; whole or not at all, jsonl line by line); "
+                   "html 可写入文件夹，每个项目一页 (html: a folder, a page per project)")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="并行进程数 (worker processes)")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="error",
               help="达到此级别即以 1 退出 (exit 1 at or above this severity)")
 @click.option("--show-na", is_flag=True, help="表格中列出不适用项 (list not-applicable outcomes)")
 @click.option("--strict", is_flag=True,
               help="有未读取的内容或跳过的文件时以 2 退出 (exit 2 if any content was left unread)")
-def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict):
+@click.option("--annotate", type=click.Path(), metavar="FILE.xlsx|DIR/",
+              help="另存一份标注副本：每项发现作为批注写在其单元格上，按级别着色，原数据不变 "
+                   "(write a copy of each input workbook with every finding as a comment on its cell)")
+def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate):
     """检查指标表 (validate indicator sets against packs)."""
     from .batch import check_command
     try:
-        code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict)
+        code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate)
     except KeyboardInterrupt:  # before the run started (compiling packs): nothing was written
         echo("已中断 (interrupted)", err=True)
         code = 130
     sys.exit(code)
+
+
+@main.command()
+@click.option("-p", "--pack", "packs", multiple=True,
+              help="另外提供的规则包（名称或文件夹）；内置规则包总是可选 (extra packs offered besides the bundled ones)")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址；默认只有本机可以访问 (address to listen on; by default only this computer)")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--max-upload-mb", default=20, show_default=True, type=click.IntRange(min=1),
+              help="每次上传的总大小上限 (upload size limit per request, MB)")
+@click.option("--timeout", "timeout_s", default=60, show_default=True, type=click.IntRange(min=1),
+              help="每次检查的时间上限（秒）(time limit per check, seconds)")
+def serve(packs, host, port, max_upload_mb, timeout_s):
+    """打开本机网页：上传表格，得到检查报告 (a local web page: upload forms, get the report)."""
+    from .web import require
+    require()
+    from .web.app import serve as run
+    run(host, port, packs, max_upload_mb=max_upload_mb, timeout_s=timeout_s)
 
 
 @main.command("compile")

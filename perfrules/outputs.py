@@ -60,9 +60,9 @@ def _cannot_write(path: str | None, e: OSError) -> UsageError:
     return UsageError(f"无法写入「{shown}」：{e.strerror or e}", f"cannot write {shown}: {e.strerror or e}")
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | bytes) -> None:
     """Write the whole output or nothing: a temp file beside the target, then rename."""
-    w = AtomicWriter(path)
+    w = AtomicWriter(path, binary=isinstance(text, bytes))
     try:
         w.write(text)
     except BaseException:
@@ -132,7 +132,7 @@ class AtomicWriter:
     bits, which would pass to a file now owned by whoever runs perfrules; a new file gets
     what ``open`` would give it, 0666 less the umask (0644 under 022, 0600 under 077)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, binary: bool = False):
         if os.path.islink(path):
             path = os.path.realpath(path)
         target = Path(path)
@@ -151,9 +151,9 @@ class AtomicWriter:
             os.close(fd)
             os.unlink(self.tmp)
             raise
-        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self.fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | bytes) -> None:
         self.fh.write(text)
 
     def commit(self) -> None:
@@ -205,3 +205,23 @@ class LineWriter:
 
     def abort(self, interrupted: bool = False) -> None:
         self.close(interrupted=True)
+
+
+def check_output_folder(path: str, inputs: tuple[str, ...] = ()) -> None:
+    """``-o`` naming a folder (a page per project): not inside or holding an input, its parent
+    there; the folder itself is made when missing."""
+    real = os.path.realpath(path)
+    for spec in inputs:
+        if _is_input(real, spec) or (os.path.exists(spec) and _inside(os.path.realpath(spec), path)):
+            raise UsageError(f"输出文件夹「{path}」与输入「{spec}」重叠：写入会毁掉输入，或下次被当作输入读取",
+                             f"the output folder {path} overlaps the input {spec}",
+                             hint="请把输出写到输入以外的文件夹 (write the output outside the inputs)")
+    target = Path(path.rstrip("/" + os.sep) or path)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"输出路径「{path}」不是文件夹", f"the output path {path} is not a folder")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"输出文件夹所在的文件夹「{parent}」不存在", f"the folder {parent} does not exist",
+                         hint="请先创建该文件夹，或换一个输出路径 (create the folder first, or write elsewhere)")
+    if not os.access(target if target.is_dir() else parent, os.W_OK):
+        raise UsageError(f"不能在「{target}」中写入文件", f"cannot write files in {target}")

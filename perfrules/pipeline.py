@@ -349,8 +349,9 @@ class Settings:
     """How a worker runs a job: whether packs were chosen (-p), and the output format."""
 
     chosen: bool = False
-    fmt: str | None = None  # table | md | json | jsonl; None: keep the Result, render nothing
+    fmt: str | None = None  # a name of report.formats.FORMATS; None: keep the Result, render nothing
     show_na: bool = False
+    annotate: bool = False  # keep the marks of findings on workbook cells (check --annotate)
 
 
 @attrs.frozen
@@ -361,7 +362,9 @@ class Outcome:
     input: str
     kind: str                              # result | error | skipped
     result: Any = None                     # the Result; None once rendered in a worker
-    text: str | None = None                # the entry in the output format, if one was asked
+    text: Any = None                       # the entry in the output format, if one was asked
+    entry: Any = None                      # report.view.EntryView: what a run's summary keeps
+    marks: tuple = ()                      # report.annotate.Mark of each finding on a workbook cell
     error: dict | None = None              # PerfrulesError.to_dict() (+ "errors" for a group)
     message: str | None = None             # the error or skip, rendered for a terminal
     note: Any = None                       # the skipped_file Note of a skipped file
@@ -450,7 +453,7 @@ def _error_dict(e: PerfrulesError) -> dict:
 
 def _failure(source: str, e: PerfrulesError, settings: Settings) -> Outcome:
     o = Outcome(source, "error", error=_error_dict(e), message=e.render())
-    return attrs.evolve(o, text=_render(o, settings))
+    return attrs.evolve(o, text=_render(o, settings), entry=_entry(o, settings))
 
 
 def _problem(source: str, p: Problem, settings: Settings) -> Outcome:
@@ -460,7 +463,7 @@ def _problem(source: str, p: Problem, settings: Settings) -> Outcome:
     note = Note("skipped_file", Location(source), p.zh, p.en)
     o = Outcome(source, "skipped", note=note, notes=1, unread=int(note.unread),
                 message=f"{source}: 跳过 {p.zh} (skipped: {p.en})")
-    return attrs.evolve(o, text=_render(o, settings))
+    return attrs.evolve(o, text=_render(o, settings), entry=_entry(o, settings))
 
 
 def load_job(job: Job, settings: Settings = Settings(), specs: tuple = ()) -> list[Loaded | Outcome]:
@@ -523,9 +526,12 @@ def run_loaded(x: Loaded, packs, settings: Settings = Settings()) -> Outcome:
                 unread=sum(1 for n in r.input_notes if n.unread),
                 severities=Counter(f.severity for f in live), rules=Counter(f.rule for f in live),
                 grade=r.score.grade if r.score else None, hint=hint)
+    if settings.annotate:
+        from .report.annotate import marks
+        o = attrs.evolve(o, marks=marks(r))
     if settings.fmt is None:
         return o
-    return attrs.evolve(o, text=_render(o, settings), result=None)
+    return attrs.evolve(o, text=_render(o, settings), entry=_entry(o, settings), result=None)
 
 
 def check_job(job: Job, packs, settings: Settings = Settings()) -> list[Outcome]:
@@ -562,24 +568,23 @@ def _internal(e: Exception, source: str) -> PerfrulesError:
     return InternalError.wrap(e, source)
 
 
-def _render(o: Outcome, settings: Settings) -> str | None:
-    """An outcome's entry in the output format (a worker renders, so the parent only writes)."""
-    fmt = settings.fmt
-    if fmt is None:
+def _entry(o: Outcome, settings: Settings) -> Any:
+    """What the run's summary keeps of an outcome, for the formats that show one (an index)."""
+    from .report import formats
+    if settings.fmt is None or not formats.get(settings.fmt).index:
         return None
-    from .report import render
-    from .report.terminal import json_safe
-    if fmt in ("json", "jsonl"):
-        d = o.to_dict()
-        return json_safe(json.dumps(d, ensure_ascii=False) + "\n" if fmt == "jsonl"
-                         else json.dumps(d, ensure_ascii=False, indent=2))
+    from .report.view import EntryView, ReportView
     if o.kind == "result":
-        return (render.to_table([o.result], settings.show_na) if fmt == "table"
-                else render.to_markdown([o.result]))
-    if o.kind == "error":
-        return (render.error_table(o.input, o.message) if fmt == "table"
-                else render.error_markdown(o.input, o.message))
-    return None  # a skipped file: listed in the run's summary at the end
+        return EntryView.of(ReportView.of(o.result))
+    return EntryView(o.input, o.kind, message=o.message)
+
+
+def _render(o: Outcome, settings: Settings) -> Any:
+    """An outcome's entry in the output format (a worker renders, so the parent only writes)."""
+    if settings.fmt is None:
+        return None
+    from .report import formats
+    return formats.module(settings.fmt).entry(o, settings.show_na)
 
 
 def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), workers: int = 1,
@@ -602,8 +607,8 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
 
 
 def run(inputs: Sequence[str], packs, *, chosen: bool, workers: int = 1, fmt: str | None = None,
-        show_na: bool = False, exclude: Iterable[str] = (), pack_specs: tuple[str, ...] = ()
-        ) -> Iterator[Outcome]:
+        show_na: bool = False, exclude: Iterable[str] = (), pack_specs: tuple[str, ...] = (),
+        annotate: bool = False) -> Iterator[Outcome]:
     """Check inputs (files, folders, globs, JSON Lines) with compiled packs: one outcome per
     indicator set, input not read, or file skipped, in input order.
 
@@ -611,7 +616,7 @@ def run(inputs: Sequence[str], packs, *, chosen: bool, workers: int = 1, fmt: st
     before anything is run."""
     check_specs(inputs)
     return run_jobs(jobs(expand(inputs, exclude=exclude)), packs,
-                    Settings(chosen=chosen, fmt=fmt, show_na=show_na), workers, pack_specs)
+                    Settings(chosen=chosen, fmt=fmt, show_na=show_na, annotate=annotate), workers, pack_specs)
 
 
 def check(inputs: Sequence[str], packs: Sequence[str] = (), *, workers: int = 1) -> list[Outcome]:

@@ -294,3 +294,12 @@ def test_every_field_suggestion_is_a_field_of_the_same_kind(name, at, ch):
             assert guess in labels
             kinds = {_name_kind(k) for k, f in FIELDS.items() if f.label == guess} | {_name_kind(guess)}
             assert _name_kind(typo) is None or _name_kind(typo) in kinds or None in kinds
+
+
+@pytest.mark.parametrize("pred", ["包含", "不包含", "包含短语", "不包含短语", "须 包含", "须 包含短语"])
+def test_an_interval_after_contains_is_a_located_error_not_a_crash(pred):
+    # Found by test_parse_cache's property: [1, 2] is one INTERVAL token, which the parser
+    # handed on raw after 包含 (an AttributeError); it is an Interval node the compiler refuses.
+    with pytest.raises(PerfrulesError) as e:
+        compile_text(f"规则 R-01 「测试」 错误\n  每个指标: 三级指标 {pred} [1, 2]\n")
+    assert "列表、词表名或文字" in str(e.value) and ":2:" in str(e.value)

@@ -14,7 +14,7 @@ from perfrules.cli import main
 from perfrules.data.notes import Note
 from perfrules.engine.results import Result
 from perfrules.errors import Location, UsageError
-from perfrules.report import render
+from perfrules.report import json_out, markdown, table
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples" / "panyu-2023-ops"
@@ -202,7 +202,7 @@ def test_streamed_json_is_what_render_to_json_gives():
     outs = pipeline.check([str(EX)], ["national"])
     results = [o.result for o in outs if o.kind == "result"]
     r = cli("check", EX, "-p", "national", "--format", "json")
-    assert r.stdout == render.to_json(results)
+    assert r.stdout == json_out.to_json(results)
 
 
 # ---- reading notes ------------------------------------------------------------------------------
@@ -234,21 +234,21 @@ def test_table_summarises_many_notes_of_a_kind_but_lists_every_unread_one():
             for k in range(1, 13)]
     unread = [Note("unread_row", Location("t.xlsx", "表", row=100 + k), f"未读取的行{k}", f"row {k}")
               for k in range(1, 9)]
-    text = render.to_table([_result(many + unread)])
+    text = table.to_table([_result(many + unread)])
     assert "读取说明 (input notes)" in text
     assert "占位内容1 " in text and "占位内容5 " in text and "占位内容6 " not in text
     assert "另有 7 处" in text and "7 more" in text
     assert all(f"未读取的行{k} " in text for k in range(1, 9))
     assert "第108行" in text and "t.xlsx 工作表" not in text  # places are given without the file again
     assert "读取说明 20 条（未读取 8 处）" in text
-    md = render.to_markdown([_result(many + unread)])
+    md = markdown.to_markdown([_result(many + unread)])
     assert all(f"占位内容{k} " in md for k in range(1, 13))  # Markdown lists every note
 
 
 def test_notes_with_a_suggestion_show_it():
     n = Note("unknown_key", Location("t.yaml", key="$.绩效指标[1].指标值值"), "未知键「指标值值」", "unknown key",
              suggestion="指标值")
-    text = render.to_table([_result([n])])
+    text = table.to_table([_result([n])])
     assert "$.绩效指标[1].指标值值: 未知键「指标值值」（是否指「指标值」？ did you mean 指标值?）" in text
 
 

@@ -25,7 +25,7 @@ from perfrules.data.values import format_value, read_value
 from perfrules.engine.packs import MANIFEST, load_pack, rule_files_of, weight_total
 from perfrules.engine.runner import run
 from perfrules.errors import PerfrulesError
-from perfrules.report import render
+from perfrules.report import json_out, markdown, table
 
 from strategies import (NAMES, evaluator_scores, full_marks, indicator_sets, pack_indicator_sets,
                         pack_leaves, quantities, score_packs, values)
@@ -577,8 +577,8 @@ def run_all(obj) -> None:
             assert_explained(r.score)
             assert ZERO <= r.score.low <= r.score.high <= r.score.max
             assert r.score.total is None or r.score.total == r.score.low == r.score.high
-    render.to_table(results, show_na=True)
-    render.to_markdown(results)
+    table.to_table(results, show_na=True)
+    markdown.to_markdown(results)
 
 
 @SOME

@@ -31,7 +31,7 @@ from perfrules.engine.packs import Pack, load_pack
 from perfrules.engine.runner import run
 from perfrules.engine.scoring import ScoringRules
 from perfrules.errors import PackError
-from perfrules.report import render
+from perfrules.report import json_out, markdown, table
 
 from helpers import make_pack
 from strategies import evaluator_scores, indicator_sets, pack_indicator_sets, score_packs
@@ -193,8 +193,8 @@ def test_a_stated_score_stands_for_missing_data_only_where_the_pack_accepts_it_a
     rate = items_of(lenient)["预算执行率"]
     assert (rate.score, lenient.total, lenient.grade) == (D("9.00"), D("99.00"), "优")
     assert rate.notes == ("无法计算（缺少预算数据 (no budget given)），采用陈述得分 9（规则包接受陈述得分 accept_stated）",)
-    assert "注 (note)" in render.to_table([run([pack_of(text, accept_stated=True)], iset)])
-    assert json.loads(render.to_json([run([pack_of(text, accept_stated=True)], iset)]))["score"]["items"][0][
+    assert "注 (note)" in table.to_table([run([pack_of(text, accept_stated=True)], iset)])
+    assert json.loads(json_out.to_json([run([pack_of(text, accept_stated=True)], iset)]))["score"]["items"][0][
         "notes"] == list(rate.notes)
 
 
@@ -234,7 +234,7 @@ def test_sixty_points_on_rows_with_neither_target_nor_actual_are_not_graded_exce
 
 def test_an_incomplete_sheet_in_json_table_and_markdown():
     r = run([SELFEVAL], blank_table())
-    sheet = json.loads(render.to_json([r]))["score"]
+    sheet = json.loads(json_out.to_json([r]))["score"]
     head = {k: sheet[k] for k in ("total", "max", "grade", "vetoed", "incomplete", "scored", "unscorable", "range")}
     assert head == {"total": None, "max": "100", "grade": None, "vetoed": False, "incomplete": True,
                     "scored": "20.00", "unscorable": "80", "range": ["40.00", "100.00"]}
@@ -243,14 +243,14 @@ def test_an_incomplete_sheet_in_json_table_and_markdown():
     assert out["reason"].startswith("绩效指标[1] 巡检次数：指标值与实际完成值均未填写")
     rate = next(i for i in sheet["items"] if i["path"] == "预算执行率")
     assert (rate["score"], rate["status"]) == ("10.00", "scored") and "range" not in rate
-    table = render.to_table([r])
-    assert "总分不完整 (incomplete)：已评分 20.00，无法评分 80 分，总分可能在 40.00–100.00 之间" in table
-    assert "等级 不评定 (no grade)" in table and "产出指标    50      无法评分" in table
-    assert "合计        100     40.00–100.00" in table
-    md = render.to_markdown([r])
+    text = table.to_table([r])
+    assert "总分不完整 (incomplete)：已评分 20.00，无法评分 80 分，总分可能在 40.00–100.00 之间" in text
+    assert "等级 不评定 (no grade)" in text and "产出指标    50      无法评分" in text
+    assert "合计        100     40.00–100.00" in text
+    md = markdown.to_markdown([r])
     assert "| 产出指标 | 50 | 无法评分（0.00–50.00） |" in md
     assert "| **合计** | 100 | 40.00–100.00 | 不完整 (incomplete) |" in md and "等级 **不评定**" in md
-    complete = json.loads(render.to_json([run([SELFEVAL], attrs.evolve(blank_table(), indicators=SELF_ROWS + (
+    complete = json.loads(json_out.to_json([run([SELFEVAL], attrs.evolve(blank_table(), indicators=SELF_ROWS + (
         Indicator(level1="产出指标", name="巡检次数", target="≥10次", actual="10次", weight=D(50)),)))]))["score"]
     assert (complete["incomplete"], complete["unscorable"], complete["range"]) == (False, "0", ["100.00", "100.00"])
 
@@ -363,8 +363,8 @@ def test_no_grade_is_given_when_an_item_cannot_be_scored(case):
     s = r.score
     if any(i.score is None for i in s.items):
         assert s.total is None and s.grade is None and s.incomplete
-        assert json.loads(render.to_json([r]))["score"]["grade"] is None
-        assert "等级 不评定" in render.to_table([r])
+        assert json.loads(json_out.to_json([r]))["score"]["grade"] is None
+        assert "等级 不评定" in table.to_table([r])
     # A pack that accepts stated scores says on the item wherever it took one.
     if pack.scoring.accept_stated:
         for i in s.items:

@@ -85,6 +85,9 @@ FIX = {
 }
 
 
+# What a built-in check's finding gives as its source: it comes from no rule file of a pack.
+BUILTIN_SOURCE = "perfrules 内置检查 (built-in check)"
+
 # Built-in checks outside this module, with ids a pack's `disable:` and `severity:` accept
 # like the RC-nn above: what scoring meets while it makes the sheet (SS-nn, raised as
 # scoring.Problem), and a waiver that matches nothing (WV-01, the runner).
@@ -132,7 +135,7 @@ CHECKS = {
 
 def _f(rule: str, target: str, message: str, location=None, severity: str = "error") -> Finding:
     return Finding.of(rule, target, message, title=TITLES[rule], severity=severity, fix=FIX.get(rule),
-                      basis=BASIS[rule], source="perfrules/engine/reconcile.py", location=location)
+                      basis=BASIS[rule], source=BUILTIN_SOURCE, location=location)
 
 
 def _norm(path: str) -> str:

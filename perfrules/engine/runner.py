@@ -21,7 +21,7 @@ from .compiled import CompiledRule
 from .context import COMPANION, Context, Unknown
 from .explain import fmt_num
 from .packs import Pack
-from .reconcile import BUILTIN, SS_TITLES, WV_TITLES, reconcile
+from .reconcile import BUILTIN, BUILTIN_SOURCE, SS_TITLES, WV_TITLES, reconcile
 from .results import SEVERITY_ORDER, Finding, ItemScore, NotApplicable, Result
 from .scoring import make_sheet, score_entries, score_item, score_rows
 from .vocab import AFTER_FINDINGS
@@ -270,7 +270,7 @@ def _waive(iset: IndicatorSet, findings: list) -> list:
             what = f"规则 {w.rule}" + (f"、指标「{w.indicator}」" if w.indicator else "")
             out.append((None, ("WV-01", what), Finding.of(
                 "WV-01", "豁免", f"豁免（{what}）没有对应的发现，可能已失效", title=WV_TITLES["WV-01"],
-                severity="info", fix="删除不再需要的豁免，或核对规则编号与指标名称", source="perfrules",
+                severity="info", fix="删除不再需要的豁免，或核对规则编号与指标名称", source=BUILTIN_SOURCE,
                 location=w.location)))
     return out
 

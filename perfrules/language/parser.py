@@ -512,17 +512,26 @@ class _Build(Transformer):
         target = self._interval(c[1]) if isinstance(c[1], Token) else c[1]
         return self._test(meta, c[0], n.PredIn(span=target.span, target=target), True)
 
+    def _set(self, x):
+        """A target_set: an INTERVAL token (``包含 [1, 2]``) becomes its node, which the
+        compiler refuses after 包含 with its own message."""
+        return self._interval(x) if isinstance(x, Token) else x
+
     def contains(self, meta, c):
-        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]))
+        t = self._set(c[1])
+        return self._test(meta, c[0], n.PredContains(span=t.span, target=t))
 
     def not_contains(self, meta, c):
-        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1]), True)
+        t = self._set(c[1])
+        return self._test(meta, c[0], n.PredContains(span=t.span, target=t), True)
 
     def contains_phrase(self, meta, c):
-        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1], phrase=True))
+        t = self._set(c[1])
+        return self._test(meta, c[0], n.PredContains(span=t.span, target=t, phrase=True))
 
     def not_contains_phrase(self, meta, c):
-        return self._test(meta, c[0], n.PredContains(span=c[1].span, target=c[1], phrase=True), True)
+        t = self._set(c[1])
+        return self._test(meta, c[0], n.PredContains(span=t.span, target=t, phrase=True), True)
 
     def ends_in(self, meta, c):
         return self._test(meta, c[0], n.PredEndsIn(span=c[1].span, target=c[1]))
@@ -558,10 +567,10 @@ class _Build(Transformer):
         return n.PredIn(span=self._span(meta), target=target)
 
     def pred_contains(self, meta, c):
-        return n.PredContains(span=self._span(meta), target=c[0])
+        return n.PredContains(span=self._span(meta), target=self._set(c[0]))
 
     def pred_contains_phrase(self, meta, c):
-        return n.PredContains(span=self._span(meta), target=c[0], phrase=True)
+        return n.PredContains(span=self._span(meta), target=self._set(c[0]), phrase=True)
 
     def pred_ends_in(self, meta, c):
         return n.PredEndsIn(span=self._span(meta), target=c[0])

@@ -1,0 +1,1 @@
+"""``perfrules lsp``: the language server for rule files (diagnostics, hover, completion, formatting)."""

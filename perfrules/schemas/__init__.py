@@ -1,0 +1,1 @@
+"""The JSON Schemas of perfrules' input and output, published with the package (docs/api.md)."""
