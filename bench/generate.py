@@ -1,6 +1,6 @@
 """Synthetic indicator sets for benchmarks, as JSON Lines (one project per line).
 
-    python bench/generate.py --projects 1000|10000|100000 [--seed 7] [-o FILE]
+    python bench/generate.py --projects 1000|10000|100000 [--seed 7] [--unique-values] [-o FILE]
 
 Each line is one project in the contract's canonical keys: 项目 {名称, 主管部门, 类别, 性质, 年度},
 阶段, 预算 {年度预算, 支出}, 绩效指标 [{一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 佐证材料,
@@ -23,6 +23,17 @@ seeds (002 tables 3/4 and 004's long table), in roughly these proportions:
 * at 自评/评价, 实际完成值 on most rows: most targets met, ~12% missed (91% vs 84.40%),
   ~6% over 150% of the target (seed 001); 佐证材料 missing on ~15% of rows.
 
+``--unique-values`` writes the *cold* variant of the same projects: no 指标值 or 实际完成值
+string repeats across projects, so a reader that caches its readings by text (perfrules'
+``read_value`` does) reads every cell afresh. Every Arabic number of project k is multiplied
+by p_k / 10⁸, p_k the (k+1)-th largest prime below 10⁸, and written with ten decimals
+("≥90%" → "≥89.9999901000%" for k = 0; the factor is above 0.98 up to 100,000 projects).
+Target and actual scale alike, so 达标 and every completion rate are exactly as before; and as
+the generated numbers have at most two decimals (n·100 < p_k), n·p_k names both n and k, so
+no two projects share a number string. A value without digits gets the project's code in
+brackets ("提升" → "提升（AAAAH）"; inside or before it where a suffix would change the
+reading: "完成（AAAAH）年度任务数"). ``run.py`` counts the rows whose reading differs.
+
 Deterministic: project k depends only on (seed, k), so the first 1,000 projects of the
 100,000 file are the 1,000 file. Files go to bench/data/ (git-ignored; never commit them).
 """
@@ -32,7 +43,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -190,8 +203,76 @@ def _benefit(r: random.Random, kind: str, it: bool) -> tuple[str, str, str | Non
     return (name if name.endswith("率") else name + "提升率"), f"≥{p}%", "问卷或系统统计"
 
 
-def project(seed: int, k: int) -> dict:
-    """Project number k (0-based) of the data set for ``seed``."""
+def project(seed: int, k: int, unique: bool = False) -> dict:
+    """Project number k (0-based) of the data set for ``seed``; with ``unique``, the cold
+    variant (:func:`uniquify`) of the same project."""
+    p = _project(seed, k)
+    return uniquify(p, k) if unique else p
+
+
+# ---- the cold variant ---------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+_SCALE = 10**8          # project k multiplies its numbers by PRIMES[k] / 10⁸
+_PLACES = Decimal("1e-10")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_COUNT_NOUN = re.compile(r"(?:数量|总数|个数|次数|人数|户数)$")
+_primes: list[int] = []  # the primes below 10⁸, largest first, found as far as needed
+
+
+def project_prime(k: int) -> int:
+    """The (k+1)-th largest prime below 10⁸ (k = 0: 99,999,989; k = 100,000: 98,157,593)."""
+    while len(_primes) <= k:
+        hi = _primes[-1] if _primes else _SCALE
+        lo = max(2, hi - 1_000_000)
+        limit = int(hi ** 0.5) + 1
+        small = [p for p in range(2, limit) if all(p % q for q in range(2, int(p ** 0.5) + 1))]
+        sieve = bytearray([1]) * (hi - lo)
+        for p in small:
+            start = max(p * p, (lo + p - 1) // p * p)
+            sieve[start - lo::p] = bytes(len(range(start - lo, hi - lo, p)))
+        _primes.extend(lo + i for i in range(hi - lo - 1, -1, -1) if sieve[i])
+    return _primes[k]
+
+
+def project_code(k: int) -> str:
+    """Five capital letters naming project k (26⁵ = 11,881,376 projects)."""
+    out = []
+    for _ in range(5):
+        k, d = divmod(k, 26)
+        out.append(_LETTERS[d])
+    return "".join(reversed(out))
+
+
+def unique_value(text: str, k: int) -> str:
+    """``text`` made specific to project k, keeping what it says (see the module doc)."""
+    if _NUMBER.search(text):
+        factor = Decimal(project_prime(k)) / _SCALE  # exact: eight decimals
+
+        def scale(m: re.Match) -> str:
+            raw = m.group(0)
+            n = (Decimal(raw.replace(",", "")) * factor).quantize(_PLACES)
+            return format(n, ",f") if "," in raw else format(n, "f")
+        return _NUMBER.sub(scale, text)
+    code = f"（{project_code(k)}）"
+    if text.startswith("完成"):       # 完成 + an object would read as a stated state
+        return "完成" + code + text[2:]
+    if _COUNT_NOUN.search(text):     # "…数量" alone names what to count, not how many
+        return code + text
+    return text + code
+
+
+def uniquify(p: dict, k: int) -> dict:
+    """The cold variant of project k: every 指标值 and 实际完成值 specific to the project."""
+    for row in p["绩效指标"]:
+        for key in ("指标值", "实际完成值"):
+            v = row.get(key)
+            if isinstance(v, str):
+                row[key] = unique_value(v, k)
+    return p
+
+
+def _project(seed: int, k: int) -> dict:
     r = random.Random(f"perfrules-bench:{seed}:{k}")
     theme, category, dept = r.choices(THEMES, THEME_WEIGHTS)[0]
     it = category == "信息化运维"
@@ -304,19 +385,19 @@ def _weights(r: random.Random, rows: list[dict]) -> None:
 VERSION = 2  # bump when the generated data changes: run.py regenerates files of another version
 
 
-def default_path(projects: int, seed: int) -> Path:
-    return DATA / f"indicators-{projects}-s{seed}-v{VERSION}.jsonl"
+def default_path(projects: int, seed: int, unique: bool = False) -> Path:
+    return DATA / f"indicators-{projects}-s{seed}-v{VERSION}{'-unique' if unique else ''}.jsonl"
 
 
-def write(projects: int, seed: int = 7, out: Path | None = None) -> tuple[Path, int]:
-    """Write the file (unless an identical one is there); (path, indicator count)."""
-    out = Path(out) if out else default_path(projects, seed)
+def write(projects: int, seed: int = 7, out: Path | None = None, unique: bool = False) -> tuple[Path, int]:
+    """Write the file; (path, indicator count). ``unique``: the cold variant."""
+    out = Path(out) if out else default_path(projects, seed, unique)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     indicators = 0
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         for k in range(projects):
-            p = project(seed, k)
+            p = project(seed, k, unique)
             indicators += len(p["绩效指标"])
             fh.write(json.dumps(p, ensure_ascii=False) + "\n")
     tmp.replace(out)
@@ -338,11 +419,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--projects", type=int, default=1000, help="how many projects (1000, 10000, 100000 …)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("-o", "--output", type=Path, help=f"default: {DATA.relative_to(HERE.parent)}/indicators-N-sSEED-vVERSION.jsonl")
+    ap.add_argument("--unique-values", action="store_true",
+                    help="the cold variant: no 指标值/实际完成值 string repeats across projects")
+    ap.add_argument("-o", "--output", type=Path,
+                    help=f"default: {DATA.relative_to(HERE.parent)}/indicators-N-sSEED-vVERSION[-unique].jsonl")
     args = ap.parse_args(argv)
     if args.projects < 1:
         ap.error("--projects must be at least 1")
-    path, n = write(args.projects, args.seed, args.output)
+    path, n = write(args.projects, args.seed, args.output, args.unique_values)
     print(f"{path}: {args.projects} projects, {n} indicators", file=sys.stderr)
     return 0
 

@@ -1,59 +1,79 @@
-"""Speed and scale benchmark for perfrules, measured in one run on the same generated data.
+"""Speed and memory of perfrules against hand-written Python and peer rule engines, end to end.
 
-    python bench/run.py [--quick] [--json] [--projects N] [--core-projects N] [--seed S]
-                        [--repeat R] [--profile] [--no-peers]
+    python bench/run.py [--quick] [--json] [--projects N] [--rounds R] [--seed S]
+                        [--contenders A,B,…] [--variants warm,cold] [--no-peers] [--profile]
 
-Measures
-  compile_s            parse + compile the bundled ``national`` pack in process (median)
-  cli_single_s         ``perfrules check examples/panyu-2023-ops/申报.yaml`` as a whole process,
-                       interpreter start included (median of ≥ 5 runs)
-  indicators_per_s_1w  ``perfrules check data.jsonl -j 1 --format jsonl -o out.jsonl``:
-  indicators_per_s_2w  indicators in the input ÷ wall time (and the same with -j 2)
-  peak_rss_mb          the largest max RSS of those CLI runs (workers included)
-  ratio_vs_handwritten perfrules ÷ hand-written Python, the same core rules on the same
-                       pre-loaded indicator sets (below 1 means perfrules is faster)
-  ratio_vs_peers       {peer: perfrules ÷ peer} for each peer rule engine installed
-                       (zen-engine, common-expression-language)
+Every contender is a whole program run as a child process on the same raw JSON Lines file
+(``generate.py``), writing its findings to a file:
 
-``--quick`` (1,000 projects, single repeats) runs in under a minute; ``--json`` prints one
-JSON object. ``--profile`` adds the cProfile top entries of ``batch.check_job`` on 1,000
-projects (the end-to-end slow path). See bench/README.md for the rules and the results.
+  perfrules-national-j2   ``perfrules check DATA -p national -j 2 --format jsonl -o OUT``: the
+  perfrules-national-j1   issue's target figure (all rules of the national pack), and with -j 1
+  perfrules-core-j1/-j2   the same command with a pack of just the nine core rules (cut from the
+                          bundled pack's own files), so its findings can be compared
+  handwritten             the fair baseline: orjson dicts + perfrules' value reader, one loop
+  flat-python             the verdicts pre-computed per row, then the rules in plain Python
+  zen, cel                the same pre-computation, then zen-engine / CEL (when installed)
+  national-j2-1k          perfrules-national-j2 on the first 1,000 projects (memory vs size)
+  cli-single              ``perfrules check examples/panyu-2023-ops/申报.yaml`` (start-up)
+  python-bare             ``python -c pass``
+
+The contenders run round-robin (A B C … A B C …) for ``--rounds`` rounds (default 5), on the
+warm data (the generator's own strings, which repeat across projects) and the cold variant
+(``--unique-values``: no 指标值/实际完成值 string repeats). Each figure is reported as min /
+median / max over the rounds: wall time of the whole process (interpreter start to exit), CPU
+time (user + sys of the process and the workers it waited for, from ``os.wait4``), and the peak
+of the process tree's resident memory (the sum of VmRSS over the process and all its
+descendants, sampled from /proc every 20 ms).
+
+The findings of every contender on the nine core rules are compared as sets of (line, rule,
+row): the run fails, naming the first differences, unless all are identical (checked in the
+first round; a later round must write the same bytes, or else the same set, as the first). ``--profile`` adds cProfile of
+perfrules' per-project work on 1,000 projects (warm and cold) and of the hand-written loop,
+check_job's phases without a profiler, and ``-X importtime`` of the one-file check.
+See bench/README.md for the method and the results.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import gc
+import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections import Counter
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import contenders  # noqa: E402  (bench/contenders.py)
 import generate  # noqa: E402  (bench/generate.py)
 
 EXAMPLE = "examples/panyu-2023-ops/申报.yaml"
-# The core rules: the national pack's rules that every engine can express.
-CORE = ("N-01", "N-02", "N-03", "N-04", "N-05", "N-06", "N-09", "N-10", "N-12")
-TARGETS = {  # key: (comparison, bound)
-    "ratio_vs_handwritten": ("<=", 2.0),
-    "ratio_vs_peers": ("<", 1.0),       # every peer
-    "indicators_per_s_2w": (">=", 200_000),
-    "cli_single_s": ("<=", 0.3),
+CORE = contenders.CORE
+MEMORY_SIZE = 1000  # projects of the small run that memory at full size is compared with
+
+# The issue's targets (issue 18). key: (what, comparison, bound)
+TARGETS = {
+    "indicators_per_s_2w_warm": ("perfrules-national-j2 indicators/s, warm (median wall)", ">=", 200_000),
+    "indicators_per_s_2w_cold": ("perfrules-national-j2 indicators/s, cold (median wall)", ">=", 100_000),
+    "ratio_vs_handwritten": ("perfrules-core-j1 ÷ handwritten, median wall, warm", "<=", 1.0),
+    "ratio_vs_zen": ("perfrules-core-j1 ÷ zen, median wall, warm", "<", 1.0),
+    "ratio_vs_cel": ("perfrules-core-j1 ÷ cel, median wall, warm", "<", 1.0),
+    "cli_single_s": ("one-file perfrules check, median wall", "<=", 0.2),
+    "memory_growth": (f"perfrules-national-j2 tree peak, full size ÷ {MEMORY_SIZE:,} projects", "<=", 1.1),
 }
-BLANK = ("", "/", "-", "—", "无")
 
 
 # ---- machine -----------------------------------------------------------------------------------
@@ -68,88 +88,282 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
-    try:
-        from importlib.metadata import version
-        pv = version("perfrules")
-    except Exception:  # pragma: no cover
-        pv = "?"
+    versions = {}
+    from importlib.metadata import PackageNotFoundError, version
+    for dist in ("perfrules", "orjson", "zen-engine", "common-expression-language"):
+        try:
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = None
     return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "implementation": platform.python_implementation(), "platform": platform.platform(),
-            "perfrules": pv, "loadavg_at_start": [round(x, 2) for x in load] if load else None}
+            "platform": platform.platform(), "versions": versions, "commit": _commit(),
+            "loadavg_at_start": _load()}
 
 
-def perfrules_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("perfrules")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "perfrules"]
+def _commit() -> str | None:
+    """The checked-out commit, read from .git (no git needed); None when not a checkout."""
+    git = ROOT / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head[:12]
+        ref = head[5:]
+        if (git / ref).is_file():
+            return (git / ref).read_text().strip()[:12]
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0][:12]
+    except OSError:
+        pass
+    return None
 
 
-# ---- compile and the command line ---------------------------------------------------------------
+# ---- the code measured: a snapshot of the working tree ----------------------------------------------
 
-def bench_compile(repeat: int) -> dict:
-    t = time.perf_counter()
-    from perfrules.engine.packs import load_pack
-    from perfrules.language.parser import lark_parser
-    imports = time.perf_counter() - t
-    t = time.perf_counter()
-    lark_parser()  # built once per process (Lark's disk cache), as in a real run; reported on its own
-    build = time.perf_counter() - t
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        pack = load_pack("national")
-        times.append(time.perf_counter() - t)
-    return {"compile_s": statistics.median(times), "compile_min_s": min(times),
-            "parser_build_s": build, "engine_import_s": imports, "national_rules": len(pack.compiled.rules)}
+CHILD_ENV: dict | None = None  # the environment of every child (PYTHONPATH → the snapshot)
 
 
-def bench_cli_single(repeat: int) -> dict:
-    cmd = perfrules_cmd() + ["check", EXAMPLE]
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - t)
-        if p.returncode not in (0, 1):
-            raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()[-2000:]}")
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    bare = time.perf_counter() - t
-    return {"cli_single_s": statistics.median(times), "cli_single_min_s": min(times),
-            "python_startup_s": bare}
+def snapshot(dest: Path) -> str:
+    """Copy perfrules/ (with policies/ and grammar/ inside it, as a wheel lays them out) to
+    ``dest``; every child then imports that copy (PYTHONPATH), so the rounds measure one
+    version of the code even while the working tree changes. Returns a digest of the copy."""
+    global CHILD_ENV
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    pkg = dest / "perfrules"
+    shutil.copytree(ROOT / "perfrules", pkg, ignore=skip)
+    for sub in ("policies", "grammar"):
+        shutil.copytree(ROOT / sub, pkg / sub, ignore=skip, dirs_exist_ok=True)
+        (pkg / sub / "__init__.py").touch()
+    h = hashlib.sha256()
+    for f in sorted(pkg.rglob("*")):
+        if f.is_file():
+            h.update(str(f.relative_to(dest)).encode() + b"\0" + f.read_bytes())
+    CHILD_ENV = dict(os.environ, PYTHONPATH=str(dest) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    sys.path.insert(0, str(dest))
+    return h.hexdigest()[:16]
 
 
-def run_child(cmd: list[str]) -> tuple[float, int, float, float]:
-    """(wall s, exit code, max RSS MB of the process tree, user+sys CPU s) of one command."""
+def _load():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+# ---- one child process, measured -----------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                    out += [int(x) for x in fh.read().split()]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """The process and all its descendants (Linux /proc/PID/task/TID/children)."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        pids += _children(pids[i])
+        i += 1
+    return pids
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of one process in KiB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed VmRSS of a process tree every ``interval`` seconds until stopped;
+    ``peak_kb`` is the largest sum seen, ``most`` the most processes seen at once."""
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kb = self.samples = self.most = 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            pids = tree(self.pid)
+            total = sum(rss_kb(p) for p in pids)
+            self.samples += 1
+            self.most = max(self.most, sum(1 for p in pids if os.path.exists(f"/proc/{p}")))
+            self.peak_kb = max(self.peak_kb, total)
+            self.halt.wait(self.interval)
+
+
+@dataclass
+class Measure:
+    wall: float            # s, perf_counter from before the fork to after the wait
+    cpu: float             # s, user + sys of the child and the descendants it waited for
+    tree_mb: float | None  # MiB, peak of the summed VmRSS of the tree (None without /proc)
+    largest_mb: float      # MiB, ru_maxrss of os.wait4: the largest single process, *including the image of
+    #                        this benchmark process the child was forked from* (kept in --json only)
+    samples: int
+    processes: int
+    stderr: str
+    load: float | None = None  # 1-minute load average when the run started
+
+
+def run_measured(cmd: list[str], timeout: float = 3600) -> Measure:
+    """Run ``cmd`` (from the repository root) and measure it; exit codes other than 0/1 raise."""
+    load = _load()
     with tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=CHILD_ENV)
+        sampler = TreeSampler(p.pid) if os.path.isdir(f"/proc/{p.pid}") else None
+        if sampler:
+            sampler.start()
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t
+        if sampler:
+            sampler.halt.set()
+            sampler.join()
         p.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
-            err.seek(0)
-            raise RuntimeError(f"{' '.join(cmd)} exited {code}: {err.read().decode()[-2000:]}")
-    # Linux reports ru_maxrss in KiB (macOS in bytes); a child's includes its waited workers'.
-    rss = ru.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return wall, code, rss, ru.ru_utime + ru.ru_stime
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {text[-2000:]}")
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return Measure(wall=wall, cpu=ru.ru_utime + ru.ru_stime,
+                   tree_mb=sampler.peak_kb / 1024 if sampler and sampler.samples else None,
+                   largest_mb=ru.ru_maxrss / scale, samples=sampler.samples if sampler else 0,
+                   processes=sampler.most if sampler else 0, stderr=text, load=load[0] if load else None)
 
 
-def bench_batch(path: Path, indicators: int, workers: int, repeat: int, out: Path) -> dict:
-    cmd = perfrules_cmd() + ["check", str(path), "-j", str(workers), "--format", "jsonl", "-o", str(out)]
-    runs = [run_child(cmd) for _ in range(repeat)]
-    wall = statistics.median(r[0] for r in runs)
-    cpu = statistics.median(r[3] for r in runs)
-    return {"wall_s": wall, "indicators_per_s": indicators / wall, "cpu_s": cpu,
-            "indicators_per_cpu_s": indicators / cpu if cpu else None,
-            "peak_rss_mb": max(r[2] for r in runs), "runs": len(runs)}
+# ---- findings as sets of (line, rule, row) --------------------------------------------------------
+
+_ROW = re.compile(r"^绩效指标\[(\d+)\]")
 
 
-# ---- the core rules, four ways ------------------------------------------------------------------
+def perfrules_findings(path: Path, rules=CORE) -> set:
+    """(line, rule, row) of every finding of ``rules`` in a ``perfrules check --format jsonl``
+    output: line from the record's ``input`` (FILE:LINE), row the 0-based row of 绩效指标 (the
+    target reads 「绩效指标[n] …」 with n counted from 1), None for a project-level finding. A
+    record without findings that failed to load counts as (line, "ERROR", None)."""
+    import orjson
+    out = set()
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            rec = orjson.loads(raw)
+            src = rec.get("input") or rec.get("source") or ""
+            line = int(src.rsplit(":", 1)[1]) if src.rsplit(":", 1)[-1].isdigit() else src
+            if "findings" not in rec:
+                out.add((line, "ERROR", None))
+                continue
+            for f in rec["findings"]:
+                if f["rule"] not in rules:
+                    continue
+                m = _ROW.match(f.get("target") or "")
+                out.add((line, f["rule"], int(m.group(1)) - 1 if m else None))
+    return out
+
+
+def program_findings(path: Path) -> set:
+    """(line, rule, row) from a contenders.py output (one ``[line, rule, row]`` per line)."""
+    import orjson
+    with open(path, "rb") as fh:
+        return {tuple(orjson.loads(x)) for x in fh if x.strip()}
+
+
+def differences(a: set, b: set, name_a: str = "a", name_b: str = "b", limit: int = 5) -> list[str]:
+    """The first ``limit`` findings only in ``a`` and only in ``b`` (empty when the sets are equal)."""
+    def key(f):
+        return tuple((0, x) if isinstance(x, int) else (1, str(x)) for x in f)
+    out = []
+    for name, only in ((name_a, a - b), (name_b, b - a)):
+        if only:
+            firsts = sorted(only, key=key)[:limit]
+            out.append(f"{len(only)} only in {name}, first: " + ", ".join(map(repr, firsts)))
+    return out
+
+
+def check_same(sets: dict[str, set], reference: str, limit: int = 5) -> dict[str, list[str]]:
+    """{contender: its differences from ``reference``} for every contender that differs."""
+    ref = sets[reference]
+    return {name: d for name, s in sets.items() if name != reference
+            for d in [differences(ref, s, reference, name, limit)] if d}
+
+
+def digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---- the contenders ------------------------------------------------------------------------------
+
+@dataclass
+class Contender:
+    name: str
+    command: Callable[[Path, Path], list[str]]       # (data, out) → argv
+    findings: Callable[[Path], set] | None = None      # out → set, when comparable
+    data: str = "full"                                  # "full" or "small" (MEMORY_SIZE projects)
+    per_variant: bool = True                            # run on warm and cold (else once a round)
+    note: str = ""
+
+
+def perfrules_cmd(script: bool = False) -> list[str]:
+    """The installed ``perfrules`` command (``script``: its file, to hand to an interpreter).
+    Not ``python -m perfrules`` from the repository root: that would import the working tree's
+    perfrules (the current folder comes first on sys.path), not the snapshot."""
+    exe = Path(sys.executable).with_name("perfrules")
+    if exe.exists():
+        return [str(exe)]
+    return [str(HERE / "perfrules_main.py")] if script else [sys.executable, str(HERE / "perfrules_main.py")]
+
+
+def make_contenders(core_dir: Path, vocab_path: Path, peers: bool = True) -> list[Contender]:
+    def cli(pack: str, workers: int):
+        return lambda data, out: perfrules_cmd() + ["check", str(data), "-p", pack, "-j", str(workers),
+                                                    "--format", "jsonl", "-o", str(out)]
+
+    def program(name: str):
+        return lambda data, out: [sys.executable, str(HERE / "contenders.py"), name, str(data),
+                                  str(vocab_path), str(out)]
+    out = [
+        Contender("perfrules-national-j2", cli("national", 2), perfrules_findings,
+                  note="all national rules, 2 workers: the target figure"),
+        Contender("perfrules-national-j1", cli("national", 1), perfrules_findings),
+        Contender("perfrules-core-j1", cli(str(core_dir), 1), perfrules_findings),
+        Contender("perfrules-core-j2", cli(str(core_dir), 2), perfrules_findings),
+        Contender("handwritten", program("handwritten"), program_findings),
+        Contender("flat-python", program("flat-python"), program_findings),
+    ]
+    for peer in ("zen", "cel"):
+        if peers and contenders.available(peer):
+            out.append(Contender(peer, program(peer), program_findings))
+    out += [
+        Contender(f"national-j2-{MEMORY_SIZE // 1000}k", cli("national", 2), None, data="small", per_variant=False),
+        Contender("cli-single", lambda data, out: perfrules_cmd() + ["check", EXAMPLE], None, per_variant=False),
+        Contender("python-bare", lambda data, out: [sys.executable, "-c", "pass"], None, per_variant=False),
+    ]
+    return out
+
+
+DEFAULT = ("perfrules-national-j2", "perfrules-core-j1", "handwritten", "flat-python",
+           "zen", "cel", f"national-j2-{MEMORY_SIZE // 1000}k", "cli-single", "python-bare")
+
 
 def core_pack(folder: Path):
     """A pack of just the CORE rules, cut from the bundled national pack's own files."""
@@ -177,313 +391,139 @@ def core_pack(folder: Path):
     return pack
 
 
-def load_sets(path: Path, limit: int | None = None) -> list:
-    from perfrules.data.loaders import load_mapping
+# ---- reading values: what a distinct string costs -------------------------------------------------
+
+def value_strings(path: Path) -> list[str]:
+    """Every 指标值 and 实际完成值 string of a file, in order."""
+    import orjson
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for no, line in enumerate(fh, 1):
-            if limit is not None and len(out) >= limit:
-                break
+    with open(path, "rb") as fh:
+        for line in fh:
             if line.strip():
-                out.append(load_mapping(json.loads(line, parse_float=Decimal), f"{path.name}:{no}"))
+                for row in orjson.loads(line)["绩效指标"]:
+                    out += [row[k] for k in ("指标值", "实际完成值") if isinstance(row.get(k), str)]
     return out
 
 
-def eval_perfrules(pack, isets) -> Counter:
-    """perfrules' own evaluation: runner.run with the compiled core pack, findings by rule."""
-    from perfrules.engine.runner import run
-    counts: Counter = Counter()
-    packs = [pack]
-    for s in isets:
-        for f in run(packs, s).findings:
-            if f.rule in CORE:
-                counts[f.rule] += 1
-    return counts
+def repeated_across_projects(path: Path) -> int:
+    """How many 指标值/实际完成值 strings occur in more than one project of a file."""
+    import orjson
+    first: dict[str, int] = {}
+    shared = set()
+    with open(path, "rb") as fh:
+        for no, line in enumerate(fh):
+            if line.strip():
+                for row in orjson.loads(line)["绩效指标"]:
+                    for k in ("指标值", "实际完成值"):
+                        v = row.get(k)
+                        if isinstance(v, str) and first.setdefault(v, no) != no:
+                            shared.add(v)
+    return len(shared)
 
 
-def eval_perfrules_events(pack, isets) -> Counter:
-    """Only the rule evaluation inside runner.run: run_rule's events on a Context, with no
-    Finding, message, sorting or built-in reconciliation (where the runner's time goes)."""
-    from perfrules.engine.checks import Fail
-    from perfrules.engine.runner import run_rule
-    from perfrules.engine.context import Context
-    counts: Counter = Counter()
-    env, rules = pack.compiled.env, pack.compiled.rules
-    for s in isets:
-        ctx = Context(s, env)
-        for rule in rules:
-            for ev in run_rule(rule, ctx):
-                if type(ev) is Fail:
-                    counts[rule.id] += 1
-    return counts
-
-
-def handwritten_rules(env):
-    """The core rules as plain Python over the same IndicatorSet objects, with perfrules'
-    value reader (read_value, is_met, peak_rate: the meaning of 可衡量, 量化, 达标, 最高完成率)
-    and the pack's synonyms and word lists. Returns check(iset) → [(rule, indicator index)]."""
-    from perfrules.data.categories import LEVEL1, LEVEL2, clean
-    from perfrules.data.values import is_met, peak_rate, read_value
-    syn = env.synonyms.canonical
-    vague, state = env.vague_words, env.state_words
-    mgmt = tuple(clean(w) for w in env.wordlists["管理类用语"])
-    budget_words = tuple(clean(w) for w in env.wordlists["预算执行用语"])
-    env_words = tuple(clean(w) for w in env.wordlists["环境关键词"])
-    eco, it_ops = syn("生态效益"), syn("信息化运维")
-    blank = frozenset(BLANK)
-    over = Decimal("1.5")
-
-    def check(iset) -> list[tuple[str, int | None]]:
-        out = []
-        p = iset.project
-        it = p is not None and bool(p.categories) and it_ops in {syn(c) or c for c in p.categories}
-        self_eval = iset.stage == "自评"
-        has_l1 = has_out = has_ben = has_sat = no_method = False
-        for i, ind in enumerate(iset.indicators):
-            l1 = syn(ind.level1_raw or ind.level1)
-            if l1 not in LEVEL1:
-                l1 = LEVEL2.get(l1, l1)
-            name = ind.name
-            if name is None or name.strip() in blank:                              # N-01
-                out.append(("N-01", i))
-            t = read_value(ind.target, vague_words=vague, state_words=state)
-            if not t.measurable:                                                      # N-02
-                out.append(("N-02", i))
-            cname = clean(name or "")
-            if ((l1 in ("产出指标", "效益指标") or l1 is None or l1.strip() in blank)         # N-03
-                    and any(w in cname for w in mgmt) and not any(w in cname for w in budget_words)):
-                out.append(("N-03", i))
-            if it and eco in (l1, syn(ind.level2_raw or ind.level2)):                  # N-04
-                m = clean(ind.method or "")
-                if not any(w in m for w in env_words):
-                    out.append(("N-04", i))
-            if l1 is not None and l1.strip() not in blank:
-                has_l1 = True
-            has_out |= l1 == "产出指标"
-            has_ben |= l1 == "效益指标"
-            has_sat |= l1 == "满意度指标"
-            no_method |= t.quantified and (ind.method is None or ind.method.strip() in blank)
-            if ind.actual is not None:
-                a = read_value(ind.actual, vague_words=vague, state_words=state)
-                if not a.empty and is_met(t, a) is False and not self_eval:           # N-10
-                    out.append(("N-10", i))
-                rate = peak_rate(t, a)
-                no_reason = ind.deviation is None or ind.deviation.strip() in blank
-                if rate is not None and rate > over and not (self_eval and no_reason):  # N-12
-                    out.append(("N-12", i))
-        if has_l1 and not (has_out and has_ben):                                      # N-05
-            out.append(("N-05", None))
-        if has_l1 and not has_sat:                                                    # N-06
-            out.append(("N-06", None))
-        if no_method:                                                                 # N-09 (once a table)
-            out.append(("N-09", None))
-        return out
-    return check
-
-
-def eval_handwritten(check, isets) -> Counter:
-    counts: Counter = Counter()
-    for s in isets:
-        for rule, _ in check(s):
-            counts[rule] += 1
-    return counts
-
-
-def flatten(iset, env) -> dict:
-    """An indicator set as plain data for the peer engines. The value reader's verdicts
-    (可衡量, 量化, 达标, 最高完成率) and the synonym-normalised 一级/二级 are computed here, once,
-    outside the timing, so every engine evaluates the same predicates."""
-    from perfrules.data.categories import LEVEL1, LEVEL2, clean
-    from perfrules.data.values import is_met, peak_rate, read_value
-    syn = env.synonyms.canonical
-    inds = []
-    for i, ind in enumerate(iset.indicators):
-        l1 = syn(ind.level1_raw or ind.level1)
-        if l1 not in LEVEL1:
-            l1 = LEVEL2.get(l1, l1)
-        t = read_value(ind.target, vague_words=env.vague_words, state_words=env.state_words)
-        a = read_value(ind.actual, vague_words=env.vague_words, state_words=env.state_words)
-        met = is_met(t, a)
-        rate = peak_rate(t, a)
-        dev = ind.deviation
-        inds.append({"i": i, "name": syn(ind.name) or "", "cname": clean(ind.name or ""), "l1": l1 or "",
-                     "l2": syn(ind.level2_raw or ind.level2) or "", "method": clean(ind.method or ""),
-                     "measurable": t.measurable, "quantified": t.quantified, "has_actual": not a.empty,
-                     "met": -1 if met is None else int(met), "completion": -1.0 if rate is None else float(rate),
-                     "no_reason": dev is None or dev.strip() in BLANK})
-    p = iset.project
-    cats = sorted({syn(c) or c for c in p.categories}) if p is not None else []
-    return {"cats": cats, "stage": iset.stage or "", "inds": inds}
-
-
-def _lit(words) -> str:
-    return "[" + ", ".join(json.dumps(w, ensure_ascii=False) for w in words) + "]"
-
-
-def cel_expression(env) -> str:
-    """The core rules as one CEL expression: a map rule → fired indicator indices (or a bool)."""
-    from perfrules.data.categories import clean
-    syn = env.synonyms.canonical
-    mgmt = _lit(clean(w) for w in env.wordlists["管理类用语"])
-    budget = _lit(clean(w) for w in env.wordlists["预算执行用语"])
-    kw = _lit(clean(w) for w in env.wordlists["环境关键词"])
-    blank = _lit(BLANK)
-    return f"""{{
-  "N-01": inds.filter(x, x.name in {blank}).map(x, x.i),
-  "N-02": inds.filter(x, !x.measurable).map(x, x.i),
-  "N-03": inds.filter(x, (x.l1 in ["产出指标", "效益指标"] || x.l1 in {blank})
-                         && {mgmt}.exists(k, x.cname.contains(k))
-                         && !{budget}.exists(k, x.cname.contains(k))).map(x, x.i),
-  "N-04": "{syn('信息化运维')}" in cats
-          ? inds.filter(x, (x.l1 == "{syn('生态效益')}" || x.l2 == "{syn('生态效益')}")
-                           && !{kw}.exists(k, x.method.contains(k))).map(x, x.i)
-          : [],
-  "N-05": inds.exists(x, !(x.l1 in {blank}))
-          && !(inds.exists(x, x.l1 == "产出指标") && inds.exists(x, x.l1 == "效益指标")),
-  "N-06": inds.exists(x, !(x.l1 in {blank})) && !inds.exists(x, x.l1 == "满意度指标"),
-  "N-09": inds.exists(x, x.quantified && x.method in {blank}),
-  "N-10": stage == "自评" ? [] : inds.filter(x, x.has_actual && x.met == 0).map(x, x.i),
-  "N-12": inds.filter(x, x.completion > 1.5 && !(stage == "自评" && x.no_reason)).map(x, x.i)
-}}"""
-
-
-def zen_expression(env) -> str:
-    """The same in the GoRules zen expression language (``#`` is the current element; a
-    nested closure cannot see the outer one, so the keyword test is spelt out)."""
-    from perfrules.data.categories import clean
-    syn = env.synonyms.canonical
-    mgmt = " or ".join(f"contains(#.cname, {json.dumps(clean(w), ensure_ascii=False)})"
-                       for w in env.wordlists["管理类用语"])
-    budget = " or ".join(f"contains(#.cname, {json.dumps(clean(w), ensure_ascii=False)})"
-                         for w in env.wordlists["预算执行用语"])
-    kw = " or ".join(f"contains(#.method, {json.dumps(clean(w), ensure_ascii=False)})"
-                     for w in env.wordlists["环境关键词"])
-    blank = _lit(BLANK)
-    eco = json.dumps(syn("生态效益"), ensure_ascii=False)
-    return f"""{{
-  "N-01": map(filter(inds, #.name in {blank}), #.i),
-  "N-02": map(filter(inds, not #.measurable), #.i),
-  "N-03": map(filter(inds, (#.l1 in ["产出指标", "效益指标"] or #.l1 in {blank}) and ({mgmt})
-                           and not ({budget})), #.i),
-  "N-04": "{syn('信息化运维')}" in cats
-          ? map(filter(inds, (#.l1 == {eco} or #.l2 == {eco}) and not ({kw})), #.i)
-          : [],
-  "N-05": some(inds, not (#.l1 in {blank}))
-          and not (some(inds, #.l1 == "产出指标") and some(inds, #.l1 == "效益指标")),
-  "N-06": some(inds, not (#.l1 in {blank})) and not some(inds, #.l1 == "满意度指标"),
-  "N-09": some(inds, #.quantified and #.method in {blank}),
-  "N-10": stage == "自评" ? [] : map(filter(inds, #.has_actual and #.met == 0), #.i),
-  "N-12": stage == "自评" ? map(filter(inds, #.completion > 1.5 and not #.no_reason), #.i)
-          : map(filter(inds, #.completion > 1.5), #.i)
-}}"""
-
-
-def _tally(counts: Counter, result: dict) -> None:
-    for rule, v in result.items():
-        if v is True:
-            counts[rule] += 1
-        elif v and v is not False:
-            counts[rule] += len(v)
-
-
-def peers(env) -> dict:
-    """{name: (prepare(flat sets) → inputs, evaluate(inputs) → Counter)} for installed peers."""
-    out = {}
-    try:
-        import zen
-    except ImportError:
-        zen = None
-    if zen is not None:
-        expr = zen.compile_expression(zen_expression(env))
-
-        def zen_eval(inputs) -> Counter:
-            counts: Counter = Counter()
-            ev = expr.evaluate
-            for s in inputs:
-                _tally(counts, ev(s))
-            return counts
-        # zen takes a JSON string or a dict; a pre-serialised string is its fastest input.
-        out["zen-engine"] = (lambda flat: [json.dumps(f, ensure_ascii=False) for f in flat], zen_eval)
-    try:
-        import cel
-    except ImportError:
-        cel = None
-    if cel is not None:
-        prog = cel.compile(cel_expression(env))
-
-        def cel_eval(inputs) -> Counter:
-            counts: Counter = Counter()
-            ex = prog.execute
-            for s in inputs:
-                _tally(counts, ex(s))
-            return counts
-        def cel_prepare(flat) -> list:
-            # A cel.Context built once per project holds the converted values: faster than
-            # handing execute() a dict, which it converts on every call.
-            ctxs = []
-            for f in flat:
-                c = cel.Context()
-                c.add_variable("inds", f["inds"])
-                c.add_variable("cats", f["cats"])
-                c.add_variable("stage", f["stage"])
-                ctxs.append(c)
-            return ctxs
-        out["common-expression-language"] = (cel_prepare, cel_eval)
-    return out
-
-
-def _timed(fn, arg, repeat: int):
-    fn(arg)  # warm-up: value-reader cache, first-call costs
-    times, result = [], None
-    for _ in range(repeat):
-        gc.collect()
+def reading_cost(strings: list[str], vague, state) -> dict:
+    """perfrules' reader on the distinct strings of a file: µs per first reading (a cache
+    miss: the regexes), µs per repeated reading (an lru_cache hit), best of 3 passes each."""
+    from perfrules.data.values import _read, read_value
+    distinct = list(dict.fromkeys(strings))
+    sample = distinct[:20000]
+    miss = hit = float("inf")
+    for _ in range(3):
+        _read.cache_clear()
         t = time.perf_counter()
-        result = fn(arg)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        for s in sample:
+            read_value(s, vague_words=vague, state_words=state)
+        miss = min(miss, time.perf_counter() - t)
+        t = time.perf_counter()
+        for s in sample:
+            read_value(s, vague_words=vague, state_words=state)
+        hit = min(hit, time.perf_counter() - t)
+    _read.cache_clear()
+    return {"strings": len(strings), "distinct": len(distinct), "sampled": len(sample),
+            "miss_us": miss / len(sample) * 1e6, "hit_us": hit / len(sample) * 1e6}
 
 
-def bench_core(path: Path, n_projects: int, repeat: int, use_peers: bool = True) -> dict:
-    with tempfile.TemporaryDirectory(prefix="perfrules-bench-core-") as tmp:
-        pack = core_pack(Path(tmp) / "core")
-    env = pack.compiled.env
-    isets = load_sets(path, n_projects)
-    indicators = sum(len(s.indicators) for s in isets)
-    check = handwritten_rules(env)
-    t_pr, c_pr = _timed(lambda xs: eval_perfrules(pack, xs), isets, repeat)
-    t_hw, c_hw = _timed(lambda xs: eval_handwritten(check, xs), isets, repeat)
-    assert c_pr == c_hw, f"perfrules and hand-written disagree: {dict(c_pr)} vs {dict(c_hw)}"
-    t_ev, c_ev = _timed(lambda xs: eval_perfrules_events(pack, xs), isets, repeat)
-    assert c_ev == c_pr, f"run_rule events and findings disagree: {dict(c_ev)} vs {dict(c_pr)}"
-    res = {"projects": len(isets), "indicators": indicators, "rules": list(CORE),
-           "findings": sum(c_pr.values()), "findings_by_rule": dict(sorted(c_pr.items())),
-           "perfrules_s": t_pr, "handwritten_s": t_hw, "ratio_vs_handwritten": t_pr / t_hw,
-           "perfrules_rules_only_s": t_ev, "rules_only_vs_handwritten": t_ev / t_hw,
-           "perfrules_indicators_per_s": indicators / t_pr, "peers_s": {}, "ratio_vs_peers": {}}
-    if use_peers:
-        flat = [flatten(s, env) for s in isets]
-        for name, (prepare, evaluate) in peers(env).items():
-            inputs = prepare(flat)
-            t, c = _timed(evaluate, inputs, repeat)
-            assert c == c_pr, f"{name} and perfrules disagree: {dict(c)} vs {dict(c_pr)}"
-            res["peers_s"][name] = t
-            res["ratio_vs_peers"][name] = t_pr / t
-    return res
+def reading_changes(n: int, seed: int, vocab: dict) -> dict:
+    """Rows whose reading (kind, 可衡量, 达标, completion rate) differs between the warm and the
+    cold variant of the first ``n`` projects: the cold data must say the same things."""
+    from perfrules.data.values import is_met, peak_rate, read_value
+    v = contenders.Vocab(vocab)
+    vague, state = v.vague, v.state
+
+    def reading(row):
+        t = read_value(row.get("指标值"), vague_words=vague, state_words=state)
+        a = read_value(row.get("实际完成值"), vague_words=vague, state_words=state)
+        return t.kind, t.measurable, a.kind, a.measurable, is_met(t, a), peak_rate(t, a)
+    rows = changed = 0
+    for k in range(n):
+        for w, c in zip(generate.project(seed, k)["绩效指标"], generate.project(seed, k, True)["绩效指标"]):
+            rows += 1
+            changed += reading(w) != reading(c)
+    return {"rows": rows, "changed": changed}
+
+
+# ---- the rounds ------------------------------------------------------------------------------------
+
+def spread(xs: list[float]) -> dict:
+    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs)}
+
+
+def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: Path, log) -> dict:
+    """Run every (contender, variant, data, indicators) of ``plan`` once per round, in order;
+    compare findings in the first round, output digests afterwards."""
+    runs: dict[str, list[Measure]] = {}
+    sets: dict[str, dict[str, set]] = {}
+    digests: dict[str, str] = {}
+    phases: dict[str, list[dict]] = {}
+    for r in range(1, rounds + 1):
+        for c, variant, data, _ in plan:
+            key = f"{c.name}/{variant}"
+            out = tmp / f"{c.name}-{variant}.out"
+            if out.exists():
+                out.unlink()
+            m = run_measured(c.command(data, out))
+            runs.setdefault(key, []).append(m)
+            log(f"  round {r}/{rounds} {key:<34} {m.wall:8.3f} s wall {m.cpu:8.3f} s CPU "
+                f"{(m.tree_mb or 0):7.1f} MiB tree ({m.processes} proc)")
+            last = m.stderr.strip().splitlines()[-1:] if m.stderr.strip() else []
+            if last and last[0].startswith('{"phases"'):
+                phases.setdefault(key, []).append(json.loads(last[0])["phases"])
+            if c.findings is None or not out.exists():
+                continue
+            d = digest(out)
+            if r == 1:
+                digests[key] = d
+                sets.setdefault(variant, {})[c.name] = c.findings(out)
+            elif d != digests[key] and c.findings(out) != sets[variant][c.name]:
+                # (A peer may list its findings in another order: CEL's result map has none.)
+                raise AssertionError(f"{key} found different findings in round {r} than in round 1")
+        if r == 1:
+            for variant, by_name in sets.items():
+                ref = "handwritten" if "handwritten" in by_name else next(iter(by_name))
+                bad = check_same(by_name, ref)
+                if bad:
+                    raise AssertionError(f"findings differ on the {variant} data (reference {ref}):\n" + "\n".join(
+                        f"  {name}: {line}" for name, lines in bad.items() for line in lines))
+                log(f"  {variant}: all {len(by_name)} contenders give the same {len(by_name[ref]):,} findings "
+                    f"(reference {ref})")
+    return {"runs": runs, "sets": sets, "phases": phases}
 
 
 # ---- profile ------------------------------------------------------------------------------------
 
 def profile_check_job(path: Path, n_projects: int, top: int = 25) -> str:
-    """cProfile of batch.check_job (load one JSON line, run the national pack, write the
-    JSON line) on the first n projects: the per-project work of `perfrules check -j N`."""
+    """cProfile of pipeline.check_job (one JSON line in: load, the national pack, render) on
+    the first n projects, top functions by cumulative time."""
     import cProfile
     import io
     import itertools
     import pstats
     from perfrules import batch
+    from perfrules.data.values import _read
     from perfrules.engine.packs import load_pack
     packs, settings = [load_pack("national")], batch.Settings(fmt="jsonl")
     jobs = list(itertools.islice(batch.jobs([str(path)]), n_projects))
+    _read.cache_clear()
     prof = cProfile.Profile()
     t = time.perf_counter()
     prof.enable()
@@ -492,75 +532,90 @@ def profile_check_job(path: Path, n_projects: int, top: int = 25) -> str:
     prof.disable()
     wall = time.perf_counter() - t
     buf = io.StringIO()
-    buf.write(f"check_job on {len(jobs)} projects: {wall:.2f} s under cProfile\n")
-    st = pstats.Stats(prof, stream=buf)
-    st.sort_stats("tottime").print_stats(top)
-    st.sort_stats("cumulative").print_stats(top)
-    return buf.getvalue().replace(str(ROOT) + "/", "")
+    buf.write(f"check_job, national pack, {path.name}, {len(jobs)} projects: {wall:.2f} s under cProfile\n")
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(top)
+    return _trim(buf.getvalue())
 
 
-def breakdown(path: Path, n_projects: int) -> str:
-    """Without a profiler's overhead: check_job's phases on n projects (parse the JSON line,
-    build the IndicatorSet, run the national pack, serialise the result), then the run
-    phase rule by rule (each rule alone on a fresh Context, so a rule pays for the value
-    readings it needs, as the first rule to need them does in a real run)."""
+def profile_handwritten(path: Path, vocab: dict, n_projects: int, top: int = 15) -> str:
+    """cProfile of the hand-written loop (decode + rules) on the first n projects."""
+    import cProfile
+    import io
     import itertools
-    from perfrules import batch
-    from perfrules.data.loaders import load_mapping
-    from perfrules.engine.context import Context
-    from perfrules.engine.runner import run_rule
+    import pstats
+    import orjson
+    from perfrules.data.values import _read
+    check = contenders.handwritten_check(contenders.Vocab(vocab))
+    with open(path, "rb") as fh:
+        lines = list(itertools.islice(fh, n_projects))
+    _read.cache_clear()
+    prof = cProfile.Profile()
+    prof.enable()
+    for line in lines:
+        check(orjson.loads(line))
+    prof.disable()
+    buf = io.StringIO()
+    buf.write(f"hand-written loop, {path.name}, {len(lines)} projects\n")
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(top)
+    return _trim(buf.getvalue())
+
+
+def _trim(text: str) -> str:
+    text = text.replace(str(ROOT) + "/", "")
+    return re.sub(r"^\s*(Ordered by|List reduced).*\n", "", text, flags=re.M)
+
+
+def breakdown(path: Path, n_projects: int, pack: str = "national") -> str:
+    """check_job's phases on n projects without a profiler, with the pipeline's own steps:
+    load (decode the JSON line, build the IndicatorSet), run (the pack), render (the jsonl
+    text a worker hands back). The value reader's cache starts empty."""
+    import itertools
+    from perfrules import pipeline
+    from perfrules.data.values import _read
     from perfrules.engine.packs import load_pack
-    from perfrules.engine.runner import run
-    pack = load_pack("national")
-    jobs = list(itertools.islice(batch.jobs([str(path)]), n_projects))
-    t = {"json.loads": 0.0, "load_mapping": 0.0, "runner.run": 0.0, "to_dict + json.dumps": 0.0}
-    isets, n_ind = [], 0
+    packs = [load_pack(pack)]
+    label = "national" if pack == "national" else "core"
+    out_settings, run_settings = pipeline.Settings(fmt="jsonl"), pipeline.Settings(fmt=None)
+    specs = pipeline.field_specs(packs)
+    jobs = list(itertools.islice(pipeline.jobs([str(path)]), n_projects))
+    _read.cache_clear()
+    run_key = f"run ({label} pack)"
+    t = {"load (decode + model)": 0.0, run_key: 0.0, "render (jsonl entry)": 0.0}
+    n_ind = 0
     for job in jobs:
         t0 = time.perf_counter()
-        obj = json.loads(job.record, parse_float=Decimal)
+        items = pipeline.load_job(job, out_settings, specs)
         t1 = time.perf_counter()
-        s = load_mapping(obj, job.source)
-        t2 = time.perf_counter()
-        res = run([pack], s)
-        t3 = time.perf_counter()
-        json.dumps(res.to_dict(), ensure_ascii=False)
-        t4 = time.perf_counter()
-        for k, a, b in (("json.loads", t0, t1), ("load_mapping", t1, t2), ("runner.run", t2, t3),
-                        ("to_dict + json.dumps", t3, t4)):
-            t[k] += b - a
-        isets.append(s)
-        n_ind += len(s.indicators)
+        t["load (decode + model)"] += t1 - t0
+        for x in items:
+            if isinstance(x, pipeline.Loaded):
+                t1 = time.perf_counter()
+                o = pipeline.run_loaded(x, packs, run_settings)
+                t2 = time.perf_counter()
+                pipeline._render(o, out_settings)
+                t3 = time.perf_counter()
+                t[run_key] += t2 - t1
+                t["render (jsonl entry)"] += t3 - t2
+                n_ind += len(x.iset.indicators)
     total = sum(t.values())
-    out = [f"check_job phases on {len(jobs)} projects, {n_ind} indicators (no profiler): {total:.2f} s, "
-           f"{n_ind / total:,.0f} indicators/s on one core"]
+    out = [f"check_job phases, {label} pack, {path.name}, {len(jobs)} projects, {n_ind} indicators (no profiler): "
+           f"{total:.2f} s, {n_ind / total:,.0f} indicators/s on one core"]
     out += [f"  {k:<22} {v:7.3f} s  {v / total:6.1%}  {v / n_ind * 1e6:7.1f} µs/indicator" for k, v in t.items()]
-    env = pack.compiled.env
-    per_rule = []
-    for rule in pack.compiled.rules:
-        t0 = time.perf_counter()
-        for s in isets:
-            for _ in run_rule(rule, Context(s, env)):
-                pass
-        per_rule.append((time.perf_counter() - t0, rule.id, rule.title))
-    out.append("  runner.run by rule (each alone, fresh Context; value-reader cache warm):")
-    for dt, rid, title in sorted(per_rule, reverse=True):
-        out.append(f"    {rid:<6} {dt:6.3f} s  {dt / n_ind * 1e6:6.1f} µs/indicator  {title}")
     return "\n".join(out) + "\n"
 
 
 def profile_cli_single(top: int = 15) -> str:
-    """Where the single-file CLI run goes: ``python -X importtime`` of the same command
-    (the top-level imports by cumulative time) and its wall time."""
-    cmd = [sys.executable, "-X", "importtime", "-m", "perfrules", "check", EXAMPLE]
+    """``python -X importtime`` of the one-file check: the top-level imports by cumulative time."""
+    cmd = [sys.executable, "-X", "importtime"] + perfrules_cmd(script=True) + ["check", EXAMPLE]
     t = time.perf_counter()
-    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=CHILD_ENV)
     wall = time.perf_counter() - t
     rows = []
     for line in p.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
         self_us, cum_us, name = line.split(":", 1)[1].split("|", 2)
-        rows.append((int(cum_us), int(self_us), name[1:].rstrip()))  # drop the one separator space
+        rows.append((int(cum_us), int(self_us), name[1:].rstrip()))
     total = sum(c for c, _, n in rows if not n.startswith(" "))
     out = [f"perfrules check {EXAMPLE} under -X importtime: {wall:.3f} s wall, "
            f"{total / 1e6:.3f} s in imports (top level), of which:",
@@ -570,19 +625,139 @@ def profile_cli_single(top: int = 15) -> str:
     return "\n".join(out) + "\n"
 
 
-# ---- main ---------------------------------------------------------------------------------------
+# ---- report --------------------------------------------------------------------------------------
 
-def verdicts(r: dict) -> dict:
+def summarise(result: dict, plan, indicators: dict) -> dict:
+    table = {}
+    for key, ms in result["runs"].items():
+        name, variant = key.split("/")
+        n = indicators.get(key)
+        wall = spread([m.wall for m in ms])
+        row = {"rounds": len(ms), "wall_s": wall, "cpu_s": spread([m.cpu for m in ms]),
+               "tree_mib": spread([m.tree_mb for m in ms]) if all(m.tree_mb is not None for m in ms) else None,
+               "largest_process_mib": max(m.largest_mb for m in ms), "processes": max(m.processes for m in ms),
+               "load_1min": [m.load for m in ms]}
+        if n:
+            row["indicators"] = n
+            row["indicators_per_s"] = {k: n / wall[k2] for k, k2 in (("min", "max"), ("median", "median"),
+                                                                      ("max", "min"))}
+            row["indicators_per_cpu_s"] = n / row["cpu_s"]["median"]
+        if key in result["phases"]:
+            ph = result["phases"][key]
+            row["phases_s"] = {k: statistics.median(p[k] for p in ph) for k in ph[0]}
+        table[key] = row
+    return table
+
+
+def verdicts(table: dict, full: int) -> dict:
+    def med(key, what="wall_s"):
+        row = table.get(key)
+        return row[what]["median"] if row else None
+
+    def ips(key):
+        row = table.get(key)
+        return row["indicators_per_s"]["median"] if row and "indicators_per_s" in row else None
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+    core = med("perfrules-core-j1/warm")
+    small, big = med(f"national-j2-{MEMORY_SIZE // 1000}k/once", "tree_mib"), med("perfrules-national-j2/warm", "tree_mib")
+    values = {
+        "indicators_per_s_2w_warm": ips("perfrules-national-j2/warm"),
+        "indicators_per_s_2w_cold": ips("perfrules-national-j2/cold"),
+        "ratio_vs_handwritten": ratio(core, med("handwritten/warm")),
+        "ratio_vs_zen": ratio(core, med("zen/warm")),
+        "ratio_vs_cel": ratio(core, med("cel/warm")),
+        "cli_single_s": med("cli-single/once"),
+        "memory_growth": ratio(big, small) if full > MEMORY_SIZE else None,
+    }
     out = {}
-    for key, (op, bound) in TARGETS.items():
-        v = r.get(key)
-        if v is None or v == {}:
-            out[key] = {"target": f"{op} {bound}", "value": v, "met": None}
-            continue
-        vals = list(v.values()) if isinstance(v, dict) else [v]
-        ok = all({"<=": x <= bound, "<": x < bound, ">=": x >= bound}[op] for x in vals)
-        out[key] = {"target": f"{op} {bound}", "value": v, "met": ok}
+    for key, (what, op, bound) in TARGETS.items():
+        v = values[key]
+        met = None if v is None else {"<=": v <= bound, "<": v < bound, ">=": v >= bound}[op]
+        gap = None
+        if v is not None and not met:
+            gap = bound / v if op == ">=" else v / bound  # how many times short
+        out[key] = {"what": what, "target": f"{op} {bound}", "value": v, "met": met, "times_short": gap}
     return out
+
+
+def ratios(table: dict, base: str = "perfrules-core-j1") -> dict:
+    """{variant: {other: {wall, cpu}}}: ``base`` ÷ each other contender with findings, medians."""
+    out: dict = {}
+    for key, row in table.items():
+        name, variant = key.split("/")
+        b = table.get(f"{base}/{variant}")
+        if name == base or b is None or "indicators" not in row:
+            continue
+        out.setdefault(variant, {})[name] = {"wall": b["wall_s"]["median"] / row["wall_s"]["median"],
+                                             "cpu": b["cpu_s"]["median"] / row["cpu_s"]["median"]}
+    return out
+
+
+def text_report(r: dict) -> str:
+    lines = []
+    m = r["machine"]
+    lines.append(f"{m['date']}  {m['cpu']} × {m['nproc']}  Python {m['python']}  {m['platform']}")
+    code = r.get("code") or {}
+    lines.append(f"perfrules: commit {code.get('commit')}, measured as a snapshot of the working tree "
+                 f"(digest {code.get('snapshot')})" if code.get("snapshot") else
+                 f"perfrules: commit {code.get('commit')}, the working tree as it was at each run")
+    lines.append(f"load average {m['loadavg_at_start']} at start, {m.get('loadavg_at_end')} at end; "
+                 f"{r['rounds']} rounds, round-robin; {r['projects']:,} projects")
+    for v, info in r["data"].items():
+        lines.append(f"  {v}: {info['file']} — {info['projects']:,} projects, {info['indicators']:,} indicators, "
+                     f"{info['reading']['distinct']:,} distinct value strings of {info['reading']['strings']:,}, "
+                     f"{info['repeated_across_projects']:,} repeated across projects")
+    lines.append("")
+    head = (f"{'contender/data':<30} {'wall s min/med/max':>24} {'indicators/s (med)':>19} "
+            f"{'CPU s min/med/max':>24} {'tree MiB min/med/max':>22}")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for key, row in r["table"].items():
+        w, c, t = row["wall_s"], row["cpu_s"], row["tree_mib"]
+        ips = f"{row['indicators_per_s']['median']:,.0f}" if "indicators_per_s" in row else ""
+        mem = f"{t['min']:.0f} / {t['median']:.0f} / {t['max']:.0f}" if t else "n/a"
+        lines.append(f"{key:<30} {w['min']:7.3f} /{w['median']:7.3f} /{w['max']:7.3f} {ips:>19} "
+                     f"{c['min']:7.3f} /{c['median']:7.3f} /{c['max']:7.3f} {mem:>22}")
+    ph = {k: v["phases_s"] for k, v in r["table"].items() if "phases_s" in v}
+    if ph:
+        cols = list(next(iter(ph.values())))
+        lines.append("")
+        lines.append("phases inside the programs, median s: " + " ".join(f"{c:>11}" for c in cols))
+        for k, v in ph.items():
+            lines.append(f"  {k:<36}" + " ".join(f"{v.get(c, 0):>11.3f}" for c in cols))
+    for variant, by in r.get("ratios", {}).items():
+        lines.append(f"perfrules-core-j1 ÷ other, {variant}, median wall / median CPU: " + "; ".join(
+            f"{k} {v['wall']:.2f} / {v['cpu']:.2f}" for k, v in by.items()))
+    loads = [x for row in r["table"].values() for x in row.get("load_1min", []) if x is not None]
+    if loads:
+        lines.append(f"1-minute load average at the start of the runs: {min(loads):.2f} – {max(loads):.2f} "
+                     f"(median {statistics.median(loads):.2f}) on {r['machine']['nproc']} CPUs")
+    if r.get("cold_equals_warm") is not None:
+        lines.append(f"core findings on the cold data equal those on the warm data: {r['cold_equals_warm']}")
+    lines.append("")
+    cw = r.get("cold_vs_warm")
+    if cw:
+        lines.append(f"cold − warm: reader {cw['miss_us']:.1f} µs per first reading, {cw['hit_us']:.2f} µs per "
+                     f"cache hit; {cw['extra_distinct']:,} more distinct strings → predicted "
+                     f"+{cw['predicted_s']:.2f} s CPU")
+        for k, v in cw["measured_cpu_s"].items():
+            lines.append(f"  {k:<28} measured +{v:.2f} s CPU (median cold − median warm)")
+    if r.get("reading_changes"):
+        rc = r["reading_changes"]
+        lines.append(f"cold variant reads like the warm one: {rc['changed']} of {rc['rows']:,} rows differ")
+    lines.append("")
+    for k, v in r["targets"].items():
+        mark = "met" if v["met"] else ("MISSED" if v["met"] is False else "n/a")
+        val = v["value"]
+        vs = "—" if val is None else (f"{val:,.0f}" if val >= 1000 else f"{val:.3f}")
+        short = f" ({v['times_short']:.1f}× short)" if v["times_short"] else ""
+        lines.append(f"target {v['what']}: {vs} {v['target']} → {mark}{short}")
+    if r.get("profile"):
+        lines.append("")
+        lines.append(r["profile"])
+    return "\n".join(lines)
 
 
 def _round(x):
@@ -595,84 +770,151 @@ def _round(x):
     return x
 
 
+# ---- main ---------------------------------------------------------------------------------------
+
+def profiles(seed: int, variants: list[str], log) -> str:
+    """The one-file check's imports; on MEMORY_SIZE projects of each variant, check_job's
+    phases (national pack, and the core pack) and its cProfile; the hand-written loop's cProfile."""
+    parts = [profile_cli_single()]
+    with tempfile.TemporaryDirectory(prefix="perfrules-bench-") as tmp:
+        core = Path(tmp) / "core"
+        pack = core_pack(core)
+        vocab = contenders.vocab_of(pack.compiled.env)
+        for v in variants:
+            path = ensure(MEMORY_SIZE, seed, v == "cold", log)
+            parts += [breakdown(path, MEMORY_SIZE), breakdown(path, MEMORY_SIZE, str(core)),
+                      profile_check_job(path, MEMORY_SIZE)]
+        for v in variants:
+            parts.append(profile_handwritten(ensure(MEMORY_SIZE, seed, v == "cold", log), vocab, MEMORY_SIZE))
+    return "\n".join(parts)
+
+
+def ensure(projects: int, seed: int, unique: bool, log) -> Path:
+    path = generate.default_path(projects, seed, unique)
+    if not path.exists():
+        log(f"generating {path.relative_to(ROOT)} …")
+        generate.write(projects, seed, path, unique)
+    return path
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="1,000 projects, single repeats: under a minute")
-    ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--projects", type=int, help="projects for the CLI runs (default 10,000; quick 1,000)")
-    ap.add_argument("--core-projects", type=int, help="projects for the core-rule comparison (default 2,000; quick 500)")
+    ap.add_argument("--quick", action="store_true", help=f"{MEMORY_SIZE:,} projects, 3 rounds")
+    ap.add_argument("--json", action="store_true", help="print one JSON object (progress on stderr)")
+    ap.add_argument("--projects", type=int, help="projects in the data (default 10,000; quick 1,000)")
+    ap.add_argument("--rounds", type=int, help="rounds of every contender (default 5; quick 3)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--repeat", type=int, help="repeats of each timing (default 3; quick 1; CLI single ≥ 5)")
-    ap.add_argument("--profile", action="store_true", help="add the cProfile of check_job on 1,000 projects")
-    ap.add_argument("--no-peers", action="store_true", help="skip the peer engines")
+    ap.add_argument("--contenders", help="comma-separated names (default: " + ",".join(DEFAULT) + ")")
+    ap.add_argument("--variants", default="warm,cold", help="warm, cold or both (default warm,cold)")
+    ap.add_argument("--no-peers", action="store_true", help="skip zen and cel")
+    ap.add_argument("--no-snapshot", action="store_true",
+                    help="measure the working tree as it is at each run, not a copy taken at the start")
+    ap.add_argument("--report", type=Path, metavar="RESULTS.json",
+                    help="print the text report of a saved --json result and exit")
+    ap.add_argument("--profile-only", action="store_true", help="only the profiles (no rounds)")
+    ap.add_argument("--profile", action="store_true",
+                    help=f"add cProfile (cumulative) of check_job and the hand-written loop on {MEMORY_SIZE:,} projects")
     args = ap.parse_args(argv)
-    projects = args.projects or (1000 if args.quick else 10_000)
-    core_n = args.core_projects or (500 if args.quick else 2000)
-    repeat = args.repeat or (1 if args.quick else 3)
-    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    if args.report:
+        print(text_report(json.loads(args.report.read_text(encoding="utf-8"))))
+        return 0
+    snap_dir = None if args.no_snapshot else tempfile.mkdtemp(prefix="perfrules-bench-code-")
+    try:
+        return _main(args, ap, Path(snap_dir) if snap_dir else None)
+    finally:
+        if snap_dir:
+            shutil.rmtree(snap_dir, ignore_errors=True)
 
-    r: dict = {"machine": machine(), "date": None, "projects": projects, "seed": args.seed}
-    r["date"] = r["machine"]["date"]
-    data = generate.default_path(max(projects, core_n), args.seed)
-    if not data.exists():
-        log(f"generating {data.relative_to(ROOT)} …")
-        generate.write(max(projects, core_n), args.seed, data)
-    if max(projects, core_n) != projects:  # the CLI runs read exactly `projects` lines
-        cli_data = generate.default_path(projects, args.seed)
-        if not cli_data.exists():
-            generate.write(projects, args.seed, cli_data)
-    else:
-        cli_data = data
-    n_proj, n_ind = generate.count_indicators(cli_data)
-    r["indicators"] = n_ind
 
-    log("compile …")
-    r.update(bench_compile(max(3, repeat * 2 + 1)))
-    log("cli single …")
-    r.update(bench_cli_single(max(5, repeat * 2 + 1)))
-    with tempfile.TemporaryDirectory(prefix="perfrules-bench-") as tmp:
-        batch = {}
-        for w in (1, 2):
-            log(f"cli batch -j {w} on {n_proj} projects, {n_ind} indicators …")
-            batch[f"{w}w"] = bench_batch(cli_data, n_ind, w, repeat, Path(tmp) / f"out{w}.jsonl")
-        if (Path(tmp) / "out1.jsonl").read_bytes() != (Path(tmp) / "out2.jsonl").read_bytes():
-            raise AssertionError("-j 1 and -j 2 wrote different output")
-    r["indicators_per_s_1w"] = batch["1w"]["indicators_per_s"]
-    r["indicators_per_s_2w"] = batch["2w"]["indicators_per_s"]
-    r["indicators_per_cpu_s_1w"] = batch["1w"]["indicators_per_cpu_s"]
-    r["speedup_2w"] = batch["1w"]["wall_s"] / batch["2w"]["wall_s"]
-    r["peak_rss_mb"] = max(b["peak_rss_mb"] for b in batch.values())
-    r["batch"] = batch
-    log(f"core rules on {core_n} projects …")
-    core = bench_core(data, core_n, repeat, use_peers=not args.no_peers)
-    r["ratio_vs_handwritten"] = core["ratio_vs_handwritten"]
-    r["ratio_vs_peers"] = core["ratio_vs_peers"]
-    r["core"] = core
-    r["targets"] = verdicts(r)
-    r["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+def _main(args, ap, snap_dir: Path | None) -> int:
+    code = snapshot(snap_dir) if snap_dir else None
+    if args.profile_only:
+        print(profiles(args.seed, ["warm", "cold"], lambda *a: print(*a, file=sys.stderr)))
+        return 0
+    projects = args.projects or (MEMORY_SIZE if args.quick else 10_000)
+    rounds = args.rounds or (3 if args.quick else 5)
+    variants = [v for v in args.variants.split(",") if v]
+    if not set(variants) <= {"warm", "cold"} or not variants:
+        ap.error("--variants: warm, cold or warm,cold")
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else (lambda *a: print(*a, flush=True))
+
+    r: dict = {"machine": machine(), "projects": projects, "rounds": rounds, "seed": args.seed,
+               "code": {"snapshot": code, "commit": _commit()} if code else {"snapshot": None, "commit": _commit()}}
+    files = {v: ensure(projects, args.seed, v == "cold", log) for v in variants}
+    small = ensure(MEMORY_SIZE, args.seed, False, log)
+    with tempfile.TemporaryDirectory(prefix="perfrules-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        pack = core_pack(tmp / "core")
+        vocab = contenders.vocab_of(pack.compiled.env)
+        vocab_path = tmp / "vocab.json"
+        vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        all_c = {c.name: c for c in make_contenders(tmp / "core", vocab_path, peers=not args.no_peers)}
+        names = args.contenders.split(",") if args.contenders else [n for n in DEFAULT if n in all_c]
+        unknown = [n for n in names if n not in all_c]
+        if unknown:
+            ap.error(f"unknown or unavailable contenders {unknown}; choose from {sorted(all_c)}")
+        chosen = [all_c[n] for n in names]
+
+        log("reading cost and data …")
+        v = contenders.Vocab(vocab)
+        vague, state = v.vague, v.state
+        r["data"], indicators = {}, {}
+        for v, path in files.items():
+            n_proj, n_ind = generate.count_indicators(path)
+            r["data"][v] = {"file": str(path.relative_to(ROOT)), "projects": n_proj, "indicators": n_ind,
+                            "reading": reading_cost(value_strings(path), vague, state),
+                            "repeated_across_projects": repeated_across_projects(path)}
+        if "cold" in files:
+            r["reading_changes"] = reading_changes(min(projects, 2000), args.seed, vocab)
+
+        plan = []
+        for c in chosen:
+            if c.per_variant:
+                for v, path in files.items():
+                    plan.append((c, v, path, r["data"][v]["indicators"]))
+            else:
+                data = small if c.data == "small" else files[variants[0]]
+                plan.append((c, "once", data, generate.count_indicators(data)[1] if c.data == "small" else None))
+        for c, v, _, n in plan:
+            if n:
+                indicators[f"{c.name}/{v}"] = n
+
+        # One untimed run of each program on a few projects: bytecode and perfrules' parse
+        # cache on disk, as for any second run.
+        warm_up = tmp / "warm-up.jsonl"
+        generate.write(10, args.seed, warm_up)
+        for c in chosen:
+            run_measured(c.command(warm_up, tmp / "warm-up.out"))
+
+        log(f"{rounds} rounds of {len(plan)} runs …")
+        result = run_rounds(plan, rounds, tmp, log)
+    r["machine"]["loadavg_at_end"] = _load()
+    r["table"] = summarise(result, plan, indicators)
+    r["findings"] = {v: {name: len(s) for name, s in by.items()} for v, by in result["sets"].items()}
+    ws, cs = result["sets"].get("warm"), result["sets"].get("cold")
+    if ws and cs:
+        same = sorted(set(ws) & set(cs))
+        r["cold_equals_warm"] = all(ws[n] == cs[n] for n in same) if same else None
+    if "warm" in r["data"] and "cold" in r["data"]:
+        w, c = r["data"]["warm"]["reading"], r["data"]["cold"]["reading"]
+        extra = c["distinct"] - w["distinct"]
+        cost = c["miss_us"] - c["hit_us"]
+        r["cold_vs_warm"] = {
+            "miss_us": c["miss_us"], "hit_us": c["hit_us"], "extra_distinct": extra,
+            "predicted_s": extra * cost / 1e6,
+            "measured_cpu_s": {name: r["table"][f"{name}/cold"]["cpu_s"]["median"]
+                               - r["table"][f"{name}/warm"]["cpu_s"]["median"]
+                               for name in names if f"{name}/cold" in r["table"] and f"{name}/warm" in r["table"]}}
+    r["targets"] = verdicts(r["table"], projects)
+    r["ratios"] = ratios(r["table"])
     if args.profile:
         log("profile …")
-        r["profile"] = "\n".join([profile_cli_single(), breakdown(cli_data, 1000), profile_check_job(cli_data, 1000)])
+        r["profile"] = profiles(args.seed, variants, log)
     r = _round(r)
-    if args.json:
-        print(json.dumps(r, ensure_ascii=False))
-        return 0
-    for k in ("date", "projects", "indicators", "compile_s", "parser_build_s", "cli_single_s", "python_startup_s",
-              "indicators_per_s_1w", "indicators_per_s_2w", "indicators_per_cpu_s_1w", "speedup_2w",
-              "peak_rss_mb", "ratio_vs_handwritten", "ratio_vs_peers"):
-        print(f"{k:>24}: {r.get(k)}")
-    print(f"{'machine':>24}: {r['machine']}")
-    c = r["core"]
-    print(f"{'core rules':>24}: {c['projects']} projects, {c['indicators']} indicators, {c['findings']} findings "
-          f"{c['findings_by_rule']}")
-    print(f"{'core timings (s)':>24}: perfrules {c['perfrules_s']} (rule evaluation alone "
-          f"{c['perfrules_rules_only_s']}), hand-written {c['handwritten_s']}, "
-          + ", ".join(f"{k} {v}" for k, v in c["peers_s"].items()))
-    for k, v in r["targets"].items():
-        mark = "ok" if v["met"] else ("MISSED" if v["met"] is False else "n/a")
-        print(f"{'target ' + k:>24}: {v['target']:<12} {mark}")
-    if args.profile:
-        print(r["profile"])
+    print(json.dumps(r, ensure_ascii=False) if args.json else text_report(r))
+    failed = [k for k, v in r["targets"].items() if v["met"] is False]
+    if failed:
+        log(f"targets missed: {', '.join(failed)}")
     return 0
 
 

@@ -48,9 +48,10 @@ class Progress:
             if time.monotonic() - self.start < 1.0:
                 return
             from rich.console import Console
+            from .outputs import ConsoleStream  # its spinner's signs on a GBK console: as ASCII
             from rich.progress import Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
             self.bar = Bar(SpinnerColumn(), TextColumn("已检查 {task.completed} 项"), TimeElapsedColumn(),
-                           console=Console(stderr=True), transient=True)
+                           console=Console(file=ConsoleStream(sys.stderr)), transient=True)
             self.task = self.bar.add_task("check", total=None, completed=self.n - 1)
             self.bar.start()
         self.bar.advance(self.task)
@@ -63,35 +64,67 @@ class Progress:
 # ---- the check command -------------------------------------------------------------------------
 
 def _err(text: str) -> None:
+    from .outputs import console_text
     from .report.terminal import printable
-    click.echo(printable(text), err=True)
+    click.echo(console_text(printable(text), sys.stderr), err=True)
+
+
+def _failed(e: PerfrulesError, fmt: str | None, output: str | None) -> int:
+    """A run that cannot start or checks nothing: exit 2, the message on stderr and, when json
+    or jsonl output goes to stdout, the error as its one JSON record (``{schema_version,
+    error}``: result.schema.json) so that a program reading stdout gets JSON either way."""
+    _err(e.render())
+    if fmt in ("json", "jsonl") and not output:
+        import json
+
+        from .pipeline import run_error_record
+        from .report.terminal import json_safe
+        from .report.writer import Stdout
+        text = json.dumps(run_error_record(e), ensure_ascii=False, indent=2 if fmt == "json" else None)
+        Stdout().write(json_safe(text) + "\n")
+    return 2
 
 
 def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str | None = None,
                   output: str | None = None, workers: int = 1, fail_on: str = "error",
-                  show_na: bool = False, strict: bool = False, annotate: str | None = None) -> int:
+                  show_na: bool = False, strict: bool = False, annotate: str | None = None, *,
+                  select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                  stdin_name: str | None = None, scheduler: str | None = None,
+                  rollup: str | None = None, partition_mb: float | None = None, engine: str = "auto") -> int:
     """Run ``perfrules check``: write the outcomes in ``fmt`` and return the exit code.
 
     0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, (with
     ``strict``) content was left unread, or the annotated copies could not be written;
-    130 on Ctrl-C."""
+    130 on Ctrl-C. ``select``/``ignore``: rule ids (or prefixes ending in ``*``) to run
+    only / to leave out; ``stdin_name``: the name of standard input (``-``) in the output;
+    ``engine``: --engine (auto | row | columnar, pipeline.Settings)."""
     from . import pipeline
     from .report import formats
+    if scheduler or rollup:  # partitioned: on a Dask cluster (--scheduler), or here (--rollup)
+        from .cluster import refused, run as partitioned
+        why = refused(workers=workers, annotate=annotate, stdin_name=stdin_name)
+        if why:
+            return _failed(why, fmt, output)
+        return partitioned(inputs, pack_specs, fmt, output, scheduler=scheduler, fail_on=fail_on,
+                           show_na=show_na, strict=strict, rollup=rollup, partition_mb=partition_mb,
+                           select=tuple(select), ignore=tuple(ignore), echo=_err,
+                           failed=lambda e: _failed(e, fmt, output))
     books = Annotations(annotate, inputs) if annotate else None
     try:
         fmt = formats.choose(fmt, output)
         if books:
             books.check(output)
-        packs, sink = _open_check(inputs, pack_specs, fmt, output)
+        packs, sink = _open_check(inputs, pack_specs, fmt, output, fail_on=fail_on, select=select,
+                                  ignore=ignore, stdin_name=stdin_name)
     except PerfrulesError as e:
-        _err(e.render())
-        return 2
+        return _failed(e, fmt, output)
     except OSError as e:
         _err(_cannot_write(output, e).render())
         return 2
     outcomes = pipeline.run(inputs, packs, chosen=bool(pack_specs), workers=workers, fmt=fmt,
                             show_na=show_na, exclude=tuple(x for x in (output, annotate) if x),
-                            pack_specs=tuple(pack_specs), annotate=bool(books))
+                            pack_specs=tuple(pack_specs), annotate=bool(books), stdin_name=stdin_name,
+                            select=tuple(select), ignore=tuple(ignore), engine=engine)
     summary = Summary()
     stopped = _write_outcomes(outcomes, sink, summary, fmt, output, books)
     if stopped is not None:
@@ -125,6 +158,10 @@ class Annotations:
     def check(self, output: str | None) -> None:
         """Before the run: the target can be written and destroys no input nor the output."""
         from .outputs import check_output_folder
+        from .pipeline import STDIN
+        if STDIN in self.inputs:
+            raise UsageError("--annotate 标注的是输入的工作簿文件，不能用于标准输入（-）",
+                             "--annotate writes copies of input workbooks: it cannot be used with standard input (-)")
         if self.folder:
             check_output_folder(self.target, self.inputs)
             return
@@ -161,17 +198,27 @@ class Annotations:
 
 
 def _open_check(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str,
-                output: str | None) -> tuple[list, object]:
-    """Before any input is read: the arguments checked, the packs loaded and where the
-    output goes, the format's writer (raises PerfrulesError or OSError)."""
+                output: str | None, *, fail_on: str = "error", select: tuple[str, ...] = (),
+                ignore: tuple[str, ...] = (), stdin_name: str | None = None) -> tuple[list, object]:
+    """Before any input is read: the arguments checked, the packs loaded (narrowed by
+    --select/--ignore, said on stderr) and where the output goes, the format's writer
+    (raises PerfrulesError or OSError)."""
     from . import pipeline
     from .report import formats
     pipeline.check_specs(inputs)
+    if stdin_name is not None and pipeline.STDIN not in inputs:
+        raise UsageError("--stdin-name 只用于从标准输入（-）读取时", "--stdin-name names standard input (-), "
+                         "which is not among the inputs")
     if output and formats.is_folder_target(output):
         check_output_folder(output, inputs)
     elif output:
         check_output(output, inputs)
-    packs = pipeline.load_packs(pack_specs)
+    packs, left = pipeline.select_rules(pipeline.load_packs(pack_specs), select, ignore)
+    if left:
+        shown = ", ".join(left[:30]) + (f" 等 {len(left)} 条 ({len(left)} in all)" if len(left) > 30 else "")
+        _err(f"按 --select/--ignore 未运行 {len(left)} 条规则 ({len(left)} rules left out by --select/--ignore): {shown}")
+    if formats.get(fmt).fail_on:
+        return packs, formats.module(fmt).Writer(output, fail_on=fail_on)
     return packs, formats.module(fmt).Writer(output)
 
 
@@ -227,8 +274,7 @@ def _close_check(sink, summary: Summary, fmt: str, output: str | None, fail_on: 
             sink.abort()
         for n in summary.skipped:
             _err(f"{n.where.file}: 跳过 {n.zh} (skipped: {n.en})")
-        _err(UsageError("没有可检查的输入文件", "no input files to check").render())
-        return 2
+        return _failed(UsageError("没有可检查的输入文件", "no input files to check"), None if sink.n else fmt, output)
     try:
         sink.finish(footer)
     except OSError as e:

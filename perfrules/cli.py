@@ -13,9 +13,12 @@ from .severity import NAMES as FAIL_ON  # veto … info
 
 
 def echo(text: str, **kw) -> None:
-    """click.echo with text from inputs and rule files made printable (no terminal escapes)."""
+    """click.echo with text from inputs and rule files made printable (no terminal escapes),
+    in what the console's encoding can hold (outputs.console_text: − as - on a GBK console)."""
+    from .outputs import console_text
     from .report.terminal import printable
-    click.echo(printable(text), **kw)
+    stream = kw.get("file") or (sys.stderr if kw.get("err") else sys.stdout)
+    click.echo(console_text(printable(text), stream), **kw)
 
 
 def _die(e: PerfrulesError) -> None:
@@ -37,6 +40,12 @@ class _Contained(click.Group):
     """Every command ends in an exit code and a message, never a traceback: a user's mistake
     is exit 2 with its message; an exception perfrules did not foresee is exit 2 with an
     internal-error message (E900) naming it (``PERFRULES_DEBUG=1`` re-raises it)."""
+
+    def main(self, *args, **kwargs):
+        from .outputs import console_errors
+        for stream in (sys.stdout, sys.stderr):  # click's own help and usage text too: never a crash
+            console_errors(stream)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
         import warnings
@@ -80,6 +89,19 @@ def _notes_on_stderr(warnings) -> None:
 @click.version_option(package_name="perfrules")
 def main() -> None:
     """perfrules: 预算绩效指标规则检查 (executable rules for budget-performance indicators)."""
+    from .config import ignored_text, load
+    config = load()
+    config.apply()  # the configuration's pack_paths, for every command that names packs
+    if config.ignored is not None:
+        echo(ignored_text(config.ignored), err=True)
+
+
+def _configured(packs, fmt, output, jobs, fail_on, strict):
+    """check's options, those not given taken from the configuration (perfrules.config)."""
+    from .config import load
+    config = load({"packs": packs, "format": fmt, "jobs": jobs, "fail_on": fail_on, "strict": strict})
+    return (config.pack_specs(), config.format_for(output), config["jobs"], config["fail_on"],
+            config["strict"])
 
 
 @main.command()
@@ -90,24 +112,55 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(),
               help="写入文件 (write to a file; whole or not at all, jsonl line by line); "
                    "html 可写入文件夹，每个项目一页 (html: a folder, a page per project)")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="并行进程数 (worker processes)")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error",
-              help="达到此级别即以 1 退出 (exit 1 at or above this severity)")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="并行进程数，默认 1 (worker processes; default 1)")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="达到此级别即以 1 退出，默认 error (exit 1 at or above this severity; default error)")
 @click.option("--show-na", is_flag=True, help="表格中列出不适用项 (list not-applicable outcomes)")
-@click.option("--strict", is_flag=True,
+@click.option("--strict/--no-strict", default=None,
               help="有未读取的内容或跳过的文件时以 2 退出 (exit 2 if any content was left unread)")
 @click.option("--annotate", type=click.Path(), metavar="FILE.xlsx|DIR/",
               help="另存一份标注副本：每项发现作为批注写在其单元格上，按级别着色，原数据不变 "
                    "(write a copy of each input workbook with every finding as a comment on its cell)")
-def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate):
-    """检查指标表 (validate indicator sets against packs)."""
+@click.option("--select", "select", multiple=True, metavar="ID[,ID…]",
+              help="只运行这些规则（编号，或以 * 结尾的前缀如 'RC-*'；可多次，可用逗号分隔）"
+                   "(run only these rules: ids, or prefixes ending in *; repeatable, comma-separated)")
+@click.option("--ignore", "ignore", multiple=True, metavar="ID[,ID…]",
+              help="不运行这些规则，如同规则包的 disable (leave these rules out, as a pack's disable does)")
+@click.option("--stdin-name", metavar="NAME",
+              help="输入为 - 时，标准输入在输出中的名称（默认 <stdin>）(the name of standard input in the output)")
+@click.option("--scheduler", metavar="local:N|tcp://HOST:8786",
+              help="分区后在 Dask 集群上检查（JSON Lines、Parquet 输入；jsonl、json、parquet 输出）"
+                   "(check in partitions on a Dask cluster: pip install 'perfrules[cluster]'; docs/cluster.md)")
+@click.option("--rollup", type=click.Path(), metavar="FILE.json|FILE.md",
+              help="按主管部门、年度、规则汇总发现与等级，写入文件 (roll findings and grades up by department, "
+                   "year and rule into FILE)")
+@click.option("--partition-mb", type=click.FloatRange(min=0.001), default=None, metavar="MB",
+              help="--scheduler/--rollup 每个分区的大小，默认 16 (the size of a partition, MB; default 16)")
+@click.option("--engine", type=click.Choice(["auto", "row", "columnar"]), default="auto", show_default=True,
+              help="JSON Lines 输入按列批量判断（需 polars），结果与逐行相同；row 逐行 (JSON Lines records judged "
+                   "column-wise in batches, same results; auto: when polars is installed; row: the reference)")
+def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate, select, ignore, stdin_name,
+          scheduler, rollup, partition_mb, engine):
+    """检查指标表 (validate indicator sets against packs); - 读取标准输入 (- reads standard input).
+
+    未给出的选项取自配置文件与 PERFRULES_* 环境变量 (options not given come from
+    .perfrules.toml / [tool.perfrules] and PERFRULES_* variables: perfrules config)."""
     from .batch import check_command
+    packs, fmt, jobs, fail_on, strict = _configured(packs, fmt, output, jobs, fail_on, strict)
     try:
-        code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate)
+        code = check_command(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate,
+                             select=_rule_ids(select), ignore=_rule_ids(ignore), stdin_name=stdin_name,
+                             scheduler=scheduler, rollup=rollup, partition_mb=partition_mb, engine=engine)
     except KeyboardInterrupt:  # before the run started (compiling packs): nothing was written
         echo("已中断 (interrupted)", err=True)
         code = 130
     sys.exit(code)
+
+
+def _rule_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    """--select/--ignore values: repeated, or comma-separated in one (``N-09,N-14``)."""
+    return tuple(dict.fromkeys(x.strip() for v in values for x in v.replace("，", ",").split(",") if x.strip()))
 
 
 @main.command()
@@ -390,20 +443,77 @@ def fmt(files, check_only, lang):
 @main.command()
 @click.option("-p", "--pack", "extra", multiple=True, help="另外列出的规则包 (more packs to list)")
 def packs(extra):
-    """列出规则包 (list bundled and given packs)."""
+    """列出规则包及其来源 (list every pack found by name, and given ones, with where each comes from:
+    bundled, a configured pack_paths folder, or a plugin installed with pip)."""
     from tabulate import tabulate
 
-    from .engine.packs import bundled_names, load_pack, origin
-    rows = []
-    try:
-        for name in list(bundled_names()) + list(extra):
-            p = load_pack(name)
-            rows.append((p.name, p.version, len(p.compiled.rules), len(p.compiled.items),
-                         "是" if p.default else "", origin(p), p.description))
-    except PerfrulesError as e:
-        _die(e)
+    from .engine.packs import available, load_pack, origin, plugins
+    for pl in plugins():
+        if pl.problem:
+            echo(f"警告 插件「{pl.entry}」({pl.dist} {pl.version}) 无法读取，已跳过 "
+                 f"(plugin entry point skipped): {pl.problem}", err=True)
+    todo = []  # (name, spec, origin, whether its manifest's default counts: plugins' never do)
+    for f, shadow in available():
+        where = f.origin
+        if shadow is not None:  # the name means the first pack of that name: say so
+            echo(f"警告 有两个规则包名为「{f.name}」：按名称使用的是{shadow.origin}，不是{f.origin} "
+                 f"(two packs are named {f.name}: the name means the first)", err=True)
+            where += f"；被同名的{shadow.origin}遮蔽 (shadowed)"
+        todo.append((f.name, str(f.path), where, f.kind == "bundled"))
+    rows, errors = [], Errors()
+    for name, spec, where, bundled in todo + [(None, x, None, True) for x in extra]:
+        with errors.caught():
+            p = load_pack(spec)
+            rows.append((name or p.name, p.version, len(p.compiled.rules), len(p.compiled.items),
+                         "是" if p.default and bundled else "", where or origin(p), p.description))
     echo(tabulate(rows, headers=["名称", "版本", "规则", "评分项", "默认", "来源", "说明"],
                         disable_numparse=True))
+    if errors:
+        _die(ErrorGroup.of(errors.errors))
+
+
+@main.command("config")
+@click.option("-p", "--pack", "packs", multiple=True, help="同 check -p (as check -p)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="同 check --format")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="同 check -j")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="同 check --fail-on")
+@click.option("--strict/--no-strict", default=None, help="同 check --strict")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 (as JSON)")
+def config_cmd(packs, fmt, jobs, fail_on, strict, as_json):
+    """显示生效的设置及其来源 (show the effective settings and where each came from:
+    default, a .perfrules.toml / pyproject.toml file, the environment, the command line)."""
+    import json
+
+    from tabulate import tabulate
+
+    from .config import describe, load, rows
+    config = load({"packs": packs, "format": fmt, "jobs": jobs, "fail_on": fail_on, "strict": strict})
+    if as_json:
+        echo(json.dumps(describe(config), ensure_ascii=False, indent=2))
+        return
+    shown = str(config.file) if config.file else "无 (none)：从当前文件夹向上直到含 .git 的文件夹或根目录均未找到"
+    echo(f"配置文件 (configuration file): {shown}\n")
+    echo(tabulate(rows(config), headers=["设置 (setting)", "值 (value)", "来源 (from)"], disable_numparse=True))
+
+
+@main.command("lsp")
+def lsp_cmd():
+    """语言服务器：编辑器中的诊断、悬停说明、补全和格式化，经标准输入输出通信 (the language server
+    for editors, over stdio: diagnostics, hover, completion, formatting)."""
+    from .lsp import require
+    require()  # the [lsp] extra: pip install 'perfrules[lsp]'
+    from .lsp.server import main as serve
+    serve()
+
+
+@main.command("schema")
+@click.argument("name", type=click.Choice(["result", "input"]))
+def schema_cmd(name):
+    """打印 JSON 模式：result 为输出记录，input 为指标表输入 (print a JSON Schema: result, one
+    record of the json/jsonl output; input, an indicator set as YAML/JSON input)."""
+    from .report.writer import Stdout
+    from .schemas import text
+    Stdout().write(text(name))  # the published file as it is (its text is GBK-safe too: a test checks)
 
 
 if __name__ == "__main__":  # pragma: no cover

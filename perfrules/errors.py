@@ -54,18 +54,31 @@ class Location:
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
 
+@attrs.frozen
+class Suggestion:
+    """A did-you-mean an error offers, for tools that fix it (the language server's quick fix):
+    ``word`` as the rule file has it, and what it may be meant for, closest first. ``where``:
+    the word's own place when known (else it lies within the error's span). The error's hint
+    says the same in words; this only makes it readable by a program."""
+
+    word: str
+    replacements: tuple[str, ...]
+    where: Span | None = None
+
+
 class PerfrulesError(Exception):
     """Base of every error caused by user input; rendered without a traceback."""
 
     code = "E000"
 
     def __init__(self, zh: str, en: str, *, where: Span | Location | None = None,
-                 hint: str | None = None, excerpt: str | None = None):
+                 hint: str | None = None, excerpt: str | None = None, suggestion: Suggestion | None = None):
         self.zh = zh
         self.en = en
         self.where = where
         self.hint = hint
         self.excerpt = excerpt
+        self.suggestion = suggestion  # a did-you-mean as data; not rendered (the hint says it)
         super().__init__(self.render())
 
     def render(self) -> str:

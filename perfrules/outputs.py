@@ -3,14 +3,22 @@ temporary file beside the target renamed over it when complete, the target's mod
 files following the umask), JSON Lines (:class:`LineWriter`, cut back to the last whole line
 when a write fails), ``fmt`` and ``docs`` (:func:`write_atomic`); and the check that ``-o``
 names no input (:func:`check_output`). Every command that writes reads this module.
+
+Text for a console (stdout, stderr) goes through :func:`console_text`: files are always UTF-8,
+but a console may not be (a GBK console on Windows, ``PYTHONIOENCODING=ascii``), and a
+character its encoding cannot hold is written in its ASCII form (:data:`ASCII_FORMS`: − as -,
+≥ as >=) or, having none, as ``?``, never a crash.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
+import sys
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 
 from .errors import UsageError
@@ -225,3 +233,92 @@ def check_output_folder(path: str, inputs: tuple[str, ...] = ()) -> None:
                          hint="请先创建该文件夹，或换一个输出路径 (create the folder first, or write elsewhere)")
     if not os.access(target if target.is_dir() else parent, os.W_OK):
         raise UsageError(f"不能在「{target}」中写入文件", f"cannot write files in {target}")
+
+
+# ---- text for a console ------------------------------------------------------------------------
+
+# The one table of ASCII forms, for a console whose encoding cannot hold the character (a GBK
+# console has ≥ and “” but not −; an ASCII one has neither). Characters not listed are tried
+# in their compatibility form (NFKC: （ as (, ① as 1) and are otherwise written as ``?``.
+ASCII_FORMS: dict[str, str] = {
+    "\u2212": "-", "\u2013": "-", "\u2014": "--", "\u2015": "--", "\u2010": "-", "\u2011": "-",
+    "\u2265": ">=", "\u2264": "<=", "\u2260": "!=", "\u2248": "~", "\u00b1": "+/-",
+    "\u21d2": "=>", "\u2192": "->", "\u2190": "<-", "\u21d0": "<=", "\u2194": "<->",
+    "\u00d7": "x", "\u00f7": "/", "\u00b7": ".", "\u2022": "*", "\u00b0": " deg",
+    "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u300c": '"', "\u300d": '"',
+    "\u300e": '"', "\u300f": '"', "\u3010": "[", "\u3011": "]", "\u300a": "<<", "\u300b": ">>",
+    "\u3001": ",", "\u3002": ".", "\u2026": "...", "\u3000": " ", "\u00a0": " ",
+    "\u2713": "v", "\u2714": "v", "\u2717": "x", "\u2718": "x", "\u2030": "0/00",
+    "\u2421": "^?",  # ␡, as printable() shows DEL
+    # ␀…␟, the control pictures printable() shows C0 controls as: ^@ … ^_
+    **{chr(0x2400 + n): "^" + chr(0x40 + n) for n in range(0x20)},
+}
+_HANDLER = "perfrules.console"
+
+
+def _ascii_form(e: UnicodeError) -> tuple[str, int]:
+    """The codec error handler behind :func:`console_text`: each character the encoding
+    cannot hold as its ASCII form, its compatibility form if that fits, else ``?``."""
+    if not isinstance(e, UnicodeEncodeError):
+        raise e
+    out = []
+    for ch in e.object[e.start:e.end]:
+        form = ASCII_FORMS.get(ch)
+        if form is None:
+            nfkc = unicodedata.normalize("NFKC", ch)
+            form = "?" if nfkc == ch else "".join(ASCII_FORMS.get(c, c) for c in nfkc)
+            try:
+                form.encode(e.encoding)
+            except (UnicodeError, LookupError):
+                form = "".join(c if c.isascii() and c.isprintable() else "?" for c in form) or "?"
+        out.append(form)
+    return "".join(out), e.end
+
+
+codecs.register_error(_HANDLER, _ascii_form)
+
+
+def console_text(text: str, stream=None) -> str:
+    """``text`` as ``stream`` (default: stdout) can write it: unchanged when its encoding holds
+    every character (a UTF-8 console keeps everything), else each character it cannot hold
+    in its ASCII form (:data:`ASCII_FORMS`) or ``?``."""
+    stream = sys.stdout if stream is None else stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except LookupError:  # a stream naming no codec Python knows: write it as it is
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode(encoding, _HANDLER).decode(encoding, "replace")
+    except UnicodeError:  # a stateful or odd codec: plain ASCII fits every console
+        return text.encode("ascii", _HANDLER).decode("ascii")
+
+
+def console_errors(stream) -> None:
+    """Make ``stream`` (sys.stdout or sys.stderr) write what its encoding cannot hold in the
+    ASCII forms of :func:`console_text`, not raise: for text that does not pass through it
+    (click's help and usage messages, warnings). A stream that already chose how to handle
+    such characters (``PYTHONIOENCODING=gbk:replace``, stderr's backslashreplace) is left."""
+    if getattr(stream, "errors", None) != "strict" or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        stream.reconfigure(errors=_HANDLER)
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
+class ConsoleStream:
+    """A console stream whose :meth:`write` goes through :func:`console_text` (for rich's
+    progress bar, which writes its own text); everything else is the stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(console_text(text, self._stream))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)

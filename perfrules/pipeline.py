@@ -25,6 +25,7 @@ Nothing here writes output; :mod:`perfrules.batch` does.
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -37,8 +38,12 @@ import attrs
 
 from .errors import DataError, ErrorGroup, Errors, Location, PerfrulesError, UsageError
 from .severity import NAMES as SEVERITIES, ORDER as SEVERITY_ORDER, ZH as SEVERITY_ZH
+from .version import SCHEMA_VERSION
 
 JSONL = {".jsonl", ".ndjson"}
+COLUMNAR = {".parquet"}  # a project a row, read like JSON Lines records (data/loaders/parquet.py)
+STDIN = "-"              # the input argument that reads standard input
+STDIN_NAME = "<stdin>"   # its name in results and errors, unless --stdin-name gives one
 FAIL_ON = SEVERITY_ORDER  # --fail-on LEVEL: exit 1 when the worst finding reaches it
 
 # Files that look like forms but that perfrules cannot read: refused by name (exit 2).
@@ -103,13 +108,19 @@ class Job:
 
     files: tuple[Found, ...] = attrs.field(default=(), converter=_founds)
     record: str | None = None        # the JSON text of one line
-    source: str = ""                 # file:line for a record
+    source: str = ""                 # file:line for a record; the name of standard input
     problem: Problem | None = None   # a record that could not even be decoded
+    data: bytes | None = None        # the bytes read from standard input
 
 
 def check_specs(inputs: Iterable[str]) -> None:
     """Refuse a bad input argument before anything is run or written (UsageError)."""
+    inputs = list(inputs)
+    if STDIN in inputs:
+        _check_stdin(inputs)
     for spec in inputs:
+        if spec == STDIN:
+            continue
         p = Path(spec)
         if p.is_dir():
             continue
@@ -182,7 +193,9 @@ def expand(inputs: Iterable[str], *, exclude: Iterable[str] = ()) -> Iterator[Fo
     skip = {os.path.realpath(x) for x in exclude if x}
     for spec in inputs:
         p = Path(spec)
-        if p.is_dir():
+        if spec == STDIN:
+            yield Found(STDIN)  # read by jobs(), in its turn
+        elif p.is_dir():
             yield from _scan(p, skip)
         elif p.exists():
             problem = unreadable(p)
@@ -277,13 +290,20 @@ def _entry_problem(e: os.DirEntry, root: str) -> Problem | None:
                    fatal=False)
 
 
-def jobs(found: Iterable[Found | str]) -> Iterator[Job]:
+def jobs(found: Iterable[Found | str], stdin_name: str | None = None) -> Iterator[Job]:
     """Group adjacent files of one folder into one job (a project's stages); a JSON Lines
-    file gives one job per line."""
+    file gives one job per line; standard input (``-``) is a job of its own, named
+    ``stdin_name`` (default ``<stdin>``)."""
     pending: list[Found] = []
     folder = None
     for f in map(_found, found):
-        if f.problem is None and Path(f.path).suffix.lower() in JSONL:
+        if f.path == STDIN and f.problem is None:
+            if pending:
+                yield Job(files=tuple(pending))
+                pending, folder = [], None
+            yield stdin_job(stdin_name or STDIN_NAME)
+            continue
+        if f.problem is None and Path(f.path).suffix.lower() in JSONL | COLUMNAR:
             if pending:
                 yield Job(files=tuple(pending))
                 pending, folder = [], None
@@ -299,22 +319,71 @@ def jobs(found: Iterable[Found | str]) -> Iterator[Job]:
         yield Job(files=tuple(pending))
 
 
-def records(path: str) -> Iterator[Job]:
+def _check_stdin(inputs: list[str]) -> None:
+    """``-`` given at most once, and only when standard input is not a terminal."""
+    import sys
+    if inputs.count(STDIN) > 1:
+        raise UsageError("「-」（标准输入）只能给出一次", "- (standard input) may be given only once")
+    if sys.stdin is None or (sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False):
+        raise UsageError("「-」表示从标准输入读取，但标准输入是终端，没有数据",
+                         "- reads standard input, but standard input is a terminal",
+                         hint="请用管道或重定向提供数据 (pipe or redirect the data): perfrules check - < 表.yaml")
+
+
+def stdin_job(name: str) -> Job:
+    """Standard input read once, whole, at most the file-size limit: a job named ``name``."""
+    import sys
+    from .data.limits import exceeded, limit
+    cap = limit("file_mb") << 20
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        data = stream.read(cap + 1) if stream is not None else b""
+    except OSError as e:
+        return Job(source=name, problem=Problem("无法读取标准输入", f"cannot read standard input: {e.strerror or e}"))
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > cap:
+        e = exceeded("file_mb", Location(name), "标准输入的大小", "the size of standard input")
+        return Job(source=name, problem=Problem(e.zh, e.en, e.hint))
+    return Job(source=name, data=data)
+
+
+def _load_stdin(job: Job, specs: tuple) -> list[Loaded]:
+    """The sets of standard input: by the extension of its name (--stdin-name 表.csv), else
+    sniffed (an XLSX workbook by its zip signature, JSON by its first bracket, else YAML or CSV)."""
+    from .data.loaders import EXTENSIONS, load_bytes
+    ext = Path(job.source).suffix.lower()
+    given = ext.lstrip(".") if ext in EXTENSIONS else None
+    return [Loaded(s) for s in load_bytes(job.data or b"", job.source, format=given, field_specs=specs)]
+
+
+def records(path: str, *, start: int = 0, end: int | None = None, line: int = 1,
+            name: str | None = None) -> Iterator[Job]:
     """One job per non-blank line of a JSON Lines file, read lazily. Only a regular file is
     opened (a FIFO or a device is refused before); a line longer than the limit ``line_mb``
-    is an error record, skipped without being held in memory, and the lines after it are read."""
+    is an error record, skipped without being held in memory, and the lines after it are read.
+
+    A partition (:mod:`perfrules.cluster`): bytes ``start`` to ``end`` (cut at line starts),
+    whose first line is numbered ``line``; records are named ``name:LINE`` (``name``: the
+    file as the user gave it, default ``path``). A Parquet file gives one job per row
+    (:func:`_rows`; ``start``/``end`` then count row groups, ``line`` rows)."""
     from .data.limits import exceeded, limit, open_regular
+    name = name or path
+    if Path(path).suffix.lower() in COLUMNAR:
+        yield from _rows(path, name, start, end, line)
+        return
     try:
-        fh = open_regular(path, path)
+        fh = open_regular(path, name)
     except DataError as e:
-        yield Job(files=(Found(path, Problem(e.zh, e.en, e.hint)),))
+        yield Job(files=(Found(name, Problem(e.zh, e.en, e.hint)),))
         return
     cap = limit("line_mb") << 20
     with fh:
-        no = 0
-        while raw := fh.readline(cap + 1):
+        fh.seek(start)
+        no = line - 1
+        while (end is None or fh.tell() < end) and (raw := fh.readline(cap + 1)):
             no += 1
-            source = f"{path}:{no}"
+            source = f"{name}:{no}"
             if len(raw) > cap and len(raw.rstrip(b"\r\n")) > cap:
                 size = len(raw)
                 while not raw.endswith(b"\n") and (raw := fh.readline(1 << 20)):
@@ -322,7 +391,7 @@ def records(path: str) -> Iterator[Job]:
                 e = exceeded("line_mb", Location(source), "这一行的大小", "the line's size", -(-size >> 20))
                 yield Job(source=source, problem=Problem(e.zh, e.en, e.hint))
                 continue
-            if no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            if no == 1 and start == 0 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
                 continue
@@ -332,6 +401,19 @@ def records(path: str) -> Iterator[Job]:
                 yield Job(source=source, problem=Problem(
                     "这一行不是 UTF-8 编码的文本", "this line is not UTF-8 text",
                     "请把文件另存为 UTF-8 编码 (save the file as UTF-8)"))
+
+
+def _rows(path: str, name: str, start: int, end: int | None, line: int) -> Iterator[Job]:
+    """One job per row of a Parquet file (row groups ``start`` to ``end``, the first row
+    numbered ``line``): the row as its JSON Lines record (data/loaders/parquet.py)."""
+    from .data.loaders.parquet import rows
+    for no, item in rows(path, name, start, end, line):
+        if isinstance(item, str):
+            yield Job(record=item, source=f"{name}:{no}")
+        elif no == 0:  # the file itself cannot be read
+            yield Job(files=(Found(name, Problem(item.zh, item.en, item.hint)),))
+        else:
+            yield Job(source=f"{name}:{no}", problem=Problem(item.zh, item.en, item.hint))
 
 
 # ---- loading, linking, running: in each worker -----------------------------------------------
@@ -352,6 +434,13 @@ class Settings:
     fmt: str | None = None  # a name of report.formats.FORMATS; None: keep the Result, render nothing
     show_na: bool = False
     annotate: bool = False  # keep the marks of findings on workbook cells (check --annotate)
+    # --select / --ignore: applied by the parent to the packs it compiled (select_rules); kept
+    # here for a worker that compiles them again (a start method other than fork).
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    # --engine: auto (column-wise where it applies: JSON Lines records, polars installed), row
+    # (the reference, set by set) or columnar (say so when it cannot run). See check_records.
+    engine: str = "auto"
 
 
 @attrs.frozen
@@ -377,11 +466,13 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record: a Result's, or ``{input, error, input_notes}``, or
-        ``{input, skipped: true, input_notes}``."""
+        ``{input, skipped: true, input_notes}``, each with its ``schema_version`` first
+        (perfrules/schemas/result.schema.json)."""
         if self.kind == "error":
-            return {"input": self.input, "error": self.error, "input_notes": []}
+            return {"schema_version": SCHEMA_VERSION, "input": self.input, "error": self.error, "input_notes": []}
         if self.kind == "skipped":
-            return {"input": self.input, "skipped": True, "input_notes": [self.note.to_dict()]}
+            return {"schema_version": SCHEMA_VERSION, "input": self.input, "skipped": True,
+                    "input_notes": [self.note.to_dict()]}
         if self.result is None:
             raise ValueError("the result was rendered in a worker and not kept")
         return self.result.to_dict()
@@ -403,15 +494,18 @@ def init_worker(packs, pack_specs: tuple[str, ...], settings: Settings) -> None:
     global _WORKER_PACKS, _WORKER_SETTINGS
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_PACKS = list(packs) if packs is not None else load_packs(pack_specs)
+    if packs is None:
+        packs = select_rules(load_packs(pack_specs), settings.select, settings.ignore)[0]
+    _WORKER_PACKS = list(packs)
     _WORKER_SETTINGS = settings
 
 
-def _worker_check(job: Job) -> list[Outcome]:
-    """A worker process's entry point: one job, with the packs and settings of its run."""
+def _worker_check(job: Job | list[Job]) -> list[Outcome]:
+    """A worker process's entry point: one job (or a batch of records), with the packs and
+    settings of its run."""
     if _WORKER_PACKS is None or _WORKER_SETTINGS is None:
         raise RuntimeError("_worker_check runs only in a worker process started by run_jobs")
-    return check_job(job, _WORKER_PACKS, _WORKER_SETTINGS)
+    return _check(job, _WORKER_PACKS, _WORKER_SETTINGS)
 
 
 def load_packs(specs: Sequence[str]):
@@ -437,6 +531,40 @@ def load_packs(specs: Sequence[str]):
     return packs
 
 
+def _matches(pattern: str, rid: str) -> bool:
+    """A --select/--ignore pattern: an exact rule id, or a prefix ending in ``*`` (``RC-*``)."""
+    return rid.startswith(pattern[:-1]) if pattern.endswith("*") else rid == pattern
+
+
+def select_rules(packs, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[list, tuple[str, ...]]:
+    """The packs with the rules and built-in checks ``select`` leaves out, and those
+    ``ignore`` names, switched off as a pack's ``disable:`` switches them off; and the ids
+    left out, in the packs' order. A pattern that matches no rule of the packs nor a
+    built-in check (RC-, SS-, WV-nn) is a UsageError with the closest id."""
+    if not select and not ignore:
+        return list(packs), ()
+    from .engine.reconcile import BUILTIN
+    from .suggest import suggest_id
+    known = list(dict.fromkeys([r.id for p in packs for r in p.compiled.rules] + list(BUILTIN)))
+    off = {rid for p in packs for rid in p.disabled}  # switched off by a pack: known, already left out
+    for option, patterns in (("--select", select), ("--ignore", ignore)):
+        for pat in patterns:
+            if not any(_matches(pat, rid) for rid in (*known, *off)):
+                best = suggest_id(pat.rstrip("*"), known)
+                raise UsageError(f"{option} {pat}：所用规则包中没有这条规则" + (f"，是否指「{best}」？" if best else ""),
+                                 f"{option} {pat}: no rule of the packs used matches" +
+                                 (f"; did you mean {best}?" if best else ""),
+                                 hint="规则编号见 perfrules explain 或 perfrules docs (rule ids: perfrules explain, perfrules docs)")
+    left = tuple(rid for rid in known if (select and not any(_matches(s, rid) for s in select))
+                 or any(_matches(i, rid) for i in ignore))
+    if not left:
+        return list(packs), ()
+    drop = frozenset(left)
+    return [attrs.evolve(p, compiled=attrs.evolve(p.compiled, rules=tuple(r for r in p.compiled.rules
+                                                                          if r.id not in drop)),
+                         disabled=p.disabled | drop) for p in packs], left
+
+
 def field_specs(packs) -> tuple:
     """The fields the packs declare (pack.yaml ``fields``), which inputs are read with: packs
     are chosen per indicator set after it is read (by its 年度), so every pack's fields are read."""
@@ -449,6 +577,12 @@ def _error_dict(e: PerfrulesError) -> dict:
     if isinstance(e, ErrorGroup):
         d["errors"] = [x.to_dict() for x in e.errors]
     return d
+
+
+def run_error_record(e: PerfrulesError) -> dict[str, Any]:
+    """The JSON record of a run that cannot start (or checks nothing): ``{schema_version,
+    error}``, the error as an input's error record holds it (result.schema.json, run_error)."""
+    return {"schema_version": SCHEMA_VERSION, "error": _error_dict(e)}
 
 
 def _failure(source: str, e: PerfrulesError, settings: Settings) -> Outcome:
@@ -472,6 +606,11 @@ def load_job(job: Job, settings: Settings = Settings(), specs: tuple = ()) -> li
     ``specs``: the declared fields to read (:func:`field_specs` of the packs; none by default)."""
     if job.problem is not None:
         return [_problem(job.source, job.problem, settings)]
+    if job.data is not None:
+        try:
+            return _linked(list(_load_stdin(job, specs)))
+        except PerfrulesError as e:
+            return [_failure(job.source, e, settings)]
     if job.record is not None:
         # Read as a .json file is read (parse_json): the same checks and limits.
         from .data.loaders import load_record
@@ -493,8 +632,13 @@ def load_job(job: Job, settings: Settings = Settings(), specs: tuple = ()) -> li
             items.append(_failure(f.path, e, settings))
         except Exception as e:  # noqa: BLE001 — contained: this file's error record, the rest go on
             items.append(_failure(f.path, _internal(e, f.path), settings))
+    return _linked(items)
+
+
+def _linked(items: list) -> list:
+    """The sets of one job linked: a folder's files are one project's stages, each sees the others."""
     sets = [x for x in items if isinstance(x, Loaded)]
-    if len(sets) > 1:  # a folder's files are one project's stages: each sees the others
+    if len(sets) > 1:
         stages: dict = {}
         for x in sets:
             if x.iset.stage:
@@ -516,11 +660,12 @@ def choose_packs(packs: list, iset, chosen: bool) -> tuple[list, tuple | None]:
                          f"(no bundled pack covers {year}; using the default packs)")
 
 
-def run_loaded(x: Loaded, packs, settings: Settings = Settings()) -> Outcome:
-    """Run the chosen packs on one loaded set."""
+def run_loaded(x: Loaded, packs, settings: Settings = Settings(), plan=None) -> Outcome:
+    """Run the chosen packs on one loaded set (``plan(packs)``: the column-wise verdicts for
+    them, see check_records)."""
     from .engine.runner import run
     use, hint = choose_packs(packs, x.iset, settings.chosen)
-    r = run(use, x.iset, x.related)
+    r = run(use, x.iset, x.related, plan=plan(use) if plan is not None else None)
     live = [f for f in r.findings if f.waived is None]
     o = Outcome(r.input, "result", result=r, notes=len(r.input_notes),
                 unread=sum(1 for n in r.input_notes if n.unread),
@@ -544,18 +689,79 @@ def check_job(job: Job, packs, settings: Settings = Settings()) -> list[Outcome]
     except Exception as e:  # noqa: BLE001
         source = job.source or (job.files[0].path if job.files else "?")
         return [_failure(source, _internal(e, source), settings)]
-    out = []
+    return _checked(items, packs, settings)
+
+
+def _checked(items: list, packs, settings: Settings, planner=None) -> list[Outcome]:
+    """Each loaded set of ``items`` run, in order, and what was not loaded as it is; whatever
+    goes wrong with one set is its error record. ``planner``: the column-wise verdicts on
+    all the sets (engine.columnar.Planner)."""
+    out, k = [], 0
     for x in items:
         if not isinstance(x, Loaded):
             out.append(x)
             continue
+        plan = functools.partial(planner.plan, k) if planner is not None else None
+        k += 1
         try:
-            out.append(run_loaded(x, packs, settings))
+            out.append(run_loaded(x, packs, settings, plan))
         except PerfrulesError as e:
             out.append(_failure(x.iset.source, e, settings))
         except Exception as e:  # noqa: BLE001
             out.append(_failure(x.iset.source, _internal(e, x.iset.source), settings))
     return out
+
+
+RECORDS_PER_BATCH = 1024  # JSON Lines records judged column-wise together
+
+
+def check_records(batch: Sequence[Job], packs, settings: Settings = Settings()) -> list[Outcome]:
+    """What :func:`check_job` gives for each of several jobs (JSON Lines records), in order,
+    the rules judged column-wise over all their sets at once (engine/columnar.py): the same
+    outcomes, every finding built by the row engine, only rows that pass left out."""
+    from .engine.columnar import Planner
+    items: list = []
+    for job in batch:
+        try:
+            items += load_job(job, settings, field_specs(packs))
+        except Exception as e:  # noqa: BLE001 - contained as in check_job
+            source = job.source or (job.files[0].path if job.files else "?")
+            items.append(_failure(source, _internal(e, source), settings))
+    sets = [x for x in items if isinstance(x, Loaded)]
+    planner = Planner(packs, [x.iset for x in sets], [x.related for x in sets])
+    return _checked(items, packs, settings, planner)
+
+
+def _check(job: Job | list[Job], packs, settings: Settings) -> list[Outcome]:
+    return check_records(job, packs, settings) if isinstance(job, list) else check_job(job, packs, settings)
+
+
+def _batched(job_iter: Iterable[Job], settings: Settings) -> Iterator[Job | list[Job]]:
+    """JSON Lines records in lists, to be checked column-wise (unless ``--engine row``, or
+    polars is not installed: then as they come, with a word for ``--engine columnar``); other
+    jobs as they are. polars is looked for at the first record. The lists grow from one record
+    to RECORDS_PER_BATCH, so that the first outcomes stream out at once."""
+    usable, batch, size = None, [], 1
+    for job in job_iter:
+        if job.record is not None and usable is None:
+            from .engine.columnar import ColumnarUnavailable, unavailable
+            why = unavailable() if settings.engine != "row" else "--engine row"
+            if why is not None and settings.engine == "columnar":
+                import warnings
+                warnings.warn(why, ColumnarUnavailable, stacklevel=2)
+            usable = why is None
+        if job.record is None or not usable:
+            if batch:
+                yield batch
+                batch = []
+            yield job
+            continue
+        batch.append(job)
+        if len(batch) >= size:
+            yield batch
+            batch, size = [], min(2 * size, RECORDS_PER_BATCH)
+    if batch:
+        yield batch
 
 
 def _internal(e: Exception, source: str) -> PerfrulesError:
@@ -593,9 +799,11 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
 
     Forked workers share the packs compiled by the parent (compiled once per run); under
     another start method each worker compiles ``pack_specs`` again."""
+    if settings.engine != "row":
+        job_iter, chunksize = _batched(job_iter, settings), 1
     if workers <= 1:
         for job in job_iter:
-            yield from check_job(job, packs, settings)
+            yield from _check(job, packs, settings)
         return
     import multiprocessing as mp
     fork = "fork" in mp.get_all_start_methods()
@@ -608,15 +816,19 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
 
 def run(inputs: Sequence[str], packs, *, chosen: bool, workers: int = 1, fmt: str | None = None,
         show_na: bool = False, exclude: Iterable[str] = (), pack_specs: tuple[str, ...] = (),
-        annotate: bool = False) -> Iterator[Outcome]:
-    """Check inputs (files, folders, globs, JSON Lines) with compiled packs: one outcome per
-    indicator set, input not read, or file skipped, in input order.
+        annotate: bool = False, stdin_name: str | None = None, select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (), engine: str = "auto") -> Iterator[Outcome]:
+    """Check inputs (files, folders, globs, JSON Lines, ``-`` for standard input) with
+    compiled packs: one outcome per indicator set, input not read, or file skipped, in input
+    order. ``select``/``ignore``: the --select/--ignore the packs were narrowed by
+    (:func:`select_rules`), for workers that compile them again.
 
     Bad arguments (a missing path, a glob matching nothing, a rule file) raise UsageError
     before anything is run."""
     check_specs(inputs)
-    return run_jobs(jobs(expand(inputs, exclude=exclude)), packs,
-                    Settings(chosen=chosen, fmt=fmt, show_na=show_na, annotate=annotate), workers, pack_specs)
+    settings = Settings(chosen=chosen, fmt=fmt, show_na=show_na, annotate=annotate,
+                        select=tuple(select), ignore=tuple(ignore), engine=engine)
+    return run_jobs(jobs(expand(inputs, exclude=exclude), stdin_name), packs, settings, workers, pack_specs)
 
 
 def check(inputs: Sequence[str], packs: Sequence[str] = (), *, workers: int = 1) -> list[Outcome]:
@@ -685,6 +897,19 @@ class Summary:
         if o.grade:
             self.grades[o.grade] += 1
         self.worst = max([self.worst] + [SEVERITY_ORDER[k] for k in o.severities])
+
+    def merge(self, other: Summary) -> Summary:
+        """This run's part and the part after it as one summary (neither changed): the same
+        as adding both parts' outcomes in order, so merging is associative and a cluster run
+        (:mod:`perfrules.cluster`) may merge its partitions' summaries as a tree."""
+        out = Summary(self.projects + other.projects, self.broken + other.broken,
+                      (self.broken_names + other.broken_names)[:LISTED], self.skipped + other.skipped,
+                      self.notes + other.notes, self.unread + other.unread,
+                      worst=max(self.worst, other.worst))
+        for name in ("severities", "rules", "grades"):
+            getattr(out, name).update(getattr(self, name))
+            getattr(out, name).update(getattr(other, name))
+        return out
 
     @staticmethod
     def _names(names: list[str], count: int) -> str:

@@ -20,6 +20,7 @@ class Severity(NamedTuple):
     order: int
     zh: str
     en: str
+    level: str  # what CI tools call it (SARIF's error / warning / note)
 
     @property
     def label(self) -> str:
@@ -29,16 +30,17 @@ class Severity(NamedTuple):
 
 # Worst first: the order reports list them in and the keyword table spells them in.
 TABLE: tuple[Severity, ...] = (
-    Severity("veto", 3, "否决", "veto"),
-    Severity("error", 2, "错误", "error"),
-    Severity("warning", 1, "警告", "warning"),
-    Severity("info", 0, "提示", "info"),
+    Severity("veto", 3, "否决", "veto", "error"),
+    Severity("error", 2, "错误", "error", "error"),
+    Severity("warning", 1, "警告", "warning", "warning"),
+    Severity("info", 0, "提示", "info", "note"),
 )
 
 BY_NAME = {s.name: s for s in TABLE}
 ORDER = {s.name: s.order for s in TABLE}  # info 0 … veto 3
 ZH = {s.name: s.zh for s in TABLE}  # veto → 否决
 NAMES = tuple(s.name for s in TABLE)  # veto, error, warning, info: worst first
+LEVEL = {s.name: s.level for s in TABLE}  # veto → error: SARIF, JUnit and workflow annotations
 
 
 def worst(names: Iterable[str]) -> str | None:

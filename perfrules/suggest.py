@@ -30,6 +30,8 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
+from .errors import Suggestion
+
 RATIO = 0.75  # ASCII: the least similarity ratio
 SHORT = 7  # Chinese: words up to this long may differ in one character, longer ones in two
 
@@ -109,10 +111,26 @@ def suggest(word: str, candidates: Iterable[str] | Mapping[str, object], kind: s
     return best[0] if best else None
 
 
-def did_you_mean(word: str, candidates: Iterable[str] | Mapping[str, object], kind: str | None = None) -> str | None:
+class DidYouMean(str):
+    """A hint line that is a did-you-mean: the text itself, with the word and the suggestion
+    as data (``.suggestion``), so that an error made with it can offer the fix to a program
+    (the language server's quick fix) while printing exactly what it always printed."""
+
+    suggestion: Suggestion
+
+    def __new__(cls, text: str, word: str, best: str) -> DidYouMean:
+        self = super().__new__(cls, text)
+        self.suggestion = Suggestion(word, (best,))
+        return self
+
+    def __reduce__(self):
+        return DidYouMean, (str(self), self.suggestion.word, self.suggestion.replacements[0])
+
+
+def did_you_mean(word: str, candidates: Iterable[str] | Mapping[str, object], kind: str | None = None) -> DidYouMean | None:
     """The hint line for ``word``: ``是否指「x」？ (did you mean x?)``, or None."""
     best = suggest(word, candidates, kind)
-    return f"是否指「{best}」？ (did you mean {best}?)" if best else None
+    return DidYouMean(f"是否指「{best}」？ (did you mean {best}?)", word, best) if best else None
 
 
 # ---- paths, grade names and rule ids ----------------------------------------------------

@@ -35,26 +35,53 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# Settings a developer's environment or configuration file could hold (perfrules.config):
+# the suite runs with none of them, and with no configuration file (PERFRULES_CONFIG empty).
+_SETTINGS = ("PERFRULES_PACKS", "PERFRULES_PACK_PATHS", "PERFRULES_FAIL_ON", "PERFRULES_FORMAT",
+             "PERFRULES_JOBS", "PERFRULES_STRICT")
+
+
 def pytest_configure(config):
     """The suite never writes into the user's home: the parse cache (and every perfrules
     run in a subprocess, which inherits the environment) uses a folder of this session.
+    Nor does it read the user's settings: no configuration file, no PERFRULES_* setting.
     Set here rather than in a session fixture because some test modules load packs at
-    import, during collection, before any fixture runs. A test may still point
-    ``PERFRULES_CACHE_DIR`` elsewhere with ``monkeypatch``."""
-    config._perfrules_cache = (os.environ.get("PERFRULES_CACHE_DIR"),
-                               tempfile.mkdtemp(prefix="perfrules-test-cache-"))
-    os.environ["PERFRULES_CACHE_DIR"] = os.path.join(config._perfrules_cache[1], "cache")
+    import, during collection, before any fixture runs; the autouse fixture below puts them
+    back before each test. A test may still point ``PERFRULES_CACHE_DIR`` elsewhere (or set a
+    setting) with ``monkeypatch``."""
+    folder = tempfile.mkdtemp(prefix="perfrules-test-cache-")
+    names = ("PERFRULES_CACHE_DIR", "PERFRULES_CONFIG") + _SETTINGS
+    config._perfrules_env = ({k: os.environ.get(k) for k in names}, folder)
+    os.environ.update(_session_env(folder))
+    for k in _SETTINGS:
+        os.environ.pop(k, None)
+
+
+def _session_env(folder: str) -> dict[str, str]:
+    return {"PERFRULES_CACHE_DIR": os.path.join(folder, "cache"), "PERFRULES_CONFIG": ""}
 
 
 def pytest_unconfigure(config):
-    old, folder = getattr(config, "_perfrules_cache", (None, None))
+    old, folder = getattr(config, "_perfrules_env", ({}, None))
     if folder is None:
         return
-    if old is None:
-        os.environ.pop("PERFRULES_CACHE_DIR", None)
-    else:
-        os.environ["PERFRULES_CACHE_DIR"] = old
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _session_settings(request, monkeypatch):
+    """Each test starts with the parse cache in the session's temporary folder, no
+    configuration file and no PERFRULES_* setting (whatever an earlier test left in
+    os.environ); subprocesses inherit os.environ, so every perfrules run does too."""
+    for k, v in _session_env(request.config._perfrules_env[1]).items():
+        monkeypatch.setenv(k, v)
+    for k in _SETTINGS:
+        monkeypatch.delenv(k, raising=False)
 
 
 # ---- golden files ----------------------------------------------------------------------------

@@ -53,3 +53,21 @@ def run_text(text: str, iset: IndicatorSet, path: str = "t.rules"):
 def ind(name=None, target=None, **kw) -> Indicator:
     """An indicator row: 三级指标 and 指标值 first, any other field by keyword."""
     return Indicator(name=name, target=target, **kw)
+
+
+def cli(*args, cwd=None, input=None):
+    """``perfrules ARGS`` through click's runner, in ``cwd`` (default: the repository root);
+    stdout and stderr apart (``r.stdout``, ``r.stderr``)."""
+    import os
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from perfrules.cli import main
+    old = os.getcwd()
+    os.chdir(cwd or Path(__file__).resolve().parent.parent)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args], input=input)
+    finally:
+        os.chdir(old)
+

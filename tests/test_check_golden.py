@@ -51,7 +51,9 @@ def test_json_matches_contract_and_deductions_add_up():
     data = json.loads(result.output)
     assert isinstance(data, list) and len(data) == 2
     for r in data:
-        assert set(r) == {"input", "project", "packs", "findings", "not_applicable", "score", "input_notes"}
+        assert set(r) == {"schema_version", "input", "project", "packs", "findings", "not_applicable", "score",
+                          "input_notes"}
+        assert r["schema_version"] == "1.0"
         assert r["packs"] == ["panyu-project-2023@1.0"]
         for f in r["findings"]:
             assert {"rule", "title", "severity", "target", "message", "fix", "basis", "source"} <= set(f)

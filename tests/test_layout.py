@@ -100,13 +100,14 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"data", "language"}),  # a file → the model; rule text → a syntax tree
     frozenset({"engine"}),  # compile once, run many: findings, score sheets
     frozenset({"report", "authoring"}),  # results rendered; tools for pack authors
-    frozenset({"pipeline"}),  # input files → jobs → results
-    frozenset({"batch", "web", "lsp"}),  # a whole run framed and written; the upload page; the language server
+    frozenset({"pipeline", "config"}),  # input files → jobs → results; the settings of a run and their sources
+    frozenset({"batch", "cluster", "web", "lsp"}),  # a whole run framed and written (in partitions on a cluster); the upload page; the language server
     frozenset({"cli"}),  # the command line
     frozenset({"__main__", "__init__"}),  # python -m perfrules; the public API (lazy names)
 )
 # Wings on one floor that may still use one another, in this direction only.
-SIDEWAYS = {("authoring", "report")}  # a pack catalogue is written with the report's escaping
+SIDEWAYS = {("authoring", "report"),  # a pack catalogue is written with the report's escaping
+            ("batch", "cluster")}  # check --scheduler: batch hands the run to the partitioned one
 
 
 def _wing(module: str) -> str:

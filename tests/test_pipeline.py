@@ -14,7 +14,7 @@ from perfrules.cli import main
 from perfrules.data.notes import Note
 from perfrules.engine.results import Result
 from perfrules.errors import Location, UsageError
-from perfrules.report import json_out, markdown, table
+from perfrules.report import formats, json_out, markdown, table
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples" / "panyu-2023-ops"
@@ -254,9 +254,15 @@ def test_notes_with_a_suggestion_show_it():
 
 # ---- output files and arguments ----------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_output_into_a_missing_folder_is_a_clear_error(tmp_path, fmt):
-    r = cli("check", EX / "申报.yaml", "--format", fmt, "-o", tmp_path / "nowhere" / "out.txt")
+@pytest.mark.parametrize("fmt", formats.NAMES)
+@pytest.mark.parametrize("named", [False, True])
+def test_output_into_a_missing_folder_is_a_clear_error(tmp_path, fmt, named):
+    # Every format, named by --format (into out.<its extension>, or .txt) or by the extension alone.
+    ext = (formats.get(fmt).extensions or (".txt",))[0]
+    if named and not formats.get(fmt).extensions:
+        pytest.skip(f"{fmt} has no extension of its own")
+    chosen = () if named else ("--format", fmt)
+    r = cli("check", EX / "申报.yaml", *chosen, "-o", tmp_path / "nowhere" / f"out{ext}")
     assert r.exit_code == 2
     assert "不存在" in r.stderr and "does not exist" in r.stderr and "Traceback" not in r.output
     assert not (tmp_path / "nowhere").exists()
@@ -273,7 +279,10 @@ def test_output_file_is_replaced_only_when_whole(tmp_path):
 
 def test_bad_arguments_stop_before_any_output(tmp_path):
     r = cli("check", EX / "申报.yaml", tmp_path / "nosuch.yaml", "--format", "jsonl")
-    assert r.exit_code == 2 and r.stdout == "" and "找不到输入文件" in r.stderr
+    assert r.exit_code == 2 and "找不到输入文件" in r.stderr
+    # No result is written: under jsonl, stdout holds only the run's error, as JSON (tests/test_schemas.py).
+    assert list(json.loads(r.stdout)) == ["schema_version", "error"] and r.stdout.count("\n") == 1
+    assert json.loads(r.stdout)["error"]["code"] == "E500"
     r = cli("check", "policies/national/指标规范.rules")
     assert r.exit_code == 2 and "是规则文件" in r.stderr
     empty = tmp_path / "空"

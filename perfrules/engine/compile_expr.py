@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 from ..data.categories import LEVEL1, LEVEL2, SYNONYMS, clean
-from ..errors import Span
+from ..errors import Span, Suggestion
 from ..language import nodes as n
 from ..language.visitor import dispatch
 from ..data.terms import BLANK
@@ -143,7 +143,8 @@ class ExprCompiler:
                   hint + "可用字段: 一级指标, 二级指标, 三级指标, 指标值, 实际完成值, 分值, 得分, 类别, 阶段, 执行率 …\n"
                   "  输入中的其他字段须先在 pack.yaml 的 fields 中声明 "
                   "(declare other input fields under fields in pack.yaml)"
-                  + ("" if guess else f"\n  若「{t}」是一段文字而不是字段，请加引号：「{t}」 (if it is text, quote it)"))
+                  + ("" if guess else f"\n  若「{t}」是一段文字而不是字段，请加引号：「{t}」 (if it is text, quote it)"),
+                  suggestion=Suggestion(t, (guess,), node.span) if guess else None)
         return None
 
     def known_name(self, t: str) -> bool:
@@ -632,7 +633,7 @@ class ExprCompiler:
                       f"是否指「{near}」？ (did you mean {near}?)" if near else "可用谓词: " + "、".join(
                           k for k in PREDICATES if not k.isascii())
                       + f"\n  若「{p.name}」是一段文字，请加引号：{said} = 「{p.name}」 或 {said} 包含短语 「{p.name}」 "
-                      "(if it is text, quote it)")
+                      "(if it is text, quote it)", suggestion=Suggestion(p.name, (near,)) if near else None)
             return None
         if stype in ("text", "value", "set"):
             # words() checks the word against the field's vocabulary (阶段 是 自平 …).

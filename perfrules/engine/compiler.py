@@ -21,8 +21,8 @@ import attrs
 
 from ..data.categories import Synonyms
 from ..data.values import DEFAULT_STATE_WORDS, DEFAULT_VAGUE_WORDS
-from ..suggest import did_you_mean
-from ..errors import ErrorGroup, PerfrulesError, RuleCompileError, Span
+from ..suggest import DidYouMean, did_you_mean
+from ..errors import ErrorGroup, PerfrulesError, RuleCompileError, Span, Suggestion
 from ..language import nodes as n
 from ..language.source import Source
 from . import checks as c
@@ -162,9 +162,12 @@ class _Compiler(ExprCompiler):
         return src
 
     def fail(self, span: Span, zh: str, en: str, hint: str | None = None,
-             kind: type[RuleCompileError] = RuleCompileError) -> None:
+             kind: type[RuleCompileError] = RuleCompileError, suggestion: Suggestion | None = None) -> None:
         src = self.source()
-        self.errors.append(kind(zh, en, where=span, excerpt=src.excerpt(span), hint=hint))
+        if suggestion is None and isinstance(hint, DidYouMean):  # a did-you-mean also as data
+            suggestion = hint.suggestion
+        self.errors.append(kind(zh, en, where=span, excerpt=src.excerpt(span), hint=None if hint is None else str(hint),
+                                suggestion=suggestion))
 
     def header(self, span: Span) -> Span:
         """A rule's or item's span cut to its header line, so the caret underlines the header."""
@@ -246,7 +249,8 @@ class _Compiler(ExprCompiler):
         for k in range(before, len(self.errors)):  # say where in the message, at the message's line
             err = self.errors[k]
             self.errors[k] = RuleCompileError(f"消息中的「{{{raw}}}」：{err.zh}", f"in the message's {{{raw}}}: {err.en}",
-                                              where=span, excerpt=self.source().excerpt(span), hint=err.hint)
+                                              where=span, excerpt=self.source().excerpt(span), hint=err.hint,
+                                              suggestion=err.suggestion)
         if e is not None and e.type == "bool":
             self.fail(span, f"消息中的「{{{raw}}}」是条件，不是可显示的值", f"'{{{raw}}}' in the message is a condition, not a value")
             return None

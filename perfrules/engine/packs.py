@@ -34,13 +34,15 @@ from __future__ import annotations
 import decimal
 import os
 import re
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path, PureWindowsPath
 
 import attrs
 
-from ..errors import ErrorGroup, Errors, Location, PackError, PerfrulesError
+from ..errors import ErrorGroup, Errors, Location, PackError, PerfrulesError, RuleSyntaxError, Span
 from ..language.files import parse_file_partial
 from ..language.keywords import SEVERITIES
 from ..suggest import suggest_id, suggest_path
@@ -94,6 +96,32 @@ class Pack:
     def covers(self, year: int | None) -> bool:
         return self.years is None or year is None or self.years[0] <= year <= self.years[1]
 
+    @classmethod
+    def from_text(cls, text: str | Mapping[str, str], *, name: str = "inline", version: str = "0",
+                  manifest: Mapping[str, object] | None = None) -> Pack:
+        """A pack from rules held as text (in a database, in a request): one rule file's text,
+        or several files by name (``{"采购.rules": …, "绩效.rules": …}``, with ``"pack.yaml"``
+        among them for a manifest), built exactly as a folder holding those files is (every
+        error of every file reported together, located by file and line). ``manifest`` is a
+        pack.yaml given as a mapping instead (keys: docs/packs.md); ``name`` and ``version`` are
+        the pack's unless the manifest states its own. Findings cite the rules as
+        ``NAME.rules:LINE`` (one text) or ``NAME/FILE:LINE``. ``extends`` may name bundled packs
+        only (there is no folder). Raises PackError, RuleSyntaxError, RuleCompileError, or an
+        ErrorGroup of several."""
+        return _from_text(text, name, version, manifest)
+
+    @classmethod
+    def from_folder(cls, path: str | os.PathLike[str]) -> Pack:
+        """The pack in a folder: its pack.yaml, its rule files and those of the packs it extends,
+        parsed and compiled (what ``load_pack`` does for a path). A name is never looked up
+        among the bundled packs here: use :func:`load_pack` for that."""
+        p = Path(path)
+        if not p.is_dir():
+            shown = os.fspath(path)
+            raise PackError(f"「{_short(shown)}」不是文件夹", f"{_short(shown)} is not a folder",
+                            where=Location(shown), hint="单个规则文件请用 load_pack (a single rule file: use load_pack)")
+        return _load(p, ())
+
 
 def bundled_root() -> Path:
     return Path(str(resources.files("perfrules.policies")))
@@ -109,25 +137,164 @@ def is_bundled(pack: Pack) -> bool:
 
 
 def origin(pack: Pack) -> str:
-    """Where a pack comes from, as `perfrules packs` shows it: 内置 (bundled) or its path."""
-    return "内置 (bundled)" if is_bundled(pack) else pack.path
+    """Where a pack comes from, as `perfrules packs` shows it: 内置 (bundled), a configured
+    ``pack_paths`` folder, a plugin's distribution and version, or its path."""
+    if is_bundled(pack):
+        return "内置 (bundled)"
+    real = Path(pack.path).resolve()
+    for folder, _ in _PACK_PATHS:
+        if _within(real, folder.resolve()):
+            return Found(pack.name, real, "pack_paths", str(folder)).origin
+    for pl in plugins():
+        if pl.folder is not None and _within(real, pl.folder.resolve()):
+            return Found(pack.name, real, "plugin", pl.dist, pl.version).origin
+    return pack.path
 
 
 def resolve(spec: str) -> Path:
-    """A pack given by bundled name or by path.
+    """A pack given by name or by path.
 
-    A bare bundled name (``national``) is always the bundled pack, even when the working
-    folder holds a file or folder of that name: a stray ``national/`` must not stand in
-    for it. A local pack of such a name is given as a path (``./national``)."""
-    b = bundled_root() / spec
-    if "/" not in spec and "\\" not in spec and spec in bundled_names() and (b / MANIFEST).is_file():
-        return b
+    A bare name is a pack's name first (:func:`locate`: bundled, then the configured
+    ``pack_paths`` folders, then installed plugins), even when the working folder holds a
+    folder of that name: a stray ``national/`` must not stand in for the bundled pack. A local
+    pack of such a name is given as a path (``./national``)."""
+    bare = "/" not in spec and "\\" not in spec and NAME.fullmatch(spec) is not None
     p = Path(spec)
+    if bare and (spec in bundled_names() or not p.is_file()):  # a rule file is no pack name
+        found = locate(spec)
+        if found is not None:
+            return found.path
     if p.exists():
         return p
-    names = ", ".join(bundled_names()) or "（无）"
-    raise PackError(f"找不到规则包「{spec}」；内置规则包：{names}",
-                    f"no pack or file named {spec}; bundled packs: {names}")
+    names = sorted({f.name for f, _ in available()})
+    best = suggest_id(spec, names) if bare else None
+    shown = ", ".join(names) or "（无）"
+    raise PackError(f"找不到规则包「{spec}」" + (f"（是否指「{best}」？）" if best else "") + f"；可用的规则包：{shown}",
+                    f"no pack or file named {spec}" + (f" (did you mean {best}?)" if best else "")
+                    + f"; packs: {shown}")
+
+
+# ---- packs found by name: bundled, configured folders (pack_paths), plugins --------------------
+
+PLUGIN_GROUP = "perfrules.packs"  # the entry-point group of packs installed with pip (docs/packs.md)
+_PACK_PATHS: tuple[tuple[Path, str], ...] = ()  # (folder, where it was configured)
+_PLUGINS: tuple[Plugin, ...] | None = None  # read once per process
+
+
+@attrs.frozen
+class Found:
+    """A pack found by its name: its folder, and where it comes from (``kind``: bundled,
+    pack_paths or plugin; ``source``: the configured folder, or the plugin's distribution)."""
+
+    name: str
+    path: Path
+    kind: str
+    source: str = ""
+    version: str = ""
+
+    @property
+    def origin(self) -> str:
+        if self.kind == "bundled":
+            return "内置 (bundled)"
+        if self.kind == "pack_paths":
+            return f"配置的文件夹 (pack_paths): {self.source}"
+        return f"插件 (plugin): {self.source} {self.version}".rstrip()
+
+
+@attrs.frozen
+class Plugin:
+    """An entry point of the ``perfrules.packs`` group: its name, its distribution and
+    version, and the folder of packs it names (None, with ``problem``, when that fails)."""
+
+    entry: str
+    dist: str
+    version: str
+    folder: Path | None
+    problem: str | None = None
+
+
+def use_pack_paths(folders) -> None:
+    """Search these folders (``(folder, where configured)`` pairs) for packs by name, after
+    the bundled packs and before plugins: a configuration's ``pack_paths`` (set by the
+    command line for the process; the Python API searches none unless told)."""
+    global _PACK_PATHS
+    _PACK_PATHS = tuple((Path(f), str(w)) for f, w in folders)
+
+
+def plugins() -> tuple[Plugin, ...]:
+    """Installed distributions' packs: each entry point of :data:`PLUGIN_GROUP` names a
+    package (``mybureau_packs``: its folder) or a path (``mybureau_packs:PACKS_DIR``, a
+    str, ``os.PathLike`` or ``importlib.resources`` folder) whose sub-folders holding a
+    pack.yaml are packs, by folder name. Read once per process, only when a name is not
+    bundled (or for ``perfrules packs``)."""
+    global _PLUGINS
+    if _PLUGINS is None:
+        from importlib.metadata import entry_points
+        found = []
+        for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: (e.name, e.value)):
+            dist = getattr(ep, "dist", None)
+            name = (dist.metadata["Name"] or "?") if dist is not None else "?"
+            version = (dist.version or "") if dist is not None else ""
+            try:
+                found.append(Plugin(ep.name, name, version, _plugin_folder(ep)))
+            except Exception as e:  # noqa: BLE001 - a broken plugin is named, never a crash
+                found.append(Plugin(ep.name, name, version, None, f"{ep.value}: {type(e).__name__}: {e}"))
+        _PLUGINS = tuple(found)
+    return _PLUGINS
+
+
+def _plugin_folder(ep) -> Path:
+    if ep.attr is None:  # a package: its folder, found without running its code
+        import importlib.util
+        spec = importlib.util.find_spec(ep.module)
+        if spec is None or not spec.submodule_search_locations:
+            raise ValueError(f"{ep.module} 不是包 (not a package)")
+        folder = Path(list(spec.submodule_search_locations)[0])
+    else:
+        obj = ep.load()
+        folder = Path(os.fspath(obj) if isinstance(obj, (str, os.PathLike)) else str(obj))
+    if not folder.is_dir():
+        raise ValueError(f"{folder} 不是文件夹 (not a folder)")
+    return folder
+
+
+def _packs_in(folder: Path) -> list[tuple[str, Path]]:
+    try:
+        return sorted((p.name, p) for p in folder.iterdir() if NAME.fullmatch(p.name) and (p / MANIFEST).is_file())
+    except OSError:
+        return []
+
+
+def locate(name: str) -> Found | None:
+    """The pack a bare name means: a bundled pack, else the first configured ``pack_paths``
+    folder holding ``name/pack.yaml``, else the first plugin that does (entry points in name
+    order). An earlier place always wins: ``perfrules packs`` lists what it shadows."""
+    if name in bundled_names():
+        return Found(name, bundled_root() / name, "bundled")
+    if not NAME.fullmatch(name):
+        return None
+    for folder, _ in _PACK_PATHS:
+        if (folder / name / MANIFEST).is_file():
+            return Found(name, folder / name, "pack_paths", str(folder))
+    for pl in plugins():
+        if pl.folder is not None and (pl.folder / name / MANIFEST).is_file():
+            return Found(name, pl.folder / name, "plugin", pl.dist, pl.version)
+    return None
+
+
+def available() -> list[tuple[Found, Found | None]]:
+    """Every pack found by name, in lookup order, each with the pack that shadows it (the
+    first of its name, which a bare name means), or None."""
+    out: list[tuple[Found, Found | None]] = []
+    first: dict[str, Found] = {}
+    every = [Found(n, bundled_root() / n, "bundled") for n in bundled_names()]
+    every += [Found(n, p, "pack_paths", str(folder)) for folder, _ in _PACK_PATHS for n, p in _packs_in(folder)]
+    every += [Found(n, p, "plugin", pl.dist, pl.version) for pl in plugins() if pl.folder is not None
+              for n, p in _packs_in(pl.folder)]
+    for f in every:
+        out.append((f, first.get(f.name)))
+        first.setdefault(f.name, f)
+    return out
 
 
 # ---- reading a pack's files ------------------------------------------------------------------
@@ -398,7 +565,11 @@ def _manifest(folder: Path, root: Path | None = None) -> tuple[dict, _At]:
         return {}, _At(where)
     _confine(f, root or folder.resolve(), where)
     tree, lines = read_yaml(f, where, MAX_MANIFEST_BYTES)
-    at = _At(where, lines)
+    return _checked(tree, _At(where, lines))
+
+
+def _checked(tree: object, at: _At) -> tuple[dict, _At]:
+    """A manifest's tree, checked key by key (:func:`_check`); it must be a mapping."""
     if not isinstance(tree, dict):
         raise PackError("规则包清单须为键值表", "pack manifest must be a mapping", where=at())
     return _check(tree, at), at
@@ -510,9 +681,10 @@ def display_path(f: Path) -> str:
 
 # ---- extends -------------------------------------------------------------------------------
 
-def _parent(spec: str, folder: Path, root: Path, at: Location) -> Path:
+def _parent(spec: str, folder: Path | None, root: Path, at: Location) -> Path:
     """The pack ``extends`` names: a bundled pack by its bare name, or a folder inside this
-    pack's folder (``root`` is that folder resolved)."""
+    pack's folder (``root`` is that folder resolved; a pack with no folder, None, extends
+    bundled packs only)."""
     if "/" not in spec and "\\" not in spec and spec in bundled_names():
         return bundled_root() / spec
     outside = PackError(f"extends 只能写内置规则包的名称或本规则包文件夹之内的文件夹，「{_short(spec)}」不是；"
@@ -520,8 +692,8 @@ def _parent(spec: str, folder: Path, root: Path, at: Location) -> Path:
                         f"extends names a bundled pack or a folder inside this pack's folder; {_short(spec)!r} is "
                         "neither: give that pack with -p instead", where=at,
                         hint="内置规则包 (bundled packs): " + ", ".join(bundled_names()))
-    if Path(spec).is_absolute() or PureWindowsPath(spec).is_absolute() or spec.startswith(("/", "\\")) \
-            or PureWindowsPath(spec).drive:
+    if folder is None or Path(spec).is_absolute() or PureWindowsPath(spec).is_absolute() \
+            or spec.startswith(("/", "\\")) or PureWindowsPath(spec).drive:
         raise outside
     target = folder / spec
     real = target.resolve()
@@ -539,9 +711,27 @@ def _parent(spec: str, folder: Path, root: Path, at: Location) -> Path:
     return shown if shown.resolve() == real else real
 
 
-def load_pack(spec: str) -> Pack:
-    """Parse and compile a pack (and the packs it extends); every error of every file is reported."""
-    return _load(resolve(spec), ())
+# How this thread's load reads a rule file: ``parse_file_partial``, or the ``reader`` given to
+# load_pack (a context variable, so concurrent loads in other threads are not affected).
+_READER: ContextVar[Callable[[str, str], tuple] | None] = ContextVar("perfrules_pack_reader", default=None)
+
+
+def load_pack(spec: str, *, reader: Callable[[str, str], tuple] | None = None) -> Pack:
+    """Parse and compile a pack (and the packs it extends); every error of every file is reported.
+
+    ``reader(path, shown) -> (tree, syntax errors)`` reads each rule file in place of
+    ``parse_file_partial`` (an editor's unsaved text standing in for a file: ``perfrules lsp``)."""
+    token = _READER.set(reader) if reader is not None else None
+    try:
+        return _load(resolve(spec), ())
+    finally:
+        if token is not None:
+            _READER.reset(token)
+
+
+def _read_rules(path: Path) -> tuple:
+    """(tree, syntax errors) of a rule file on disk, through the load's reader."""
+    return (_READER.get() or parse_file_partial)(str(path), display_path(path))
 
 
 def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
@@ -555,6 +745,17 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
         _regular(path, display_path(path))
         m, at = {}, _At(str(folder / MANIFEST))
         default_name = path.stem
+    return _assemble(m, at, default_name, str(path), folder, real, chain,
+                     lambda extended: _own_files(path, is_dir, real, extended))
+
+
+def _assemble(m: dict, at: _At, default_name: str, shown: str, folder: Path | None, real: Path,
+              chain: tuple[tuple[Path, str], ...], own) -> Pack:
+    """The one way a pack is built, from its checked manifest ``m`` and ``own(extended)``, its
+    own rule and examples files (a folder's, less the packs it extends; or rule texts held in
+    memory, :class:`_Text`): the packs it extends loaded, every file parsed, the rules compiled,
+    the manifest's switches and scoring applied. ``folder`` None: no folder (``extends`` may
+    name bundled packs only)."""
     name = m.get("name") or default_name
     files, inherited, extended = _extend(m, at, folder, real, chain + ((real, name),))
     n_inherited = len(files)
@@ -566,7 +767,7 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
     declared, problems = extend(inherited.get("fields", ()), own_manifest.get("fields") or ())
     _declaration_errors(problems, at)
     m["fields"] = declared
-    own_rules, own_examples = _own_files(path, is_dir, real, extended)
+    own_rules, own_examples = own(extended)
     files = _parse_own(files, own_rules, n_inherited, declared)
     severity = _severities(m, at)
     compiled = compile_files(files, inherited=n_inherited, field_specs=declared)
@@ -576,12 +777,101 @@ def _load(path: Path, chain: tuple[tuple[Path, str], ...]) -> Pack:
     yr = (int(years[0]), int(years[1])) if years else None
     scoring = attrs.evolve(_scoring(m, at), **_item_links(m, at, compiled))
     return Pack(str(name), str(m.get("version") or "0"), str(m.get("description") or ""),
-                str(path), compiled, scoring, yr, bool(m.get("default", False)),
-                tuple(display_path(f) for f in own_rules), frozenset(disabled), m,
+                shown, compiled, scoring, yr, bool(m.get("default", False)),
+                tuple(_shown(f) for f in own_rules), frozenset(disabled), m,
                 tuple(str(f) for f in own_examples), declared)
 
 
-def _extend(m: dict, at: _At, folder: Path, real: Path, chain: tuple[tuple[Path, str], ...]
+# ---- packs from text held in memory (Pack.from_text) -------------------------------------------
+
+@attrs.frozen
+class _Text:
+    """A rule file held in memory: the name findings cite it by, and its text."""
+
+    shown: str
+    text: str
+
+
+def _shown(f: Path | _Text) -> str:
+    return f.shown if isinstance(f, _Text) else display_path(f)
+
+
+def _parse_text(f: _Text) -> tuple:
+    """(the statements that parse, the syntax errors of the others) of a rule text, as
+    ``parse_file_partial`` gives them for a file: newlines and a byte-order mark as a file's
+    are read, and the parse cache asked (only a text without errors is cached)."""
+    from ..language import cache
+    from ..language.files import decode_rules
+    from ..language.parser import parse_text_partial
+    try:
+        data = f.text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        line = f.text.count("\n", 0, e.start) + 1
+        column = e.start - (f.text.rfind("\n", 0, e.start) + 1) + 1
+        raise RuleSyntaxError("规则文本中有不能成为 UTF-8 的字符（单独的代理码位）",
+                              "the rule text holds a character UTF-8 cannot encode (a lone surrogate)",
+                              where=Span(f.shown, line, column)) from None
+    text = decode_rules(data, f.shown).text
+    tree = cache.get(text, f.shown)
+    if tree is not None:
+        return tree, []
+    tree, errors = parse_text_partial(text, f.shown)
+    if not errors:
+        cache.put(text, f.shown, tree)
+    return tree, errors
+
+
+def _from_text(text: str | Mapping[str, str], name: str, version: str, manifest: Mapping | None) -> Pack:
+    """Pack.from_text: the texts become the files of a folder named ``name`` that exists only in
+    memory, and the pack is built from them by :func:`_assemble`, as a folder's would be."""
+    where = f"{name}/{MANIFEST}"
+    name = _value("name", name, _At(where))
+    version = _text(version, _At(where), ("version",))
+    single = isinstance(text, str)
+    files = {f"{name}{RULES}": text} if single else dict(text)
+    stated = files.pop(MANIFEST, None)
+    if stated is not None and manifest is not None:
+        raise PackError(f"清单给了两次：「{MANIFEST}」文本和 manifest 参数", f"the manifest is given twice: as "
+                        f"{MANIFEST} and as the manifest argument", where=Location(where))
+    rules = []
+    for f, t in files.items():
+        shown = f if single else f"{name}/{f}"
+        if not isinstance(f, str) or not f.endswith(RULES) or not isinstance(t, str) or ".." in f.split("/"):
+            raise PackError(f"「{_short(shown)}」不是规则文件：Pack.from_text 只接受规则文件（*.rules）的文本和 {MANIFEST}",
+                            f"{_short(shown)} is not a rule file: Pack.from_text takes the texts of rule files "
+                            f"(*.rules) and of {MANIFEST}", where=Location(shown))
+        rules.append(_Text(shown, t))
+    m, at = _inline_manifest(stated, manifest, where)
+    m = {"version": version, **m}
+    real = Path(f"<{name}>")  # no file: stands for the pack in the chain of packs being loaded
+    return _assemble(m, at, name, f"<{name}>", None, real, (), lambda extended: (sorted(rules, key=_shown), []))
+
+
+def _inline_manifest(text: str | None, mapping: Mapping | None, where: str) -> tuple[dict, _At]:
+    """A manifest given as pack.yaml text or as a mapping, read with the inputs' YAML loader as
+    a pack.yaml file is (a mapping through its JSON text: numbers, lists as a file gives them)."""
+    from ..data.loaders.yaml_json import _index, parse_yaml
+    if text is None and mapping is None:
+        return {}, _At(where)
+    if text is None:
+        import json
+        try:
+            text = json.dumps(dict(mapping), ensure_ascii=False, default=str)
+        except (TypeError, ValueError) as e:
+            raise PackError(f"清单无法读取：{e}", f"the manifest cannot be read: {e}", where=Location(where)) from None
+        tree = parse_yaml(text, where)
+        return _checked(tree, _At(where))
+    if not isinstance(text, str):
+        raise _wrong(_At(where), (), "文字", "text", text)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_MANIFEST_BYTES:
+        raise PackError(f"「{where}」超过 {MAX_MANIFEST_BYTES >> 10} KB 的上限，不读取",
+                        f"{where} is larger than the limit of {MAX_MANIFEST_BYTES >> 10} KB: not read",
+                        where=Location(where))
+    tree = parse_yaml(text, where)
+    return _checked(tree, _At(where, _index(tree, where)))
+
+
+def _extend(m: dict, at: _At, folder: Path | None, real: Path, chain: tuple[tuple[Path, str], ...]
             ) -> tuple[list, dict, set[Path]]:
     """Load the packs ``extends`` names (``chain``: the packs being loaded, this one last, to
     refuse a cycle): their rule files' trees, the settings, overrides and switches they pass
@@ -625,7 +915,7 @@ def _own_files(path: Path, is_dir: bool, real: Path, extended: set[Path]) -> tup
     return [path], own_examples
 
 
-def _parse_own(files: list, own_rules: list[Path], n_inherited: int, declared: tuple) -> list:
+def _parse_own(files: list, own_rules: list, n_inherited: int, declared: tuple) -> list:
     """``files`` (the trees of the packs extended) and the trees of the pack's own rule files.
     When a line does not parse, every mistake of every file is raised together, in file
     order: the syntax errors and the compile errors of the lines that did parse."""
@@ -633,7 +923,7 @@ def _parse_own(files: list, own_rules: list[Path], n_inherited: int, declared: t
     errors: list[PerfrulesError] = []
     for f in own_rules:
         try:
-            tree, bad = parse_file_partial(str(f), display_path(f))
+            tree, bad = _parse_text(f) if isinstance(f, _Text) else _read_rules(f)
             files.append(tree)
             errors += bad
         except PerfrulesError as e:  # unreadable, not UTF-8

@@ -13,6 +13,7 @@ import attrs
 
 from ..errors import Location
 from ..severity import ORDER, worst
+from ..version import SCHEMA_VERSION
 
 SEVERITY_ORDER = ORDER  # info 0 … veto 3: the one table is perfrules/severity.py
 
@@ -216,7 +217,10 @@ class Result:
         return worst(f.severity for f in self.findings if f.waived is None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "project": self.project, "packs": list(self.packs),
+        """The JSON record of this result (perfrules/schemas/result.schema.json), first of all
+        its ``schema_version``; amounts are decimal strings ("87.38"), never floats."""
+        return {"schema_version": SCHEMA_VERSION,
+                "input": self.input, "project": self.project, "packs": list(self.packs),
                 "findings": [f.to_dict() for f in self.findings],
                 "not_applicable": [x.to_dict() for x in self.not_applicable],
                 "score": self.score.to_dict() if self.score else None,

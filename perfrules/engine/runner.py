@@ -132,11 +132,12 @@ class _Run:
             location=loc, missing=ev.missing)))
 
 
-def _apply(st: _Run, rule: CompiledRule, ctx: Context) -> None:
-    """Run one rule and collect what it gives: findings, "not applicable", score effects."""
+def _apply(st: _Run, rule: CompiledRule, ctx: Context, select: tuple | None = None) -> None:
+    """Run one rule and collect what it gives: findings, "not applicable", score effects
+    (``select``: which rows of each statement to run, see :func:`run_rule`)."""
     def severity(stated):
         return rule.override or _severity(stated, rule.severity)
-    for ev in run_rule(rule, ctx):
+    for ev in run_rule(rule, ctx, select):
         if isinstance(ev, c.Fail):
             target, loc = _target(ctx, ev.i)
             sev = severity(ev.severity)
@@ -289,15 +290,20 @@ def _sort_key(x):
 
 
 def run(packs: Sequence[Pack], iset: IndicatorSet,
-        related: dict[str, IndicatorSet] | None = None) -> Result:
-    """Apply packs to one indicator set; ``related`` holds the same project's other stages."""
+        related: dict[str, IndicatorSet] | None = None, plan: Sequence | None = None) -> Result:
+    """Apply packs to one indicator set; ``related`` holds the same project's other stages.
+
+    ``plan`` (from the column-wise back end, engine/columnar.py): per pack, a mapping from a
+    rule's index to ``SKIP`` (the rule gives nothing here) or the rows of each statement that
+    can give something (see :func:`run_rule`); rules it does not name run in full. What is
+    left out gives no event, so the result is the same as without it."""
     st = _Run()
     items: list[ItemScore] = []
     lines: list = []  # the input's score-sheet lines, for the built-in checks
     late: list[tuple[Pack, CompiledRule]] = []
-    for pack in packs:
+    for k, pack in enumerate(packs):
         ctx = Context(iset, pack.compiled.env, related)
-        late += [(pack, rule) for rule in _run_rules(st, pack, ctx)]
+        late += [(pack, rule) for rule in _run_rules(st, pack, ctx, plan[k] if plan is not None else None)]
         scored = _score_items(st, pack, ctx)
         if scored is not None:
             lines = lines or list(score_entries(ctx, pack.scoring))
@@ -305,15 +311,22 @@ def run(packs: Sequence[Pack], iset: IndicatorSet,
     return _finish(st, packs, iset, related, items, lines, late)
 
 
-def _run_rules(st: _Run, pack: Pack, ctx: Context) -> list[CompiledRule]:
-    """Run a pack's rules; those that read the run's own findings are returned, to run once
-    every other check has reported."""
+SKIP = "skip"  # a plan's word for a rule that gives nothing on an indicator set (see run)
+
+
+def _run_rules(st: _Run, pack: Pack, ctx: Context, plan=None) -> list[CompiledRule]:
+    """Run a pack's rules (as far as ``plan`` says, see :func:`run`); those that read the
+    run's own findings are returned, to run once every other check has reported."""
     late = []
-    for rule in pack.compiled.rules:
-        if reads_findings(rule):
+    for r, rule in enumerate(pack.compiled.rules):
+        # A plan never names a rule that reads the run's findings (so a rule it names is not one).
+        select = plan.get(r) if plan is not None else None
+        if select is SKIP:
+            continue
+        if select is None and reads_findings(rule):
             late.append(rule)
         else:
-            _apply(st, rule, ctx)
+            _apply(st, rule, ctx, select)
     return late
 
 
@@ -411,8 +424,12 @@ def _as_reported(iset: IndicatorSet, findings: list, severity: dict[str, str], d
 
 # ---- one rule on one indicator set ----------------------------------------------------------
 
-def run_rule(rule: CompiledRule, ctx: Context):
+def run_rule(rule: CompiledRule, ctx: Context, select: tuple | None = None):
     """Events of one rule on one context, with "not applicable" when a 当 is false.
+
+    ``select`` (None: everything) holds, per statement, None (run it), the row indices to
+    run it on (a statement per indicator), or ``()`` (a statement on the project: skip it);
+    a plan passes only what it knows can give an event, so the events are the same.
 
     A 当 that cannot be judged because the input left something out (阶段, 类别 …) does not
     silence the rule: it runs as if the 当 held, and whatever it would report comes back
@@ -429,10 +446,10 @@ def run_rule(rule: CompiledRule, ctx: Context):
             yield c.NA(None, f"仅当「{w.text}」时适用 (applies only when {w.text})")
             return
     if undecided is None:
-        yield from _statements(rule, ctx)
+        yield from _statements(rule, ctx, select)
         return
     w, r = undecided
-    hits = c.consequential(_statements(rule, ctx))
+    hits = c.consequential(_statements(rule, ctx, select))
     if not hits:
         yield c.NA(None, r.reason)
         return
@@ -440,15 +457,17 @@ def run_rule(rule: CompiledRule, ctx: Context):
         yield c.Undecided(i, r.missing, r.reason, tuple(e for e in hits if e.i == i), f"当 {w.text}", "applies")
 
 
-def _statements(rule: CompiledRule, ctx: Context):
+def _statements(rule: CompiledRule, ctx: Context, select: tuple | None = None):
     ind_whens = [w for w in rule.when if w.scope == "indicator"]
-    for s in rule.stmts:
+    every = range(len(ctx.indicators))
+    for k, s in enumerate(rule.stmts):
+        rows = every if select is None or select[k] is None else select[k]
         if isinstance(s, c.Applicability):
             u = s.project_na(ctx)
             if u is not None:
                 # Without 类别 the rule is undecided for each indicator it would report.
                 hits = [] if u.missing is None else [
-                    e for i in range(len(ctx.indicators))
+                    e for i in rows
                     if not ind_whens or all(w.fn(ctx, i) is True for w in ind_whens)
                     for e in s.run(ctx, i)]
                 if not hits:
@@ -458,11 +477,11 @@ def _statements(rule: CompiledRule, ctx: Context):
                 continue
         if s.scope == "indicator":
             run = s.run
-            for i in range(len(ctx.indicators)):
+            for i in rows:
                 if ind_whens and not all(w.fn(ctx, i) is True for w in ind_whens):
                     continue
                 events = run(ctx, i)
                 if events:  # most rows give none
                     yield from events
-        else:
+        elif select is None or select[k] is None:  # a statement on the project, unless the plan skips it
             yield from s.run(ctx, None)

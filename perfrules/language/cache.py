@@ -21,8 +21,8 @@ The cache may never change a result, so nothing in it is trusted:
   its group or others may write to it; an entry is read only if it is a regular file the
   user owns (never through a link, never blocking on a FIFO), and only up to a size bound.
 
-The cache lives in ``$PERFRULES_CACHE_DIR`` (empty: off) or ``perfrules`` in the platform's
-folder for a user's caches (:func:`user_cache_home`). It holds at most
+The cache lives in ``$PERFRULES_CACHE_DIR`` (empty: off) or in the platform's folder for a
+user's caches, as ``platformdirs.user_cache_dir("perfrules")`` names it (:func:`default_dir`). It holds at most
 ``$PERFRULES_CACHE_MAX_MB`` (default :data:`MAX_MB`) megabytes: each write removes the least
 recently used entries beyond that (a hit marks its entry used). Any problem with it (no home,
 a read-only disk, a damaged entry, a system without ``O_NOFOLLOW`` and directory descriptors)
@@ -40,7 +40,6 @@ import re
 import secrets
 import shutil
 import stat
-import sys
 import types
 import typing
 from decimal import Decimal
@@ -76,25 +75,26 @@ class _Refused(Exception):
 # ---- where --------------------------------------------------------------------------------
 
 def cache_dir() -> Path | None:
-    """``$PERFRULES_CACHE_DIR`` (empty: no cache), else ``perfrules`` in :func:`user_cache_home`."""
+    """``$PERFRULES_CACHE_DIR`` (empty: no cache), else :func:`default_dir`."""
     env = os.environ.get("PERFRULES_CACHE_DIR")
     if env == "":
         return None  # PERFRULES_CACHE_DIR= (empty) turns the cache off
     if env:
         return Path(env)
-    return user_cache_home() / "perfrules"
+    return default_dir()
 
 
-def user_cache_home() -> Path:
-    """The platform's folder for a user's caches, as platformdirs has it: ``~/Library/Caches``
-    on macOS, ``%LOCALAPPDATA%`` on Windows (where the cache is off: no ``O_NOFOLLOW``), else
-    ``$XDG_CACHE_HOME`` when it is an absolute path (the XDG rule) or ``~/.cache``."""
-    if sys.platform == "darwin":
-        return Path(os.path.expanduser("~")) / "Library" / "Caches"
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA") or os.path.expanduser("~"))
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    return Path(xdg) if os.path.isabs(xdg) else Path(os.path.expanduser("~")) / ".cache"
+def default_dir() -> Path | None:
+    """The platform's folder for this user's perfrules cache, as platformdirs names it:
+    ``$XDG_CACHE_HOME/perfrules`` (an absolute path) or ``~/.cache/perfrules`` on Linux,
+    ``~/Library/Caches/perfrules`` on macOS, ``%LOCALAPPDATA%\\perfrules\\Cache`` on Windows
+    (where the cache is off: no ``O_NOFOLLOW``); None when there is no home to put it in."""
+    try:
+        import platformdirs
+        return Path(platformdirs.user_cache_dir("perfrules", appauthor=False))
+    except Exception as e:  # noqa: BLE001 - no home (HOME relative, no user entry): no cache
+        _log.debug("parse cache off: no cache folder: %s: %s", type(e).__name__, e)
+        return None
 
 
 def max_bytes() -> int:

@@ -11,7 +11,7 @@ import attrs
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span
+from ..errors import ErrorGroup, PerfrulesError, RuleSyntaxError, Span, Suggestion
 from . import nodes as n
 from .source import Source, unquoted
 
@@ -69,7 +69,8 @@ def parse_text_partial(text: str, path: str = "<text>") -> tuple[n.RuleFile, lis
                     hint = (f"「{call.text}」不是函数，是否指「{near}」？ (not a function; did you mean {near}?)" if near
                             else f"「{call.text}」不是函数；可用函数：{'、'.join(_FUNC_ZH)} "
                                  f"(not a function; functions: {', '.join(_FUNC_EN)})")
-                    err = RuleSyntaxError(err.zh, err.en, where=err.where, excerpt=err.excerpt, hint=hint)
+                    err = RuleSyntaxError(err.zh, err.en, where=err.where, excerpt=err.excerpt, hint=hint,
+                                          suggestion=Suggestion(call.text, (near,), call.span) if near else None)
             errors.append(err)
         except VisitError as e:  # errors raised in the transformer arrive wrapped
             if isinstance(e.orig_exc, PerfrulesError):
@@ -192,6 +193,7 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         misspelt_start = (found.offset == len(text) - len(text.lstrip()) and line == first_line
                           and "\n" not in text[:end + gap] and col == end + gap + 1)
     hint = _hint_text(found, short=misspelt_start) if found is not None else None
+    suggestion = _suggestion(source, first_line, text, found) if found is not None else None
     if not hint:
         hint = _unclosed_hint(text, first_line, line, col)
         if hint:
@@ -226,7 +228,15 @@ def _syntax_error(source: Source, first_line: int, text: str, e: UnexpectedInput
         word = found.word
         span = source.span(first_line, found.offset + 1, first_line, found.offset + len(word) + 1)
         zh, en = f"无法识别行首的「{word}」", f"unknown word '{word}' at the start of the line"
-    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span), hint=hint)
+    return RuleSyntaxError(zh, en, where=span, excerpt=source.excerpt(span), hint=hint, suggestion=suggestion)
+
+
+def _suggestion(source: Source, first_line: int, text: str, found: _Misspelt) -> Suggestion:
+    """The misspelt keyword as data, at its own place in the file (the error may stand after it)."""
+    before = text[:found.offset]
+    line = first_line + before.count("\n")
+    col = found.offset - (before.rfind("\n") + 1) + 1
+    return Suggestion(found.word, found.keywords, source.span(line, col, line, col + len(found.word)))
 
 
 def _unclosed_hint(text: str, first_line: int, error_line: int, error_col: int) -> str | None:

@@ -39,6 +39,7 @@ class Format:
     # when inputs were not read, it goes to stderr.
     summary_inside: bool = True
     index: bool = False           # shows a summary across entries: each outcome carries an EntryView
+    fail_on: bool = False         # the writer is made Writer(output, fail_on=LEVEL): it marks failures by --fail-on
 
 
 FORMATS: tuple[Format, ...] = (
@@ -52,6 +53,14 @@ FORMATS: tuple[Format, ...] = (
     Format("xlsx", "xlsx", (".xlsx",), "Excel 工作簿：评分表、发现、读取说明",
            "an Excel workbook: score sheet, findings, reading notes", binary=True,
            index=True),
+    Format("sarif", "sarif", (".sarif", ".sarif.json"), "SARIF 2.1.0，供代码扫描（GitHub 等）读取",
+           "SARIF 2.1.0, for code scanning (GitHub and others)", summary_inside=False),
+    Format("junit", "junit", (".xml",), "JUnit XML，每个项目一个测试用例", "JUnit XML, a test case per project",
+           summary_inside=False, fail_on=True),
+    Format("github", "github", (), "GitHub Actions 注释（工作流命令）", "GitHub Actions annotations (workflow commands)",
+           summary_inside=False),
+    Format("parquet", "parquet", (".parquet",), "Parquet：每条发现一行，评分表另存 .scores.parquet",
+           "Parquet: a row per finding, score sheets in .scores.parquet", binary=True, summary_inside=False),
 )
 
 # Names that say "text" but not which text: any text format may be written under them, and
@@ -73,8 +82,10 @@ def module(name: str) -> ModuleType:
 
 
 def by_extension(path: str) -> Format | None:
-    ext = os.path.splitext(path)[1].lower()
-    return next((f for f in FORMATS if ext in f.extensions), None)
+    """The format an output's name says, the longest extension first (.sarif.json is sarif)."""
+    name = os.path.basename(path).lower()
+    named = sorted(((e, f) for f in FORMATS for e in f.extensions), key=lambda x: -len(x[0]))
+    return next((f for e, f in named if name.endswith(e) and len(name) > len(e)), None)
 
 
 def is_folder_target(path: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ..outputs import AtomicWriter, LineWriter
+from ..outputs import AtomicWriter, LineWriter, console_text
 
 
 @attrs.frozen
@@ -20,9 +20,13 @@ class Footer:
 
 
 class Stdout:
+    """The run's output on stdout, in what the console's encoding can hold (outputs.console_text)."""
+
     def write(self, text: str) -> None:
+        import sys
+
         import click
-        click.echo(text, nl=False)
+        click.echo(console_text(text, sys.stdout), nl=False)
 
     def commit(self) -> None:
         pass
