@@ -390,9 +390,11 @@ def _client(scheduler: str):
             raise UsageError(f"--scheduler {scheduler}：local: 后应为工作进程数，如 local:4",
                              f"--scheduler {scheduler}: local: takes the number of worker processes, e.g. local:4")
         import logging
+        import warnings
 
         import dask
-        with dask.config.set(QUIET):  # read when the scheduler and workers start
+        with dask.config.set(QUIET), warnings.catch_warnings():  # config: read when they start
+            warnings.filterwarnings("ignore", message="Port .* is already in use")  # another cluster's: a free one is used
             cluster = distributed.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
                                                dashboard_address=None, silence_logs=logging.ERROR)
             client = distributed.Client(cluster)

@@ -83,7 +83,7 @@ EXPECTED = [
     "def (text: str | typing.Mapping[str, str], *, name: str =, version: str =, "
     "manifest: typing.Mapping[str, object] | None =) -> perfrules.engine.packs.Pack",
     "-> perfrules.engine.packs.Pack",
-    "def (spec: str) -> perfrules.engine.packs.Pack",
+    "def (spec: str, *, reader: (def (str, str) -> tuple[perfrules.language.nodes.RuleFile, list[perfrules.errors.PerfrulesError]]) | None =) -> perfrules.engine.packs.Pack",
     "def (name: str) -> dict[str, Any]",
     "perfrules.data.indicators.IndicatorSet",
     "perfrules.engine.results.Result",

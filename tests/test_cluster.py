@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -30,8 +31,10 @@ PROJECTS = 300
 
 @pytest.fixture(scope="module")
 def address():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as lc:
+    with warnings.catch_warnings():  # another cluster on this machine holds 8787: a free port is used
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        lc = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    with lc:
         yield lc.scheduler_address
 
 

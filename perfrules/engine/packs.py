@@ -44,6 +44,7 @@ import attrs
 
 from ..errors import ErrorGroup, Errors, Location, PackError, PerfrulesError, RuleSyntaxError, Span
 from ..language.files import parse_file_partial
+from ..language.nodes import RuleFile  # noqa: F401  (named in the Reader type)
 from ..language.keywords import SEVERITIES
 from ..suggest import suggest_id, suggest_path
 from .compiled import Compiled
@@ -713,10 +714,11 @@ def _parent(spec: str, folder: Path | None, root: Path, at: Location) -> Path:
 
 # How this thread's load reads a rule file: ``parse_file_partial``, or the ``reader`` given to
 # load_pack (a context variable, so concurrent loads in other threads are not affected).
-_READER: ContextVar[Callable[[str, str], tuple] | None] = ContextVar("perfrules_pack_reader", default=None)
+Reader = Callable[[str, str], "tuple[RuleFile, list[PerfrulesError]]"]  # (path, shown) → (tree, syntax errors)
+_READER: ContextVar[Reader | None] = ContextVar("perfrules_pack_reader", default=None)
 
 
-def load_pack(spec: str, *, reader: Callable[[str, str], tuple] | None = None) -> Pack:
+def load_pack(spec: str, *, reader: Reader | None = None) -> Pack:
     """Parse and compile a pack (and the packs it extends); every error of every file is reported.
 
     ``reader(path, shown) -> (tree, syntax errors)`` reads each rule file in place of

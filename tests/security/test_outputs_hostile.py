@@ -148,10 +148,10 @@ def test_an_unforeseen_error_in_one_project_is_its_record_and_the_rest_go_on(tmp
     src = _jsonl(tmp_path, n=3)
     real = runner.run
 
-    def flaky(packs, iset, related=None):
+    def flaky(packs, iset, related=None, **kw):  # kw: the column-wise pre-pass's plan
         if iset.project.name == "项目1":
             raise KeyError("boom")
-        return real(packs, iset, related)
+        return real(packs, iset, related, **kw)
 
     monkeypatch.setattr(runner, "run", flaky)
     code = batch.check_command((str(src),), (), "jsonl")
