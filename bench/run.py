@@ -124,20 +124,21 @@ def _commit() -> str | None:
 CHILD_ENV: dict | None = None  # the environment of every child (PYTHONPATH → the snapshot)
 
 
-def snapshot(dest: Path) -> str:
+def snapshot(dest: Path, copy: bool = True) -> str:
     """Copy perfrules/ (with policies/ and grammar/ inside it, as a wheel lays them out) to
     ``dest``; every child then imports that copy (PYTHONPATH), so the rounds measure one
     version of the code even while the working tree changes. Returns a digest of the copy."""
     global CHILD_ENV
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
     pkg = dest / "perfrules"
-    shutil.copytree(ROOT / "perfrules", pkg, ignore=skip)
-    for sub in ("policies", "grammar"):
-        shutil.copytree(ROOT / sub, pkg / sub, ignore=skip, dirs_exist_ok=True)
-        (pkg / sub / "__init__.py").touch()
+    if copy:
+        shutil.copytree(ROOT / "perfrules", pkg, ignore=skip)
+        for sub in ("policies", "grammar"):
+            shutil.copytree(ROOT / sub, pkg / sub, ignore=skip, dirs_exist_ok=True)
+            (pkg / sub / "__init__.py").touch()
     h = hashlib.sha256()
     for f in sorted(pkg.rglob("*")):
-        if f.is_file():
+        if f.is_file() and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(dest)).encode() + b"\0" + f.read_bytes())
     CHILD_ENV = dict(os.environ, PYTHONPATH=str(dest) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     sys.path.insert(0, str(dest))
@@ -468,14 +469,18 @@ def spread(xs: list[float]) -> dict:
     return {"min": min(xs), "median": statistics.median(xs), "max": max(xs)}
 
 
-def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: Path, log) -> dict:
-    """Run every (contender, variant, data, indicators) of ``plan`` once per round, in order;
-    compare findings in the first round, output digests afterwards."""
-    runs: dict[str, list[Measure]] = {}
+def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: Path, log,
+               done: Callable[[dict, int], None] | None = None, first: int = 1,
+               previous: dict | None = None) -> dict:
+    """Run every (contender, variant, data, indicators) of ``plan`` once per round, in order,
+    rounds ``first`` to ``rounds`` (``previous``: the raw runs of the earlier rounds, when
+    resuming); compare findings in the first round run here, output digests afterwards;
+    ``done(result, round)`` after each round."""
+    runs: dict[str, list[Measure]] = {k: [Measure(**m) for m in v] for k, v in (previous or {}).get("runs", {}).items()}
+    phases: dict[str, list[dict]] = {k: list(v) for k, v in (previous or {}).get("phases", {}).items()}
     sets: dict[str, dict[str, set]] = {}
     digests: dict[str, str] = {}
-    phases: dict[str, list[dict]] = {}
-    for r in range(1, rounds + 1):
+    for r in range(first, rounds + 1):
         for c, variant, data, _ in plan:
             key = f"{c.name}/{variant}"
             out = tmp / f"{c.name}-{variant}.out"
@@ -491,13 +496,13 @@ def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: P
             if c.findings is None or not out.exists():
                 continue
             d = digest(out)
-            if r == 1:
+            if r == first:
                 digests[key] = d
                 sets.setdefault(variant, {})[c.name] = c.findings(out)
             elif d != digests[key] and c.findings(out) != sets[variant][c.name]:
                 # (A peer may list its findings in another order: CEL's result map has none.)
-                raise AssertionError(f"{key} found different findings in round {r} than in round 1")
-        if r == 1:
+                raise AssertionError(f"{key} found different findings in round {r} than in round {first}")
+        if r == first:
             for variant, by_name in sets.items():
                 ref = "handwritten" if "handwritten" in by_name else next(iter(by_name))
                 bad = check_same(by_name, ref)
@@ -506,6 +511,8 @@ def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: P
                         f"  {name}: {line}" for name, lines in bad.items() for line in lines))
                 log(f"  {variant}: all {len(by_name)} contenders give the same {len(by_name[ref]):,} findings "
                     f"(reference {ref})")
+        if done:
+            done({"runs": runs, "sets": sets, "phases": phases}, r)
     return {"runs": runs, "sets": sets, "phases": phases}
 
 
@@ -627,7 +634,7 @@ def profile_cli_single(top: int = 15) -> str:
 
 # ---- report --------------------------------------------------------------------------------------
 
-def summarise(result: dict, plan, indicators: dict) -> dict:
+def summarise(result: dict, indicators: dict) -> dict:
     table = {}
     for key, ms in result["runs"].items():
         name, variant = key.split("/")
@@ -704,7 +711,7 @@ def text_report(r: dict) -> str:
                  f"(digest {code.get('snapshot')})" if code.get("snapshot") else
                  f"perfrules: commit {code.get('commit')}, the working tree as it was at each run")
     lines.append(f"load average {m['loadavg_at_start']} at start, {m.get('loadavg_at_end')} at end; "
-                 f"{r['rounds']} rounds, round-robin; {r['projects']:,} projects")
+                 f"{r.get('rounds_done', r['rounds'])} of {r['rounds']} rounds, round-robin; {r['projects']:,} projects")
     for v, info in r["data"].items():
         lines.append(f"  {v}: {info['file']} — {info['projects']:,} projects, {info['indicators']:,} indicators, "
                      f"{info['reading']['distinct']:,} distinct value strings of {info['reading']['strings']:,}, "
@@ -772,6 +779,31 @@ def _round(x):
 
 # ---- main ---------------------------------------------------------------------------------------
 
+def assemble(r: dict, result: dict, indicators: dict, names: list[str], projects: int, rounds_done: int) -> None:
+    """Fill ``r`` from the runs so far: the table, findings, cold − warm, targets, ratios."""
+    r["rounds_done"] = rounds_done
+    r["raw"] = {"runs": {k: [dict(vars(m), stderr="") for m in ms] for k, ms in result["runs"].items()},
+                "phases": result["phases"]}
+    r["table"] = summarise(result, indicators)
+    r["findings"] = {v: {name: len(s) for name, s in by.items()} for v, by in result["sets"].items()}
+    ws, cs = result["sets"].get("warm"), result["sets"].get("cold")
+    if ws and cs:
+        same = sorted(set(ws) & set(cs))
+        r["cold_equals_warm"] = all(ws[n] == cs[n] for n in same) if same else None
+    if "warm" in r["data"] and "cold" in r["data"]:
+        w, c = r["data"]["warm"]["reading"], r["data"]["cold"]["reading"]
+        extra = c["distinct"] - w["distinct"]
+        cost = c["miss_us"] - c["hit_us"]
+        r["cold_vs_warm"] = {
+            "miss_us": c["miss_us"], "hit_us": c["hit_us"], "extra_distinct": extra,
+            "predicted_s": extra * cost / 1e6,
+            "measured_cpu_s": {name: r["table"][f"{name}/cold"]["cpu_s"]["median"]
+                               - r["table"][f"{name}/warm"]["cpu_s"]["median"]
+                               for name in names if f"{name}/cold" in r["table"] and f"{name}/warm" in r["table"]}}
+    r["targets"] = verdicts(r["table"], projects)
+    r["ratios"] = ratios(r["table"])
+
+
 def profiles(seed: int, variants: list[str], log) -> str:
     """The one-file check's imports; on MEMORY_SIZE projects of each variant, check_job's
     phases (national pack, and the core pack) and its cProfile; the hand-written loop's cProfile."""
@@ -809,6 +841,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-peers", action="store_true", help="skip zen and cel")
     ap.add_argument("--no-snapshot", action="store_true",
                     help="measure the working tree as it is at each run, not a copy taken at the start")
+    ap.add_argument("--resume", type=Path, metavar="FILE.json",
+                    help="go on with a run stopped early, from the results it saved (same settings, data and code)")
+    ap.add_argument("--save", type=Path, metavar="FILE.json",
+                    help="where the results go after every round (default bench/data/run-DATE-TIME.json)")
     ap.add_argument("--report", type=Path, metavar="RESULTS.json",
                     help="print the text report of a saved --json result and exit")
     ap.add_argument("--profile-only", action="store_true", help="only the profiles (no rounds)")
@@ -818,16 +854,31 @@ def main(argv=None) -> int:
     if args.report:
         print(text_report(json.loads(args.report.read_text(encoding="utf-8"))))
         return 0
-    snap_dir = None if args.no_snapshot else tempfile.mkdtemp(prefix="perfrules-bench-code-")
-    try:
-        return _main(args, ap, Path(snap_dir) if snap_dir else None)
-    finally:
-        if snap_dir:
-            shutil.rmtree(snap_dir, ignore_errors=True)
+    previous = json.loads(args.resume.read_text(encoding="utf-8")) if args.resume else None
+    if previous:
+        # The same settings, data and code as the saved rounds.
+        args.projects, args.rounds, args.seed = previous["projects"], previous["rounds"], previous["seed"]
+        args.contenders, args.variants = ",".join(previous["contenders"]), ",".join(previous["variants"])
+        args.save, args.no_snapshot = args.resume, previous["code"]["snapshot"] is None
+    if args.no_snapshot:
+        return _main(args, ap, None, previous)
+    if previous:
+        snap_dir = Path(previous["code"]["folder"])
+        if not snap_dir.is_dir():
+            ap.error(f"the code measured in {args.resume} ({snap_dir}) is gone: cannot resume")
+    else:
+        # Kept until the run is complete (in bench/data/, git-ignored), so a run can be resumed.
+        generate.DATA.mkdir(parents=True, exist_ok=True)
+        snap_dir = Path(tempfile.mkdtemp(prefix="code-", dir=generate.DATA))
+    status = _main(args, ap, snap_dir, previous)
+    shutil.rmtree(snap_dir, ignore_errors=True)
+    return status
 
 
-def _main(args, ap, snap_dir: Path | None) -> int:
-    code = snapshot(snap_dir) if snap_dir else None
+def _main(args, ap, snap_dir: Path | None, previous: dict | None = None) -> int:
+    code = (snapshot(snap_dir, copy=previous is None) if snap_dir else None)
+    if previous and code != previous["code"]["snapshot"]:
+        ap.error(f"the saved code changed since the saved rounds ({code} ≠ {previous['code']['snapshot']})")
     if args.profile_only:
         print(profiles(args.seed, ["warm", "cold"], lambda *a: print(*a, file=sys.stderr)))
         return 0
@@ -838,8 +889,11 @@ def _main(args, ap, snap_dir: Path | None) -> int:
         ap.error("--variants: warm, cold or warm,cold")
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else (lambda *a: print(*a, flush=True))
 
-    r: dict = {"machine": machine(), "projects": projects, "rounds": rounds, "seed": args.seed,
-               "code": {"snapshot": code, "commit": _commit()} if code else {"snapshot": None, "commit": _commit()}}
+    r: dict = previous or {
+        "machine": machine(), "projects": projects, "rounds": rounds, "seed": args.seed,
+        "code": {"snapshot": code, "commit": _commit(), "folder": str(snap_dir) if snap_dir else None}}
+    if previous:
+        r["resumed"] = r.get("resumed", []) + [{"date": machine()["date"], "after_round": previous["rounds_done"]}]
     files = {v: ensure(projects, args.seed, v == "cold", log) for v in variants}
     small = ensure(MEMORY_SIZE, args.seed, False, log)
     with tempfile.TemporaryDirectory(prefix="perfrules-bench-") as tmp_name:
@@ -854,18 +908,21 @@ def _main(args, ap, snap_dir: Path | None) -> int:
         if unknown:
             ap.error(f"unknown or unavailable contenders {unknown}; choose from {sorted(all_c)}")
         chosen = [all_c[n] for n in names]
+        r["contenders"], r["variants"] = names, variants
 
-        log("reading cost and data …")
-        v = contenders.Vocab(vocab)
-        vague, state = v.vague, v.state
-        r["data"], indicators = {}, {}
-        for v, path in files.items():
-            n_proj, n_ind = generate.count_indicators(path)
-            r["data"][v] = {"file": str(path.relative_to(ROOT)), "projects": n_proj, "indicators": n_ind,
-                            "reading": reading_cost(value_strings(path), vague, state),
-                            "repeated_across_projects": repeated_across_projects(path)}
-        if "cold" in files:
-            r["reading_changes"] = reading_changes(min(projects, 2000), args.seed, vocab)
+        indicators: dict = {}
+        if not previous:
+            log("reading cost and data …")
+            v = contenders.Vocab(vocab)
+            vague, state = v.vague, v.state
+            r["data"] = {}
+            for v, path in files.items():
+                n_proj, n_ind = generate.count_indicators(path)
+                r["data"][v] = {"file": str(path.relative_to(ROOT)), "projects": n_proj, "indicators": n_ind,
+                                "reading": reading_cost(value_strings(path), vague, state),
+                                "repeated_across_projects": repeated_across_projects(path)}
+            if "cold" in files:
+                r["reading_changes"] = reading_changes(min(projects, 2000), args.seed, vocab)
 
         plan = []
         for c in chosen:
@@ -887,30 +944,22 @@ def _main(args, ap, snap_dir: Path | None) -> int:
             run_measured(c.command(warm_up, tmp / "warm-up.out"))
 
         log(f"{rounds} rounds of {len(plan)} runs …")
-        result = run_rounds(plan, rounds, tmp, log)
+        save = args.save or generate.DATA / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
+
+        def done(result: dict, k: int) -> None:
+            # After every round: the summary so far, on disk (a run stopped early keeps its rounds).
+            assemble(r, result, indicators, names, projects, k)
+            save.parent.mkdir(parents=True, exist_ok=True)
+            save.write_text(json.dumps(_round(r), ensure_ascii=False), encoding="utf-8")
+        log(f"results after every round: {save}")
+        first = previous["rounds_done"] + 1 if previous else 1
+        run_rounds(plan, rounds, tmp, log, done, first, previous and previous.get("raw"))
     r["machine"]["loadavg_at_end"] = _load()
-    r["table"] = summarise(result, plan, indicators)
-    r["findings"] = {v: {name: len(s) for name, s in by.items()} for v, by in result["sets"].items()}
-    ws, cs = result["sets"].get("warm"), result["sets"].get("cold")
-    if ws and cs:
-        same = sorted(set(ws) & set(cs))
-        r["cold_equals_warm"] = all(ws[n] == cs[n] for n in same) if same else None
-    if "warm" in r["data"] and "cold" in r["data"]:
-        w, c = r["data"]["warm"]["reading"], r["data"]["cold"]["reading"]
-        extra = c["distinct"] - w["distinct"]
-        cost = c["miss_us"] - c["hit_us"]
-        r["cold_vs_warm"] = {
-            "miss_us": c["miss_us"], "hit_us": c["hit_us"], "extra_distinct": extra,
-            "predicted_s": extra * cost / 1e6,
-            "measured_cpu_s": {name: r["table"][f"{name}/cold"]["cpu_s"]["median"]
-                               - r["table"][f"{name}/warm"]["cpu_s"]["median"]
-                               for name in names if f"{name}/cold" in r["table"] and f"{name}/warm" in r["table"]}}
-    r["targets"] = verdicts(r["table"], projects)
-    r["ratios"] = ratios(r["table"])
     if args.profile:
         log("profile …")
         r["profile"] = profiles(args.seed, variants, log)
     r = _round(r)
+    save.write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(r, ensure_ascii=False) if args.json else text_report(r))
     failed = [k for k, v in r["targets"].items() if v["met"] is False]
     if failed:
