@@ -90,7 +90,7 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
                   show_na: bool = False, strict: bool = False, annotate: str | None = None, *,
                   select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
                   stdin_name: str | None = None, scheduler: str | None = None,
-                  rollup: str | None = None, partition_mb: float | None = None, engine: str = "auto") -> int:
+                  rollup: str | None = None, partition_mb: float | None = None, engine: str = "row") -> int:
     """Run ``perfrules check``: write the outcomes in ``fmt`` and return the exit code.
 
     0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, (with
