@@ -222,6 +222,25 @@ class Measure:
     load: float | None = None  # 1-minute load average when the run started
 
 
+class Killed(RuntimeError):
+    """The child was ended by a signal from outside (not a failure of the contender)."""
+
+
+def measured(cmd: list[str], log=None, tries: int = 3) -> Measure:
+    """``run_measured``, run again (up to ``tries`` times) when the child is ended by a signal
+    from elsewhere — on a shared machine someone's broad ``pkill`` can hit it; the run is
+    discarded and done again, never counted."""
+    for attempt in range(1, tries + 1):
+        try:
+            return run_measured(cmd)
+        except Killed as e:
+            if attempt == tries:
+                raise
+            if log:
+                log(f"  ({e}; run again)")
+    raise AssertionError("unreachable")
+
+
 def run_measured(cmd: list[str], timeout: float = 3600) -> Measure:
     """Run ``cmd`` (from the repository root) and measure it; exit codes other than 0/1 raise."""
     load = _load()
@@ -239,6 +258,8 @@ def run_measured(cmd: list[str], timeout: float = 3600) -> Measure:
         p.returncode = code = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
+    if code < 0:
+        raise Killed(f"{os.path.basename(cmd[1] if len(cmd) > 1 else cmd[0])} was ended by signal {-code}")
     if code not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {code}: {text[-2000:]}")
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
@@ -486,7 +507,7 @@ def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: P
             out = tmp / f"{c.name}-{variant}.out"
             if out.exists():
                 out.unlink()
-            m = run_measured(c.command(data, out))
+            m = measured(c.command(data, out), log)
             runs.setdefault(key, []).append(m)
             log(f"  round {r}/{rounds} {key:<34} {m.wall:8.3f} s wall {m.cpu:8.3f} s CPU "
                 f"{(m.tree_mb or 0):7.1f} MiB tree ({m.processes} proc)")
@@ -744,13 +765,14 @@ def text_report(r: dict) -> str:
     if r.get("cold_equals_warm") is not None:
         lines.append(f"core findings on the cold data equal those on the warm data: {r['cold_equals_warm']}")
     lines.append("")
-    cw = r.get("cold_vs_warm")
+    cw = cold_minus_warm(r)
     if cw:
-        lines.append(f"cold − warm: reader {cw['miss_us']:.1f} µs per first reading, {cw['hit_us']:.2f} µs per "
-                     f"cache hit; {cw['extra_distinct']:,} more distinct strings → predicted "
-                     f"+{cw['predicted_s']:.2f} s CPU")
+        lines.append(f"cold − warm: the reader takes {cw['miss_us_warm']:.1f} µs per distinct warm string, "
+                     f"{cw['miss_us_cold']:.1f} µs per distinct cold one, {cw['hit_us']:.2f} µs per cache hit; "
+                     f"{cw['distinct_warm']:,} → {cw['distinct_cold']:,} distinct strings: "
+                     f"predicted +{cw['predicted_s']:.2f} s CPU for a program reading each string once")
         for k, v in cw["measured_cpu_s"].items():
-            lines.append(f"  {k:<28} measured +{v:.2f} s CPU (median cold − median warm)")
+            lines.append(f"  {k:<28} measured {v:+.2f} s CPU (median cold − median warm)")
     if r.get("reading_changes"):
         rc = r["reading_changes"]
         lines.append(f"cold variant reads like the warm one: {rc['changed']} of {rc['rows']:,} rows differ")
@@ -779,6 +801,25 @@ def _round(x):
 
 # ---- main ---------------------------------------------------------------------------------------
 
+def cold_minus_warm(r: dict) -> dict | None:
+    """The reader's predicted share of cold − warm, beside each contender's measured one.
+    A program that reads each value string once per occurrence spends D·miss + (N − D)·hit
+    on a file with N strings of which D are distinct, so cold − warm is
+    D_cold·miss_cold − D_warm·miss_warm − (D_cold − D_warm)·hit."""
+    data, table = r.get("data", {}), r.get("table", {})
+    if "warm" not in data or "cold" not in data:
+        return None
+    w, c = data["warm"]["reading"], data["cold"]["reading"]
+    hit = (w["hit_us"] + c["hit_us"]) / 2
+    predicted = (c["distinct"] * c["miss_us"] - w["distinct"] * w["miss_us"]
+                 - (c["distinct"] - w["distinct"]) * hit) / 1e6
+    names = sorted({k.split("/")[0] for k in table}, key=list(k.split("/")[0] for k in table).index)
+    return {"miss_us_warm": w["miss_us"], "miss_us_cold": c["miss_us"], "hit_us": hit,
+            "distinct_warm": w["distinct"], "distinct_cold": c["distinct"], "predicted_s": predicted,
+            "measured_cpu_s": {n: table[f"{n}/cold"]["cpu_s"]["median"] - table[f"{n}/warm"]["cpu_s"]["median"]
+                               for n in names if f"{n}/cold" in table and f"{n}/warm" in table}}
+
+
 def assemble(r: dict, result: dict, indicators: dict, names: list[str], projects: int, rounds_done: int) -> None:
     """Fill ``r`` from the runs so far: the table, findings, cold − warm, targets, ratios."""
     r["rounds_done"] = rounds_done
@@ -790,16 +831,9 @@ def assemble(r: dict, result: dict, indicators: dict, names: list[str], projects
     if ws and cs:
         same = sorted(set(ws) & set(cs))
         r["cold_equals_warm"] = all(ws[n] == cs[n] for n in same) if same else None
-    if "warm" in r["data"] and "cold" in r["data"]:
-        w, c = r["data"]["warm"]["reading"], r["data"]["cold"]["reading"]
-        extra = c["distinct"] - w["distinct"]
-        cost = c["miss_us"] - c["hit_us"]
-        r["cold_vs_warm"] = {
-            "miss_us": c["miss_us"], "hit_us": c["hit_us"], "extra_distinct": extra,
-            "predicted_s": extra * cost / 1e6,
-            "measured_cpu_s": {name: r["table"][f"{name}/cold"]["cpu_s"]["median"]
-                               - r["table"][f"{name}/warm"]["cpu_s"]["median"]
-                               for name in names if f"{name}/cold" in r["table"] and f"{name}/warm" in r["table"]}}
+    cw = cold_minus_warm(r)
+    if cw:
+        r["cold_vs_warm"] = cw
     r["targets"] = verdicts(r["table"], projects)
     r["ratios"] = ratios(r["table"])
 
@@ -941,7 +975,7 @@ def _main(args, ap, snap_dir: Path | None, previous: dict | None = None) -> int:
         warm_up = tmp / "warm-up.jsonl"
         generate.write(10, args.seed, warm_up)
         for c in chosen:
-            run_measured(c.command(warm_up, tmp / "warm-up.out"))
+            measured(c.command(warm_up, tmp / "warm-up.out"), log)
 
         log(f"{rounds} rounds of {len(plan)} runs …")
         save = args.save or generate.DATA / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"

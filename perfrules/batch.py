@@ -102,7 +102,7 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
     from .report import formats
     if scheduler or rollup:  # partitioned: on a Dask cluster (--scheduler), or here (--rollup)
         from .cluster import refused, run as partitioned
-        why = refused(workers=workers, annotate=annotate, stdin_name=stdin_name)
+        why = refused(workers=workers, annotate=annotate, stdin_name=stdin_name, engine=engine)
         if why:
             return _failed(why, fmt, output)
         return partitioned(inputs, pack_specs, fmt, output, scheduler=scheduler, fail_on=fail_on,

@@ -419,14 +419,27 @@ def execute(parts: list[Partition], specs: tuple[str, ...], settings: Settings, 
         futures = client.map(check_partition, parts, specs=specs, settings=settings, folder=folder, pure=False)
         top = tree(futures, lambda a, b: client.submit(merge, a, b, pure=False))
         return top if isinstance(top, Piece) else top.result()
+    except Exception as e:
+        if not type(e).__module__.startswith("distributed"):
+            raise
+        why = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+        raise UsageError(f"集群上的检查没有完成（{type(e).__name__}）：{why}",  # a worker killed (memory, a signal), the scheduler gone
+                         f"the run on the cluster did not finish ({type(e).__name__}): {why}",
+                         hint="请查看工作进程的日志；工作进程因内存不足退出时，可减小 --partition-mb "
+                              "(see the workers' logs; if they ran out of memory, try a smaller --partition-mb)") from None
     finally:
         close()
 
 
 # ---- the run as a whole (perfrules check --scheduler / --rollup) -------------------------------
 
-def refused(*, workers: int | None = 1, annotate: str | None = None, stdin_name: str | None = None) -> UsageError | None:
-    """Why options of ``check`` cannot go with a partitioned run, if they cannot."""
+def refused(*, workers: int | None = 1, annotate: str | None = None, stdin_name: str | None = None,
+            engine: str = "row") -> UsageError | None:
+    """Why options of ``check`` cannot go with a partitioned run, if they cannot. (A partition
+    is checked set by set, by the row engine: ``--engine auto`` runs it, ``columnar`` is refused.)"""
+    if engine == "columnar":
+        return UsageError("--scheduler/--rollup 逐个项目检查（row 引擎），不能与 --engine columnar 同用",
+                          "--scheduler/--rollup check set by set (the row engine): not with --engine columnar")
     if workers and workers > 1:
         return UsageError("--scheduler/--rollup 不能与 -j 同用：进程数由调度器决定（如 --scheduler local:4）",
                           "--scheduler/--rollup do not take -j: the scheduler has the workers (e.g. --scheduler local:4)")

@@ -239,6 +239,13 @@ def test_what_a_partitioned_run_cannot_do_is_refused(data, tmp_path, capsys, arg
     assert says in capsys.readouterr().err
 
 
+def test_the_column_wise_engine_is_not_asked_of_a_partitioned_run(data, tmp_path, capsys):
+    assert check_command((str(data),), ("national",), "jsonl", str(tmp_path / "x.jsonl"), engine="columnar",
+                         rollup=str(tmp_path / "r.json")) == 2
+    assert "--engine columnar" in capsys.readouterr().err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
 def test_only_json_lines_and_parquet_inputs(tmp_path, capsys):
     example = str(ROOT / "examples" / "panyu-2023-ops" / "自评.yaml")
     assert check_command((example,), (), "jsonl", str(tmp_path / "x.jsonl"), rollup=str(tmp_path / "r.json")) == 2

@@ -88,12 +88,46 @@ class Batch:
         return len(self.isets)
 
 
+class _Rows:
+    """One indicator per distinct combination of cells, made when first read."""
+
+    def __init__(self, cols: tuple[str, ...], keys: list[tuple]):
+        self.cols, self.keys = cols, keys
+        self._made: dict[int, Indicator] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, k: int) -> Indicator:
+        x = self._made.get(k)
+        if x is None:
+            x = self._made[k] = Indicator(**{a: _value(a, v) for a, v in zip(self.cols, self.keys[k])})
+        return x
+
+
+class _KeyContext(Context):
+    """The row engine's context over those indicators, its 指标值/实际完成值 readings taken
+    from the pack's table (each distinct text read once, across batches)."""
+
+    def __init__(self, rows: _Rows, env, readings: dict):
+        super().__init__(IndicatorSet((None,) * len(rows)), env)
+        self.indicators = rows
+        self._readings = readings
+
+    def _read(self, text):
+        v = self._readings.get(text)
+        if v is None:
+            if len(self._readings) > CACHE_MAX:
+                self._readings.clear()
+            v = self._readings[text] = super()._read(text)
+        return v
+
+
 class _Group:
     """The batch's distinct combinations of some cells (a key number per row), and the row
-    engine's context over one indicator per combination, made when first needed."""
+    engine's context over one indicator per combination."""
 
-    def __init__(self, rows: pl.DataFrame, cols: tuple[str, ...], env):
-        self.cols, self.env = cols, env
+    def __init__(self, rows: pl.DataFrame, cols: tuple[str, ...], env, readings: dict):
         if cols:
             keys = rows.select(list(cols)).unique(maintain_order=True)
             self.keys = keys.rows()
@@ -103,13 +137,7 @@ class _Group:
         else:
             self.keys = [()]
             self.kid = pl.Series("_kid", [0] * rows.height, dtype=pl.UInt32)
-        self._ctx: Context | None = None
-
-    def ctx(self) -> Context:
-        if self._ctx is None:
-            inds = tuple(Indicator(**{a: _value(a, v) for a, v in zip(self.cols, k)}) for k in self.keys)
-            self._ctx = Context(IndicatorSet(inds), self.env)
-        return self._ctx
+        self.ctx = _KeyContext(_Rows(cols, self.keys), env, readings)
 
 
 class PackEval:
@@ -158,7 +186,7 @@ class PackEval:
         batches in ``leaf.cache``), for the combinations on the rows of ``mask``."""
         g = self._groups.get(leaf.attrs)
         if g is None:
-            g = self._groups[leaf.attrs] = _Group(self.rows, leaf.attrs, self.env)
+            g = self._groups[leaf.attrs] = _Group(self.rows, leaf.attrs, self.env, self.plan.readings)
         got = self._leaf.get(id(leaf))
         if got is None:
             got = self._leaf[id(leaf)] = ([None] * len(g.keys), bytearray(len(g.keys)))
@@ -171,7 +199,7 @@ class PackEval:
             for k in todo:
                 v = cache.get(keys[k], _MISSING)
                 if v is _MISSING:
-                    v = cache[keys[k]] = _safe(fn, g.ctx(), k)
+                    v = cache[keys[k]] = _safe(fn, g.ctx, k)
                 codes[k], done[k] = v, 1
         out = pl.Series(codes, dtype=I8).gather(g.kid)
         if leaf.taint:  # 分值/得分 left blank are looked up in a score sheet: not known here

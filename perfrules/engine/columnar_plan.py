@@ -235,6 +235,8 @@ class PackPlan:
         self.leaves = list(leaves.values())
         self.attrs = {a for leaf in self.leaves for a in leaf.attrs} | ({"name"} if self.dup else set())
         self.dup_cache: dict = {}
+        # 指标值/实际完成值 readings by text (Context._read with this pack's word lists), kept across batches.
+        self.readings: dict = {}
 
 
 def _codes(rules):
