@@ -8,6 +8,8 @@ Every contender is a whole program run as a child process on the same raw JSON L
 
   perfrules-national-j2   ``perfrules check DATA -p national -j 2 --format jsonl -o OUT``: the
   perfrules-national-j1   issue's target figure (all rules of the national pack), and with -j 1
+  perfrules-national-j2-row  the same with ``--engine row`` (the reference: its output must be
+                          the same bytes as the column-wise default's)
   perfrules-core-j1/-j2   the same command with a pack of just the nine core rules (cut from the
                           bundled pack's own files), so its findings can be compared
   handwritten             the fair baseline: orjson dicts + perfrules' value reader, one loop
@@ -136,6 +138,10 @@ def snapshot(dest: Path, copy: bool = True) -> str:
         for sub in ("policies", "grammar"):
             shutil.copytree(ROOT / sub, pkg / sub, ignore=skip, dirs_exist_ok=True)
             (pkg / sub / "__init__.py").touch()
+        # Byte-compiled as pip compiles an installed package: a child then reads .pyc files
+        # whatever PYTHONDONTWRITEBYTECODE says (start-up would otherwise pay ~0.1 s compiling).
+        import compileall
+        compileall.compile_dir(str(pkg), quiet=1)
     h = hashlib.sha256()
     for f in sorted(pkg.rglob("*")):
         if f.is_file() and "__pycache__" not in f.parts:
@@ -356,9 +362,9 @@ def perfrules_cmd(script: bool = False) -> list[str]:
 
 
 def make_contenders(core_dir: Path, vocab_path: Path, peers: bool = True) -> list[Contender]:
-    def cli(pack: str, workers: int):
+    def cli(pack: str, workers: int, *more: str):
         return lambda data, out: perfrules_cmd() + ["check", str(data), "-p", pack, "-j", str(workers),
-                                                    "--format", "jsonl", "-o", str(out)]
+                                                    "--format", "jsonl", "-o", str(out), *more]
 
     def program(name: str):
         return lambda data, out: [sys.executable, str(HERE / "contenders.py"), name, str(data),
@@ -366,6 +372,8 @@ def make_contenders(core_dir: Path, vocab_path: Path, peers: bool = True) -> lis
     out = [
         Contender("perfrules-national-j2", cli("national", 2), perfrules_findings,
                   note="all national rules, 2 workers: the target figure"),
+        Contender("perfrules-national-j2-row", cli("national", 2, "--engine", "row"), perfrules_findings,
+                  note="the same with the row engine forced (the reference)"),
         Contender("perfrules-national-j1", cli("national", 1), perfrules_findings),
         Contender("perfrules-core-j1", cli(str(core_dir), 1), perfrules_findings),
         Contender("perfrules-core-j2", cli(str(core_dir), 2), perfrules_findings),
@@ -383,7 +391,7 @@ def make_contenders(core_dir: Path, vocab_path: Path, peers: bool = True) -> lis
     return out
 
 
-DEFAULT = ("perfrules-national-j2", "perfrules-core-j1", "handwritten", "flat-python",
+DEFAULT = ("perfrules-national-j2", "perfrules-national-j2-row", "perfrules-core-j1", "handwritten", "flat-python",
            "zen", "cel", f"national-j2-{MEMORY_SIZE // 1000}k", "cli-single", "python-bare")
 
 
@@ -532,6 +540,12 @@ def run_rounds(plan: list[tuple[Contender, str, Path, int]], rounds: int, tmp: P
                         f"  {name}: {line}" for name, lines in bad.items() for line in lines))
                 log(f"  {variant}: all {len(by_name)} contenders give the same {len(by_name[ref]):,} findings "
                     f"(reference {ref})")
+                # The column-wise default and the row engine: the whole output, byte for byte.
+                a, b = digests.get(f"perfrules-national-j2/{variant}"), digests.get(f"perfrules-national-j2-row/{variant}")
+                if a and b and a != b:
+                    raise AssertionError(f"--engine auto and --engine row wrote different output on the {variant} data")
+                if a and b:
+                    log(f"  {variant}: --engine auto and --engine row wrote the same bytes")
         if done:
             done({"runs": runs, "sets": sets, "phases": phases}, r)
     return {"runs": runs, "sets": sets, "phases": phases}

@@ -90,7 +90,7 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
                   show_na: bool = False, strict: bool = False, annotate: str | None = None, *,
                   select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
                   stdin_name: str | None = None, scheduler: str | None = None,
-                  rollup: str | None = None, partition_mb: float | None = None, engine: str = "row") -> int:
+                  rollup: str | None = None, partition_mb: float | None = None, engine: str = "auto") -> int:
     """Run ``perfrules check``: write the outcomes in ``fmt`` and return the exit code.
 
     0/1 by ``fail_on``; 2 when an argument is bad, an input could not be read, (with
@@ -102,12 +102,12 @@ def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str
     from .report import formats
     if scheduler or rollup:  # partitioned: on a Dask cluster (--scheduler), or here (--rollup)
         from .cluster import refused, run as partitioned
-        why = refused(workers=workers, annotate=annotate, stdin_name=stdin_name, engine=engine)
+        why = refused(workers=workers, annotate=annotate, stdin_name=stdin_name)
         if why:
             return _failed(why, fmt, output)
         return partitioned(inputs, pack_specs, fmt, output, scheduler=scheduler, fail_on=fail_on,
                            show_na=show_na, strict=strict, rollup=rollup, partition_mb=partition_mb,
-                           select=tuple(select), ignore=tuple(ignore), echo=_err,
+                           select=tuple(select), ignore=tuple(ignore), engine=engine, echo=_err,
                            failed=lambda e: _failed(e, fmt, output))
     books = Annotations(annotate, inputs) if annotate else None
     try:

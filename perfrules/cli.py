@@ -137,9 +137,10 @@ def _configured(packs, fmt, output, jobs, fail_on, strict):
                    "year and rule into FILE)")
 @click.option("--partition-mb", type=click.FloatRange(min=0.001), default=None, metavar="MB",
               help="--scheduler/--rollup 每个分区的大小，默认 16 (the size of a partition, MB; default 16)")
-@click.option("--engine", type=click.Choice(["auto", "row", "columnar"]), default="row", show_default=True,
-              help="JSON Lines 输入按列批量判断（需 polars），结果与逐行相同；row 逐行 (JSON Lines records judged "
-                   "column-wise in batches, same results; auto: when polars is installed; row: the reference)")
+@click.option("--engine", type=click.Choice(["auto", "row", "columnar"]), default="auto", show_default=True,
+              help="JSON Lines 输入按列批量判断（需 polars），结果与逐行相同；auto 在 256 行以上时按列，row 逐行 "
+                   "(JSON Lines records judged column-wise in batches, same results; auto: from 256 records when "
+                   "polars is installed; row: the reference)")
 def check(inputs, packs, fmt, output, jobs, fail_on, show_na, strict, annotate, select, ignore, stdin_name,
           scheduler, rollup, partition_mb, engine):
     """检查指标表 (validate indicator sets against packs); - 读取标准输入 (- reads standard input).

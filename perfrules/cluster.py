@@ -14,8 +14,8 @@
   single-process run names it); or consecutive row groups of a Parquet file (rows named
   ``file.parquet:ROW``).
 - **A worker** reads its partition's records (:func:`perfrules.pipeline.records`), checks
-  each as :func:`perfrules.pipeline.check_job` does (:func:`_outcomes`: the same loading,
-  running and containment, keeping each set's 主管部门 and 年度 for the roll-up), renders
+  them as a single-process run does (:func:`_outcomes`: the same loading, engine choice,
+  running and containment; each set's 主管部门 and 年度 kept for the roll-up), renders
   each with the format's own ``entry`` and writes them with the format's own ``Writer`` to
   ``<out>.parts/part-NNNNN.<ext>`` (a temporary folder beside it, then renamed: a part is
   whole or absent, and a task run twice writes the same part). It returns a :class:`Piece`:
@@ -43,7 +43,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -308,27 +308,13 @@ def merge(a: Piece, b: Piece) -> Piece:
                  a.hinted | b.hinted)
 
 
-def _outcomes(job, packs, settings: Settings, specs: tuple) -> list[tuple[Any, tuple | None]]:
-    """:func:`perfrules.pipeline.check_job`'s outcomes of one record, each with (主管部门, 年度)
-    of its set (None for an input not read): the same loading and running; anything
-    unforeseen is left to check_job itself, which contains it as that record's error."""
+def _outcomes(records, packs, settings: Settings) -> Iterator[Any]:
+    """The outcomes of a partition's records, in order, as a single-process run gives them
+    (:func:`perfrules.pipeline.run_jobs` on one process: the same loading, engine choice —
+    records judged column-wise in batches under ``--engine auto`` — running and containment)."""
     from . import pipeline
-    try:
-        items = pipeline.load_job(job, settings, specs)
-    except Exception:  # noqa: BLE001 — contained by check_job below
-        return [(o, None) for o in pipeline.check_job(job, packs, settings)]
-    out: list[tuple[Any, tuple | None]] = []
-    for x in items:
-        if not isinstance(x, pipeline.Loaded):
-            out.append((x, None))
-            continue
-        p = x.iset.project
-        try:
-            out.append((pipeline.run_loaded(x, packs, settings),
-                        (p.department, p.year) if p is not None else None))
-        except Exception:  # noqa: BLE001 — check_job makes the same error record
-            return [(o, None) for o in pipeline.check_job(job, packs, settings)]
-    return out
+    for item in pipeline._batched(records, settings):
+        yield from pipeline._check(item, packs, settings)
 
 
 def part_name(index: int, fmt: str) -> str:
@@ -342,16 +328,15 @@ def check_partition(part: Partition, specs: tuple[str, ...], settings: Settings,
     from .report import formats
     fmt = str(settings.fmt)
     packs = _packs(specs, settings)
-    fields = pipeline.field_specs(packs)
     piece = Piece()
     tmp = tempfile.mkdtemp(prefix=".tmp-part-", dir=folder)
     try:
         writer = formats.module(fmt).Writer(os.path.join(tmp, part_name(part.index, fmt)))
         try:
-            for job in pipeline.records(part.path, start=part.start, end=part.end, line=part.line, name=part.name):
-                for o, key in _outcomes(job, packs, settings, fields):
-                    piece.add(o, key)
-                    writer.add(o)
+            records = pipeline.records(part.path, start=part.start, end=part.end, line=part.line, name=part.name)
+            for o in _outcomes(records, packs, settings):
+                piece.add(o, o.group)
+                writer.add(o)
             writer.finish(None)
         except BaseException:
             writer.abort()
@@ -433,13 +418,8 @@ def execute(parts: list[Partition], specs: tuple[str, ...], settings: Settings, 
 
 # ---- the run as a whole (perfrules check --scheduler / --rollup) -------------------------------
 
-def refused(*, workers: int | None = 1, annotate: str | None = None, stdin_name: str | None = None,
-            engine: str = "row") -> UsageError | None:
-    """Why options of ``check`` cannot go with a partitioned run, if they cannot. (A partition
-    is checked set by set, by the row engine: ``--engine auto`` runs it, ``columnar`` is refused.)"""
-    if engine == "columnar":
-        return UsageError("--scheduler/--rollup 逐个项目检查（row 引擎），不能与 --engine columnar 同用",
-                          "--scheduler/--rollup check set by set (the row engine): not with --engine columnar")
+def refused(*, workers: int | None = 1, annotate: str | None = None, stdin_name: str | None = None) -> UsageError | None:
+    """Why options of ``check`` cannot go with a partitioned run, if they cannot."""
     if workers and workers > 1:
         return UsageError("--scheduler/--rollup 不能与 -j 同用：进程数由调度器决定（如 --scheduler local:4）",
                           "--scheduler/--rollup do not take -j: the scheduler has the workers (e.g. --scheduler local:4)")
@@ -464,7 +444,7 @@ class Plan:
 
 def plan(inputs: Sequence[str], pack_specs: Sequence[str], fmt: str | None, output: str | None,
          scheduler: str | None, show_na: bool, rollup: str | None,
-         select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Plan:
+         select: tuple[str, ...] = (), ignore: tuple[str, ...] = (), engine: str = "auto") -> Plan:
     """The run's inputs, packs, format and folders; a UsageError (or PackError) for what a
     partitioned run cannot do, before anything runs."""
     from . import pipeline
@@ -500,7 +480,8 @@ def plan(inputs: Sequence[str], pack_specs: Sequence[str], fmt: str | None, outp
     if select or ignore:
         pipeline.select_rules(packs, select, ignore)  # an unknown rule id now, likewise
     specs = tuple(os.path.abspath(s) if os.path.exists(s) else s for s in pack_specs)
-    settings = Settings(chosen=bool(pack_specs), fmt=fmt, show_na=show_na, select=select, ignore=ignore)
+    settings = Settings(chosen=bool(pack_specs), fmt=fmt, show_na=show_na, select=select, ignore=ignore,
+                        engine=engine)
     return Plan(tuple(files), specs, settings, output, folder, not output)
 
 
@@ -561,7 +542,7 @@ def run(inputs: Sequence[str], pack_specs: Sequence[str] = (), fmt: str | None =
         output: str | None = None, *, scheduler: str | None = None, fail_on: str = "error",
         show_na: bool = False, strict: bool = False, rollup: str | None = None,
         partition_mb: float | None = None, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-        echo: Callable[[str], None] | None = None,
+        engine: str = "auto", echo: Callable[[str], None] | None = None,
         failed: Callable[[PerfrulesError], int] | None = None) -> int:
     """``perfrules check --scheduler …`` (or ``--rollup``): the exit code of the run, as the
     single-process run would give it (0/1 by ``fail_on``; 2 for a bad argument, an input not
@@ -570,7 +551,7 @@ def run(inputs: Sequence[str], pack_specs: Sequence[str] = (), fmt: str | None =
     import sys
     say = echo or (lambda text: print(text, file=sys.stderr))
     try:
-        p = plan(inputs, pack_specs, fmt, output, scheduler, show_na, rollup, tuple(select), tuple(ignore))
+        p = plan(inputs, pack_specs, fmt, output, scheduler, show_na, rollup, tuple(select), tuple(ignore), engine)
         size = max(1, int((partition_mb or PARTITION_MB) * (1 << 20)))
         parts = partitions(p.files, size)
         folder = p.folder or tempfile.mkdtemp(prefix="perfrules-parts-")

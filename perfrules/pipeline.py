@@ -438,9 +438,9 @@ class Settings:
     # here for a worker that compiles them again (a start method other than fork).
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    # --engine: auto (column-wise where it applies: JSON Lines records, polars installed), row
-    # (the reference, set by set) or columnar (say so when it cannot run). See check_records.
-    engine: str = "row"  # --engine auto is opt-in until the column-wise path is measured (issue 18)
+    # --engine: auto (column-wise where it applies: runs of JSON Lines records, polars installed),
+    # row (the reference, set by set) or columnar (say so when it cannot run). See _batched.
+    engine: str = "auto"
 
 
 @attrs.frozen
@@ -463,6 +463,7 @@ class Outcome:
     rules: Counter = attrs.field(factory=Counter)
     grade: str | None = None
     hint: tuple | None = None              # (year, text): no bundled pack covers the year
+    group: tuple | None = None             # (主管部门, 年度) of a checked set, for a roll-up (cluster.Rollup)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record: a Result's, or ``{input, error, input_notes}``, or
@@ -500,7 +501,7 @@ def init_worker(packs, pack_specs: tuple[str, ...], settings: Settings) -> None:
     _WORKER_SETTINGS = settings
 
 
-def _worker_check(job: Job | list[Job]) -> list[Outcome]:
+def _worker_check(job: Job | list[Job] | tuple[Job, ...]) -> list[Outcome]:
     """A worker process's entry point: one job (or a batch of records), with the packs and
     settings of its run."""
     if _WORKER_PACKS is None or _WORKER_SETTINGS is None:
@@ -667,10 +668,12 @@ def run_loaded(x: Loaded, packs, settings: Settings = Settings(), plan=None) -> 
     use, hint = choose_packs(packs, x.iset, settings.chosen)
     r = run(use, x.iset, x.related, plan=plan(use) if plan is not None else None)
     live = [f for f in r.findings if f.waived is None]
+    p = x.iset.project
     o = Outcome(r.input, "result", result=r, notes=len(r.input_notes),
                 unread=sum(1 for n in r.input_notes if n.unread),
                 severities=Counter(f.severity for f in live), rules=Counter(f.rule for f in live),
-                grade=r.score.grade if r.score else None, hint=hint)
+                grade=r.score.grade if r.score else None, hint=hint,
+                group=(p.department, p.year) if p is not None else None)
     if settings.annotate:
         from .report.annotate import marks
         o = attrs.evolve(o, marks=marks(r))
@@ -713,6 +716,9 @@ def _checked(items: list, packs, settings: Settings, planner=None) -> list[Outco
 
 
 RECORDS_PER_BATCH = 1024  # JSON Lines records judged column-wise together
+# --engine auto judges records column-wise only from this many in a run: for fewer, polars'
+# import and the batch frame cost more than the row engine spends on them (bench/README.md).
+AUTO_MIN_RECORDS = 256
 
 
 def check_records(batch: Sequence[Job], packs, settings: Settings = Settings()) -> list[Outcome]:
@@ -732,36 +738,73 @@ def check_records(batch: Sequence[Job], packs, settings: Settings = Settings()) 
     return _checked(items, packs, settings, planner)
 
 
-def _check(job: Job | list[Job], packs, settings: Settings) -> list[Outcome]:
-    return check_records(job, packs, settings) if isinstance(job, list) else check_job(job, packs, settings)
+def _check(job: Job | list[Job] | tuple[Job, ...], packs, settings: Settings) -> list[Outcome]:
+    """A job's outcomes; a list: records judged column-wise together; a tuple: jobs one by one."""
+    if isinstance(job, list):
+        return check_records(job, packs, settings)
+    if isinstance(job, tuple):
+        return [o for j in job for o in check_job(j, packs, settings)]
+    return check_job(job, packs, settings)
 
 
-def _batched(job_iter: Iterable[Job], settings: Settings) -> Iterator[Job | list[Job]]:
-    """JSON Lines records in lists, to be checked column-wise (unless ``--engine row``, or
-    polars is not installed: then as they come, with a word for ``--engine columnar``); other
-    jobs as they are. polars is looked for at the first record. The lists grow from one record
-    to RECORDS_PER_BATCH, so that the first outcomes stream out at once."""
-    usable, batch, size = None, [], 1
-    for job in job_iter:
-        if job.record is not None and usable is None:
-            from .engine.columnar import ColumnarUnavailable, unavailable
-            why = unavailable() if settings.engine != "row" else "--engine row"
-            if why is not None and settings.engine == "columnar":
-                import warnings
-                warnings.warn(why, ColumnarUnavailable, stacklevel=2)
-            usable = why is None
-        if job.record is None or not usable:
-            if batch:
-                yield batch
-                batch = []
-            yield job
-            continue
-        batch.append(job)
-        if len(batch) >= size:
-            yield batch
-            batch, size = [], min(2 * size, RECORDS_PER_BATCH)
-    if batch:
-        yield batch
+def _batched(job_iter: Iterable[Job], settings: Settings, loose: int = 1) -> Iterator[list[Job] | tuple[Job, ...]]:
+    """The jobs in order as lists of JSON Lines records, to be checked column-wise, and tuples
+    of up to ``loose`` other jobs, to be checked one by one (``loose`` > 1 for workers, so that
+    each round trip carries several).
+
+    Whether the column-wise pass runs is decided once, at the run's first record under
+    ``--engine columnar`` (which warns when polars is missing, then runs row by row) and at its
+    AUTO_MIN_RECORDS-th under ``auto`` (polars installed, room for it: ``unavailable(auto=True)``);
+    records seen before are held, and go one by one to the row engine should the run end
+    (or another kind of input come) first. The lists then double up to RECORDS_PER_BATCH, so
+    that the first outcomes stream out soon."""
+    minimum = 1 if settings.engine == "columnar" else AUTO_MIN_RECORDS
+    usable: bool | None = None
+    held: list[Job] = []  # records not yet sent
+    row: list[Job] = []   # jobs for the row engine not yet sent
+    seen, size = 0, minimum
+
+    def one_by_one(jobs):
+        for k in range(0, len(jobs), loose):
+            yield tuple(jobs[k:k + loose])
+
+    for job in job_iter:  # invariant: every job in ``row`` comes before every one in ``held``
+        if job.record is None:
+            if held and usable:
+                yield from one_by_one(row)
+                row = []
+                yield held
+            else:
+                row += held
+            held = []
+            row.append(job)
+        else:
+            seen += 1
+            held.append(job)
+            if usable is None and seen >= minimum:
+                from .engine.columnar import ColumnarUnavailable, unavailable
+                why = unavailable(auto=settings.engine == "auto")
+                if why is not None and settings.engine == "columnar":
+                    import warnings
+                    warnings.warn(why, ColumnarUnavailable, stacklevel=2)
+                usable = why is None
+            if usable is False:
+                row += held
+                held = []
+            elif usable and len(held) >= size:
+                yield from one_by_one(row)
+                row = []
+                yield held
+                held, size = [], min(2 * size, RECORDS_PER_BATCH)
+        full = len(row) - len(row) % loose
+        if full:
+            yield from one_by_one(row[:full])
+            row = row[full:]
+    if held and usable:
+        yield from one_by_one(row)
+        yield held
+    else:
+        yield from one_by_one(row + held)
 
 
 def _internal(e: Exception, source: str) -> PerfrulesError:
@@ -800,7 +843,7 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
     Forked workers share the packs compiled by the parent (compiled once per run); under
     another start method each worker compiles ``pack_specs`` again."""
     if settings.engine != "row":
-        job_iter, chunksize = _batched(job_iter, settings), 1
+        job_iter, chunksize = _batched(job_iter, settings, loose=chunksize if workers > 1 else 1), 1
     if workers <= 1:
         for job in job_iter:
             yield from _check(job, packs, settings)
@@ -817,7 +860,7 @@ def run_jobs(job_iter: Iterable[Job], packs, settings: Settings = Settings(), wo
 def run(inputs: Sequence[str], packs, *, chosen: bool, workers: int = 1, fmt: str | None = None,
         show_na: bool = False, exclude: Iterable[str] = (), pack_specs: tuple[str, ...] = (),
         annotate: bool = False, stdin_name: str | None = None, select: tuple[str, ...] = (),
-        ignore: tuple[str, ...] = (), engine: str = "row") -> Iterator[Outcome]:
+        ignore: tuple[str, ...] = (), engine: str = "auto") -> Iterator[Outcome]:
     """Check inputs (files, folders, globs, JSON Lines, ``-`` for standard input) with
     compiled packs: one outcome per indicator set, input not read, or file skipped, in input
     order. ``select``/``ignore``: the --select/--ignore the packs were narrowed by

@@ -26,7 +26,6 @@ of perfrules comes from this module:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 
@@ -65,6 +64,7 @@ def _score(word: str, cand: str) -> tuple | None:
     """How close ``cand`` is to ``word`` (smaller is closer), or None when it is not near enough."""
     if cand == word or not cand or not word:
         return None
+    import difflib  # here: the start-up of a run that suggests nothing does not pay for it
     lw, lc = len(word), len(cand)
     if word.isascii():
         if not cand.isascii() or 2 * min(lw, lc) < RATIO * (lw + lc):  # the ratio's bound by length
@@ -143,6 +143,7 @@ def suggest_path(word: str, candidates: Iterable[str]) -> str | None:
     of the language, as a path is often written shortened or lengthened (项目过程质量控制 for
     项目过程质量控制情况); a typo keeps its length, so same-length ones are preferred
     (指标直 → 指标值, not 指标)."""
+    import difflib
     scored = []
     for cand in set(candidates):
         m = difflib.SequenceMatcher(None, word, cand)
@@ -182,6 +183,7 @@ def suggest_key(word: str, spellings: Mapping[str, str] | Iterable[str]) -> str 
         return None
     if not isinstance(spellings, Mapping):
         spellings = {s: s for s in spellings}
+    import difflib
     hits = difflib.get_close_matches(word, list(spellings), n=1, cutoff=KEY_RATIO)
     if not hits and len(word) > 2:
         # 指标值值, 三级指标名: a known key with a stray character or two around it.

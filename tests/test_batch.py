@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from perfrules import batch, pipeline
@@ -53,8 +54,10 @@ def test_folders_are_grouped_by_project_and_globs_expand(tmp_path):
     assert any(f["rule"] == "N-13" for f in lines[1]["findings"])
 
 
-def test_jobs_stream_lazily():
-    # A generator of a million projects: taking three outcomes runs three jobs, not the lot.
+@pytest.mark.parametrize("engine", ["row", "auto"])
+def test_jobs_stream_lazily(engine):
+    # A generator of a million projects: taking three outcomes runs three jobs (row), or the
+    # few hundred auto reads before it chooses the column-wise pass, not the lot.
     taken = []
 
     def records():
@@ -62,10 +65,10 @@ def test_jobs_stream_lazily():
             taken.append(k)
             yield pipeline.Job(record=json.dumps({"绩效指标": [{"三级指标": f"甲{k}", "指标值": "5个"}]}),
                                source=f"gen:{k}")
-    it = pipeline.run_jobs(records(), [load_pack("national")], pipeline.Settings(fmt="jsonl"))
+    it = pipeline.run_jobs(records(), [load_pack("national")], pipeline.Settings(fmt="jsonl", engine=engine))
     first = [next(it) for _ in range(3)]
     assert [json.loads(o.text)["input"] for o in first] == ["gen:0", "gen:1", "gen:2"]
-    assert len(taken) == 3
+    assert len(taken) == (3 if engine == "row" else pipeline.AUTO_MIN_RECORDS)
 
 
 def test_the_former_batch_names_still_check_a_job(tmp_path):

@@ -311,3 +311,4 @@ def test_the_package_version_is_the_installed_one():
 
     import perfrules
     assert perfrules.__version__ == version("perfrules")
+

@@ -441,3 +441,38 @@ def test_a_name_is_judged_writable_as_the_parser_reads_it(name):
     except PerfrulesError:
         parses = False
     assert (name_problem(name) is None) == parses
+
+
+def test_a_name_ends_where_the_grammars_name_terminal_ends():
+    """name_problem walks the NAME terminal by hand (its regular expression is slow to compile):
+    on names, keywords and the characters around them, it stops where the terminal stops. So
+    does the compiler's check of a bare {name} in a message."""
+    import random
+
+    from perfrules.engine.compiler import _bare_name
+    name = re.compile(_terminal_defs(GRAMMAR.read_text("utf-8"))["NAME"].split("/", 1)[1].rsplit("/", 1)[0])
+    bare = re.compile(r"[\u3400-\u9fffA-Za-z_][\u3400-\u9fffA-Za-z0-9_·.]*")
+    pieces = list("aZ_09·. \n（-x") + ["\u3400", "\u9fff", "\u33ff", "\ua000", "指", "标", "值"] + \
+        [s for k in V.TABLE if k.after_name for s in k.zh]
+    rnd = random.Random(15)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6)))
+        m = name.match(text)
+        assert V._name_end(text) == (m.end() if m else None), text
+        assert _bare_name(text) == bool(bare.fullmatch(text)), text
+
+
+
+def test_a_keyword_skipped_without_its_pattern_could_not_have_matched():
+    """name_problem compiles a line-starting keyword's pattern only when the name may begin
+    with it (_may_start): never skipped where the pattern would match."""
+    import random
+
+    patterns = [(s, V.spelling_pattern(k.token, s)) for k in V.TABLE if k.token in V.LINE_START for s in k.spellings]
+    pieces = [s for s, _ in patterns] + list("aKkſİi指标 (（-−_1\u212a")
+    rnd = random.Random(15)
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 3)))
+        for name in (text, text.upper(), text.title()):
+            for s, p in patterns:
+                assert V._may_start(name, s) or not p.match(name), (name, s)

@@ -33,11 +33,23 @@ class ColumnarUnavailable(RuntimeWarning):
     """The column-wise back end cannot run here (polars is not installed): the row engine ran."""
 
 
-def unavailable() -> str | None:
-    """Why the column-wise back end cannot run (None: it can)."""
-    try:
-        import polars  # noqa: F401
-    except ImportError:
+# polars maps ~0.4 GB of address space when imported; under a tighter RLIMIT_AS (a sandbox, the
+# fuzzer's workers) that leaves too little for the input, so --engine auto keeps to the row engine.
+ADDRESS_SPACE_MIN = 2 << 30
+
+
+def unavailable(auto: bool = False) -> str | None:
+    """Why the column-wise back end cannot run (None: it can); ``auto``: also why --engine auto
+    should not choose it here."""
+    if auto and sys.platform != "win32":
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY and soft < ADDRESS_SPACE_MIN:
+            return f"进程地址空间上限为 {soft >> 20} MB (the address space is limited to {soft >> 20} MB)"
+    import importlib.util
+    # Looked for, not imported: the parent of a -j run decides, and only its workers need polars
+    # (should the import fail there, the Planner runs the row engine and says so).
+    if importlib.util.find_spec("polars") is None:
         return "未安装 polars，使用逐行引擎 (polars is not installed: the row engine runs; pip install perfrules[columnar])"
     return None
 

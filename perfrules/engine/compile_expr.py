@@ -7,6 +7,7 @@ statement half (rules, score items, stages) is :mod:`perfrules.engine.compiler`.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
@@ -28,11 +29,27 @@ DECLARED_ROWS = ("申报指标", "declared_indicators")
 _TRAILING = re.compile(r"(?:[(（][^()（）]{0,20}[)）])?[\s。.；;，,、!！]*$")
 
 
+def memo_short(fn=None, *, size: int = 1 << 15):
+    """``fn(text)`` kept for texts of up to 200 characters, the last ``size`` of them: the same
+    names and values come back row after row and rule after rule; a long text is rarely seen twice."""
+    if fn is None:
+        return functools.partial(memo_short, size=size)
+    cached = functools.lru_cache(maxsize=size)(fn)
+
+    def get(text: str):
+        return cached(text) if len(text) <= 200 else fn(text)
+    get.__doc__ = fn.__doc__
+    return get
+
+
+@memo_short
 def ending(text: str) -> str:
     """A text as 词尾属于 reads its end: spaces removed, trailing punctuation and a bracketed note dropped."""
     t = clean(text)
     cut = _TRAILING.sub("", t)
     return cut or t
+
+
 
 
 def _ends_in(words: tuple[str, ...]):
@@ -599,6 +616,11 @@ class ExprCompiler:
         canon = self.synonyms.canonical
         plain = tuple(clean(w) for w in words)
 
+        @memo_short(size=4096)  # one per 包含 in a pack: kept small
+        def holds(t: str) -> bool:
+            t = clean(t)
+            return any(w in t for w in plain)
+
         def contains(ctx, i, v):
             if isinstance(v, tuple):
                 cv = {canon(x) for x in v}
@@ -606,8 +628,7 @@ class ExprCompiler:
             t = as_text(v)
             if isinstance(t, Unknown):
                 return t
-            t = clean(t)
-            return any(w in t for w in plain)
+            return holds(t)
         return CompiledPred(contains)
 
     def pred_PredNamed(self, p: n.PredNamed, stype: str, subject: n.Node | None) -> CompiledPred | None:

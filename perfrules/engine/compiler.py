@@ -25,6 +25,7 @@ from ..suggest import DidYouMean, did_you_mean
 from ..errors import ErrorGroup, PerfrulesError, RuleCompileError, Span, Suggestion
 from ..language import nodes as n
 from ..language.source import Source
+from ..language.vocabulary import name_char
 from . import checks as c
 from .compile_expr import ExprCompiler
 from .context import Env
@@ -36,7 +37,12 @@ MAX_POINTS = Decimal(1000)
 # {三级指标}, {合计(分值) − 90}: a field or a formula in a message. A bare name needs no
 # parser (the common case: warm runs never build Lark for it); anything else is parsed.
 _PLACEHOLDER = re.compile(r"\{([^{}\n]{1,200})\}")
-_BARE_NAME = re.compile(r"[\u3400-\u9fffA-Za-z_][\u3400-\u9fffA-Za-z0-9_·.]*")
+
+
+def _bare_name(raw: str) -> bool:
+    """Whether ``raw`` is one name, [\\u3400-\\u9fffA-Za-z_][\\u3400-\\u9fffA-Za-z0-9_·.]*: checked
+    character by character, as compiling a class of the CJK range costs a run 4 ms."""
+    return bool(raw) and name_char(raw[0], first=True) and all(name_char(c) for c in raw[1:])
 
 
 @attrs.frozen
@@ -234,7 +240,7 @@ class _Compiler(ExprCompiler):
 
     def placeholder(self, raw: str, span: Span) -> Expr | None:
         before = len(self.errors)
-        if _BARE_NAME.fullmatch(raw):
+        if _bare_name(raw):
             e = self.expr(n.Name(span=span, text=raw))
         else:
             from ..language.parser import parse_text_partial  # only for a formula: Lark is slow to build

@@ -37,7 +37,6 @@ import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path, PureWindowsPath
 
 import attrs
@@ -125,7 +124,10 @@ class Pack:
 
 
 def bundled_root() -> Path:
-    return Path(str(resources.files("perfrules.policies")))
+    """The folder of the bundled packs (the package ``perfrules.policies``): found by its spec,
+    as ``importlib.resources.files`` finds it, without importing that (12 ms a run)."""
+    import importlib.util
+    return Path(importlib.util.find_spec("perfrules.policies").origin).parent
 
 
 def bundled_names() -> list[str]:

@@ -460,6 +460,13 @@ def run_rule(rule: CompiledRule, ctx: Context, select: tuple | None = None):
 def _statements(rule: CompiledRule, ctx: Context, select: tuple | None = None):
     ind_whens = [w for w in rule.when if w.scope == "indicator"]
     every = range(len(ctx.indicators))
+    held: dict[int, bool] = {}  # whether a row's 当 holds: judged once per rule, not once per statement
+
+    def when_holds(i: int) -> bool:
+        v = held.get(i)
+        if v is None:
+            v = held[i] = all(w.fn(ctx, i) is True for w in ind_whens)
+        return v
     for k, s in enumerate(rule.stmts):
         rows = every if select is None or select[k] is None else select[k]
         if isinstance(s, c.Applicability):
@@ -468,7 +475,7 @@ def _statements(rule: CompiledRule, ctx: Context, select: tuple | None = None):
                 # Without 类别 the rule is undecided for each indicator it would report.
                 hits = [] if u.missing is None else [
                     e for i in rows
-                    if not ind_whens or all(w.fn(ctx, i) is True for w in ind_whens)
+                    if not ind_whens or when_holds(i)
                     for e in s.run(ctx, i)]
                 if not hits:
                     yield c.NA(None, u.reason)
@@ -478,7 +485,7 @@ def _statements(rule: CompiledRule, ctx: Context, select: tuple | None = None):
         if s.scope == "indicator":
             run = s.run
             for i in rows:
-                if ind_whens and not all(w.fn(ctx, i) is True for w in ind_whens):
+                if ind_whens and not when_holds(i):
                     continue
                 events = run(ctx, i)
                 if events:  # most rows give none

@@ -6,7 +6,6 @@ import functools
 import re
 
 import attrs
-from wcwidth import wcswidth
 
 from ..errors import Span
 from .vocabulary import HEADER_WORDS, QUOTE_PAIRS as _QUOTE_PAIRS
@@ -135,5 +134,6 @@ def _strip_comment(raw: str, depth: int) -> tuple[str, str | None, int]:
 
 
 def _width(s: str) -> int:
+    from wcwidth import wcswidth  # here: only a caret under an error needs it, and it costs 15 ms
     w = wcswidth(s)
     return w if w >= 0 else len(s)

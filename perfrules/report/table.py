@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 from .terminal import printable
 from .view import UNSCORABLE, ReportView, SheetView
 from .writer import Footer, TextWriter, skipped_lines
@@ -65,6 +63,7 @@ def _report(v: ReportView, show_na: bool) -> list[str]:
             if f.waived:
                 out.append(f"  已豁免: {f.waived}")
     if show_na and v.not_applicable:
+        from tabulate import tabulate  # here: it costs a check with no table to draw 30 ms
         out.append("\n不适用 (not applicable)")
         out.append(tabulate([(x.rule, x.target, x.reason) for x in v.not_applicable],
                             headers=["规则", "对象", "原因"]))
@@ -80,6 +79,7 @@ def _report(v: ReportView, show_na: bool) -> list[str]:
 def sheet_lines(s: SheetView) -> list[str]:
     """评分表: items, total, and below them every deduction, every item that cannot be scored
     (with why and what it could still score) and every stated score the pack took."""
+    from tabulate import tabulate  # here: it costs a check with no table to draw 30 ms
     out = ["\n评分表 (score sheet)"]
     rows = [(i.path, i.max, i.score if i.scored else UNSCORABLE, i.lost) for i in s.items]
     rows.append(("合计", s.max, s.total_shown, s.lost if s.total is not None else ""))

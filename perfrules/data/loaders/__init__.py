@@ -27,10 +27,11 @@ from ..indicators import IndicatorSet
 from ..limits import exceeded, limit, read_file
 from . import fields
 from .mapping import Ctx, build
-from .sheet import read_csv
-from .tabular import assemble, load_csv
-from .xlsx import OLE_MAGIC, ZIP_MAGIC, load_xlsx
+from .signatures import OLE_MAGIC, ZIP_MAGIC
 from .yaml_json import load_json, load_yaml
+
+# The readers of tables (.sheet, .tabular, .xlsx) are imported when a table is read: a YAML
+# or JSON input does not pay for them.
 
 __all__ = ["EXTENSIONS", "FORMATS", "SIDE_KINDS", "is_side_file", "load", "load_all", "load_bytes", "load_mapping",
            "load_record"]
@@ -150,8 +151,11 @@ def _read(kind: str, data: bytes, source: str, path: Path | None, synonyms: Syno
         from .parquet import load_sets
         return load_sets(data, source, synonyms, field_specs)
     if kind == "xlsx":
+        from .xlsx import load_xlsx
         return load_xlsx(data, source, synonyms, field_specs)
     if kind == "csv":
+        from .sheet import read_csv
+        from .tabular import assemble, load_csv
         if path is None:
             return assemble(source, [read_csv(data, source)], None, None, synonyms, field_specs=field_specs)
         return load_csv(path, data, source, synonyms, field_specs)

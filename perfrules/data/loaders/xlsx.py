@@ -25,10 +25,9 @@ from ..categories import Synonyms
 from ..indicators import IndicatorSet
 from ..limits import exceeded, limit
 from .sheet import Sheet, check_text, header_text, letter
+from .signatures import OLE_MAGIC, ZIP_MAGIC
 from .tabular import assemble
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and also an encrypted .xlsx
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 # The unpacked size (a zip bomb), merged cells, rows, columns and cells of a sheet are
 # capped by the limits of :mod:`perfrules.data.limits`: past them the file is refused, with

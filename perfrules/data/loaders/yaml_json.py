@@ -305,22 +305,31 @@ def parse_json(text: str, source: str, *, at: tuple[str, int] | None = None):
     return tree
 
 
+def _bad_text(s: str, where: Location, max_chars: int, key: bool) -> None:
+    """The error for a text past the cell limit or holding a lone surrogate."""
+    if len(s) > max_chars:
+        raise exceeded("cell_chars", where, "键的长度" if key else "文本长度",
+                       "the key's length" if key else "the text's length", len(s),
+                       hint="过长的内容请放在附件中 (put long text in an attachment)")
+    raise _surrogate(where, key)
+
+
 def _index(tree, source: str) -> dict[Path, int]:
     """The line of every path, and an error for each duplicate key, alias loop or bomb,
-    text past the cell limit or holding a lone surrogate."""
+    text past the cell limit or holding a lone surrogate. (A Location is made only for an
+    error: making one per node was a tenth of a JSON Lines run.)"""
     lines: dict[Path, int] = {}
     dups: list[DataError] = []
     count = 0
     active: set[int] = set()
     max_depth, max_nodes, max_chars = limit("depth"), limit("nodes"), limit("cell_chars")
 
-    def text(s: str, where: Location, key: bool = False) -> None:
-        if len(s) > max_chars:
-            raise exceeded("cell_chars", where, "键的长度" if key else "文本长度",
-                           "the key's length" if key else "the text's length", len(s),
-                           hint="过长的内容请放在附件中 (put long text in an attachment)")
-        if not s.isascii() and _SURROGATE.search(s):
-            raise _surrogate(where, key)
+    def at(line: int | None, path: Path) -> Location:
+        return Location(source, row=line, key=key_path(path))
+
+    def text(s: str, line: int | None, path: Path, key: bool = False) -> None:
+        if len(s) > max_chars or (not s.isascii() and _SURROGATE.search(s)):
+            _bad_text(s, at(line, path), max_chars, key)
 
     def walk(node, path: Path, line: int | None) -> None:
         nonlocal count
@@ -328,29 +337,29 @@ def _index(tree, source: str) -> dict[Path, int]:
         if line is not None:
             lines.setdefault(path, line)
         if isinstance(node, str):
-            text(node, Location(source, row=line, key=key_path(path)))
+            text(node, line, path)
+            return
         if not isinstance(node, (dict, list)):
             return
-        where = Location(source, row=line, key=key_path(path))
         if id(node) in active:
-            raise DataError("数据中的别名循环引用自身", "an alias in the data refers to itself", where=where)
+            raise DataError("数据中的别名循环引用自身", "an alias in the data refers to itself", where=at(line, path))
         if len(path) > max_depth:
-            where = Location(source, row=line, key=key_path(path[:6]) + "…")
-            raise exceeded("depth", where, "数据嵌套过深：嵌套层数", "the data is nested too deeply: its depth")
+            raise exceeded("depth", Location(source, row=line, key=key_path(path[:6]) + "…"),
+                           "数据嵌套过深：嵌套层数", "the data is nested too deeply: its depth")
         if count > max_nodes:
-            raise exceeded("nodes", where, "数据过大或别名引用过多：节点数",
+            raise exceeded("nodes", at(line, path), "数据过大或别名引用过多：节点数",
                            "the data is too large or uses aliases too often: its nodes")
         active.add(id(node))
         if isinstance(node, dict):
             klines = getattr(node, "key_lines", {})
             for key in node:
                 if isinstance(key, str):
-                    text(key, Location(source, row=klines.get(key, line), key=key_path(path)), key=True)
-            for key, at in getattr(node, "dups", ()):
+                    text(key, klines.get(key, line), path, key=True)
+            for key, at_line in getattr(node, "dups", ()):
                 first = klines.get(key)
                 dups.append(DataError(
                     f"重复的键「{key}」", f"duplicate key {key!r}",
-                    where=Location(source, row=at, key=key_path(path + (key,))),
+                    where=Location(source, row=at_line, key=key_path(path + (key,))),
                     hint=f"第一次出现在第{first}行 (first given on line {first})" if first else None))
             for key, value in node.items():
                 walk(value, path + (key,), klines.get(key))
