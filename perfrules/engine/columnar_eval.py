@@ -26,7 +26,9 @@ from .vocab import _same_name
 
 I8 = pl.Int8
 _MISSING = object()
-CACHE_MAX = 1 << 20  # distinct cell combinations kept per condition across batches
+# Distinct cell combinations kept per condition across batches (and texts read, names keyed):
+# a cache is emptied when full, so a worker's memory stays flat however long the input.
+CACHE_MAX = 1 << 14
 _DECIMAL = frozenset({"weight", "score", "level1_weight"})
 
 
@@ -214,6 +216,8 @@ class PackEval:
         if self._dup is None:
             cache = self.plan.dup_cache
             names = self.rows["name"].unique().to_list()
+            if len(cache) + len(names) > CACHE_MAX:
+                cache.clear()
             for x in names:
                 if x not in cache:
                     key = _same_name(x)
