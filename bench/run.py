@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -646,6 +647,39 @@ def breakdown(path: Path, n_projects: int, pack: str = "national") -> str:
     return "\n".join(out) + "\n"
 
 
+def rule_costs(path: Path, n_projects: int = 300, top: int = 15, pack: str = "national") -> str:
+    """CPU µs per indicator of each rule of ``pack`` on its own: ``runner.run`` with the pack
+    narrowed to that rule (``--select``) less the pack narrowed to nothing but the built-in
+    checks, best of two passes over the same loaded sets, the reader's memo warm."""
+    from perfrules import pipeline
+    from perfrules.engine.packs import load_pack
+    from perfrules.engine.runner import run
+    full = load_pack(pack)
+    sets = []
+    for job in itertools.islice(pipeline.jobs([str(path)]), n_projects):
+        sets += [x.iset for x in pipeline.load_job(job) if isinstance(x, pipeline.Loaded)]
+    n = sum(len(s.indicators) for s in sets)
+
+    def cost(packs) -> float:
+        best = float("inf")
+        for _ in range(2):
+            t = time.process_time()
+            for s in sets:
+                run(packs, s)
+            best = min(best, time.process_time() - t)
+        return best
+    cost([full])  # the reader's memo and the rules' own memos filled
+    base = cost(pipeline.select_rules([full], select=("RC-01",))[0])
+    whole = cost([full])
+    rows = sorted(((cost(pipeline.select_rules([full], select=(r.id, "RC-01"))[0]) - base, r.id, r.title)
+                   for r in full.compiled.rules), reverse=True)
+    out = [f"rule by rule, {pack} pack, {len(sets)} projects, {n} indicators: all rules {whole / n * 1e6:.0f} µs "
+           f"an indicator, built-in checks alone {base / n * 1e6:.0f}, the sum of the rules alone "
+           f"{sum(r[0] for r in rows) / n * 1e6:.0f}"]
+    out += [f"  {rid:<6} {d / n * 1e6:6.1f} µs  {title}" for d, rid, title in rows[:top]]
+    return "\n".join(out) + "\n"
+
+
 def profile_cli_single(top: int = 15) -> str:
     """``python -X importtime`` of the one-file check: the top-level imports by cumulative time."""
     cmd = [sys.executable, "-X", "importtime"] + perfrules_cmd(script=True) + ["check", EXAMPLE]
@@ -863,7 +897,7 @@ def profiles(seed: int, variants: list[str], log) -> str:
         for v in variants:
             path = ensure(MEMORY_SIZE, seed, v == "cold", log)
             parts += [breakdown(path, MEMORY_SIZE), breakdown(path, MEMORY_SIZE, str(core)),
-                      profile_check_job(path, MEMORY_SIZE)]
+                      rule_costs(path), profile_check_job(path, MEMORY_SIZE)]
         for v in variants:
             parts.append(profile_handwritten(ensure(MEMORY_SIZE, seed, v == "cold", log), vocab, MEMORY_SIZE))
     return "\n".join(parts)
