@@ -75,14 +75,19 @@ def _failed(e: PerfrulesError, fmt: str | None, output: str | None) -> int:
     error}``: result.schema.json) so that a program reading stdout gets JSON either way."""
     _err(e.render())
     if fmt in ("json", "jsonl") and not output:
-        import json
-
-        from .pipeline import run_error_record
-        from .report.terminal import json_safe
-        from .report.writer import Stdout
-        text = json.dumps(run_error_record(e), ensure_ascii=False, indent=2 if fmt == "json" else None)
-        Stdout().write(json_safe(text) + "\n")
+        json_error(e, fmt)
     return 2
+
+
+def json_error(e: PerfrulesError, fmt: str) -> None:
+    """The error of a run that cannot start as the one JSON record on stdout (json or jsonl)."""
+    import json
+
+    from .pipeline import run_error_record
+    from .report.terminal import json_safe
+    from .report.writer import Stdout
+    text = json.dumps(run_error_record(e), ensure_ascii=False, indent=2 if fmt == "json" else None)
+    Stdout().write(json_safe(text) + "\n")
 
 
 def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str | None = None,

@@ -41,11 +41,12 @@ class _Contained(click.Group):
     is exit 2 with its message; an exception perfrules did not foresee is exit 2 with an
     internal-error message (E900) naming it (``PERFRULES_DEBUG=1`` re-raises it)."""
 
-    def main(self, *args, **kwargs):
+    def main(self, args=None, *rest, **kwargs):
         from .outputs import console_errors
         for stream in (sys.stdout, sys.stderr):  # click's own help and usage text too: never a crash
             console_errors(stream)
-        return super().main(*args, **kwargs)
+        self.argv = list(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx):
         import warnings
@@ -56,6 +57,9 @@ class _Contained(click.Group):
     def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.exceptions.UsageError as e:  # an option click refuses (--fail-on bogus): said as usual,
+            _json_usage_error(getattr(self, "argv", []), e)  # and as JSON where JSON was asked for
+            raise
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except PerfrulesError as e:
@@ -65,6 +69,27 @@ class _Contained(click.Group):
             if InternalError.debugging():
                 raise
             _die(InternalError.wrap(e))
+
+
+def _json_usage_error(argv: list[str], e: click.exceptions.UsageError) -> None:
+    """A command line that click refuses, with ``--format json|jsonl`` and no ``-o``: its error
+    as the one JSON record on stdout too (as a run that cannot start gives it), so that a
+    program reading stdout gets JSON either way."""
+    fmt, output = None, False
+    for k, a in enumerate(argv):
+        if a == "--":
+            break
+        if a == "--format" and k + 1 < len(argv):
+            fmt = argv[k + 1]
+        elif a.startswith("--format="):
+            fmt = a.partition("=")[2]
+        elif a in ("-o", "--output") or a.startswith("--output=") or (a.startswith("-o") and len(a) > 2):
+            output = True
+    if fmt in ("json", "jsonl") and not output:
+        from .batch import json_error
+        msg = e.format_message()
+        json_error(UsageError(f"命令行参数有误：{msg}", f"bad command line: {msg}",
+                              hint=f"{e.ctx.command_path if e.ctx else 'perfrules'} --help"), fmt)
 
 
 def _notes_on_stderr(warnings) -> None:

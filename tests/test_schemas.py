@@ -464,3 +464,34 @@ def input_schema() -> dict:
                        "perfrules/data/loaders/fields.py by tests/test_schemas.py.",
         "$defs": dict(sorted(defs.items())),
     }
+
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("args, says", [(("--fail-on", "bogus"), "'bogus' is not one of"),
+                                        (("-j", "zero"), "'zero' is not a valid integer"),
+                                        (("--no-such-option",), "No such option '--no-such-option'")])
+def test_an_option_click_refuses_is_a_json_error_too(fmt, args, says):
+    """A value or option the command line refuses before perfrules runs (click's own check):
+    the usual usage text on stderr, exit 2, and under --format json|jsonl the same JSON record
+    as any run that cannot start."""
+    out = check("examples/panyu-2023-ops/申报.yaml", *args, "--format", fmt)
+    assert out.exit_code == 2, out.output
+    assert "Usage:" in out.stderr and says in out.stderr
+    [record] = valid_records(out.stdout, fmt)
+    assert set(record) == {"schema_version", "error"} and record["error"]["code"] == "E500"
+    assert says in record["error"]["message"] and says in record["error"]["message_en"]
+
+
+@pytest.mark.parametrize("form", ["-o {}", "--output={}", "-o{}"])
+def test_with_an_output_file_the_refusal_is_not_json_on_stdout(form, tmp_path):
+    target = tmp_path / "x.json"
+    out = check("examples/panyu-2023-ops/申报.yaml", "--fail-on", "bogus", "--format", "json",
+                *form.format(target).split(" "))
+    assert out.exit_code == 2 and out.stdout == "" and "Usage:" in out.stderr
+    assert not target.exists()
+
+
+def test_a_refused_option_under_a_text_format_prints_nothing_on_stdout():
+    out = check("examples/panyu-2023-ops/申报.yaml", "--fail-on", "bogus")
+    assert out.exit_code == 2 and out.stdout == ""
