@@ -70,24 +70,23 @@ def _err(text: str) -> None:
 
 
 def _failed(e: PerfrulesError, fmt: str | None, output: str | None) -> int:
-    """A run that cannot start or checks nothing: exit 2, the message on stderr and, when json
-    or jsonl output goes to stdout, the error as its one JSON record (``{schema_version,
-    error}``: result.schema.json) so that a program reading stdout gets JSON either way."""
+    """A run that cannot start or checks nothing: exit 2, the message on stderr and, when the
+    output goes to stdout in a format programs read, the error in that format too (json/jsonl:
+    one ``{schema_version, error}`` record, result.schema.json; sarif: a log whose invocation
+    failed; junit: a testcase in error; github: an error annotation)."""
     _err(e.render())
-    if fmt in ("json", "jsonl") and not output:
-        json_error(e, fmt)
+    if fmt is not None and not output:
+        format_error(e, fmt)
     return 2
 
 
-def json_error(e: PerfrulesError, fmt: str) -> None:
-    """The error of a run that cannot start as the one JSON record on stdout (json or jsonl)."""
-    import json
-
-    from .pipeline import run_error_record
-    from .report.terminal import json_safe
-    from .report.writer import Stdout
-    text = json.dumps(run_error_record(e), ensure_ascii=False, indent=2 if fmt == "json" else None)
-    Stdout().write(json_safe(text) + "\n")
+def format_error(e: PerfrulesError, fmt: str) -> None:
+    """The error of a run that cannot start, on stdout in the output format, for the formats
+    programs read (formats.Format.says_errors: json, jsonl, sarif, junit, github)."""
+    from .report import formats
+    if fmt in formats.BY_NAME and formats.get(fmt).says_errors:
+        from .report.writer import Stdout
+        Stdout().write(formats.module(fmt).run_error(e))
 
 
 def check_command(inputs: tuple[str, ...], pack_specs: tuple[str, ...], fmt: str | None = None,

@@ -72,9 +72,9 @@ class _Contained(click.Group):
 
 
 def _json_usage_error(argv: list[str], e: click.exceptions.UsageError) -> None:
-    """A command line that click refuses, with ``--format json|jsonl`` and no ``-o``: its error
-    as the one JSON record on stdout too (as a run that cannot start gives it), so that a
-    program reading stdout gets JSON either way."""
+    """A command line that click refuses, with ``--format`` of a format programs read (json,
+    jsonl, sarif, junit, github) and no ``-o``: its error on stdout in that format too, as a
+    run that cannot start gives it."""
     fmt, output = None, False
     for k, a in enumerate(argv):
         if a == "--":
@@ -85,11 +85,11 @@ def _json_usage_error(argv: list[str], e: click.exceptions.UsageError) -> None:
             fmt = a.partition("=")[2]
         elif a in ("-o", "--output") or a.startswith("--output=") or (a.startswith("-o") and len(a) > 2):
             output = True
-    if fmt in ("json", "jsonl") and not output:
-        from .batch import json_error
+    if fmt is not None and not output:
+        from .batch import format_error
         msg = e.format_message()
-        json_error(UsageError(f"命令行参数有误：{msg}", f"bad command line: {msg}",
-                              hint=f"{e.ctx.command_path if e.ctx else 'perfrules'} --help"), fmt)
+        format_error(UsageError(f"命令行参数有误：{msg}", f"bad command line: {msg}",
+                                hint=f"{e.ctx.command_path if e.ctx else 'perfrules'} --help"), fmt)
 
 
 def _notes_on_stderr(warnings) -> None:

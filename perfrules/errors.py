@@ -128,6 +128,14 @@ class UsageError(PerfrulesError):
     code = "E500"
 
 
+def error_record(e: "PerfrulesError") -> dict[str, Any]:
+    """An error as JSON output holds it: its ``to_dict()``, and a group's errors each in ``errors``."""
+    d = e.to_dict()
+    if isinstance(e, ErrorGroup):
+        d["errors"] = [x.to_dict() for x in e.errors]
+    return d
+
+
 class ErrorGroup(PerfrulesError):
     """Several errors of one run (all errors of a file are reported, not only the first)."""
 

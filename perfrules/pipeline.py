@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from .errors import DataError, ErrorGroup, Errors, Location, PerfrulesError, UsageError
+from .errors import DataError, Errors, Location, PerfrulesError, UsageError, error_record
 from .severity import NAMES as SEVERITIES, ORDER as SEVERITY_ORDER, ZH as SEVERITY_ZH
 from .version import SCHEMA_VERSION
 
@@ -573,21 +573,8 @@ def field_specs(packs) -> tuple:
     return union((p.label, getattr(p, "fields", ())) for p in packs or ())[0]
 
 
-def _error_dict(e: PerfrulesError) -> dict:
-    d = e.to_dict()
-    if isinstance(e, ErrorGroup):
-        d["errors"] = [x.to_dict() for x in e.errors]
-    return d
-
-
-def run_error_record(e: PerfrulesError) -> dict[str, Any]:
-    """The JSON record of a run that cannot start (or checks nothing): ``{schema_version,
-    error}``, the error as an input's error record holds it (result.schema.json, run_error)."""
-    return {"schema_version": SCHEMA_VERSION, "error": _error_dict(e)}
-
-
 def _failure(source: str, e: PerfrulesError, settings: Settings) -> Outcome:
-    o = Outcome(source, "error", error=_error_dict(e), message=e.render())
+    o = Outcome(source, "error", error=error_record(e), message=e.render())
     return attrs.evolve(o, text=_render(o, settings), entry=_entry(o, settings))
 
 

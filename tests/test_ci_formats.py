@@ -342,3 +342,63 @@ def test_every_format_is_in_the_table_and_the_command_line():
         assert name in r.output
     assert formats.get("junit").fail_on and not formats.get("sarif").fail_on
     assert formats.by_extension("r.xml").name == "junit"
+
+
+# ---- a run that cannot start, in the CI formats -------------------------------------------------
+
+def bad_pack(tmp_path) -> Path:
+    pack = tmp_path / "坏包"
+    pack.mkdir()
+    (pack / "a.rules").write_text('规则 X-01 「一」\n  没有这个字段 不得为空\n', encoding="utf-8")
+    return pack
+
+
+CANNOT_START = [
+    pytest.param(lambda tmp: ["examples/没有这个文件.yaml"], "E500", None, id="missing input"),
+    pytest.param(lambda tmp: [f"{EX}/申报.yaml", "-p", str(bad_pack(tmp))], "E200", ".rules", id="bad pack"),
+    pytest.param(lambda tmp: [f"{EX}/申报.yaml", "--fail-on", "bogus"], "E500", None, id="option refused"),
+]
+
+
+@pytest.mark.parametrize("args, code, file_suffix", CANNOT_START)
+def test_sarif_of_a_run_that_cannot_start_is_a_valid_log_that_failed(args, code, file_suffix, tmp_path):
+    r = cli("check", *args(tmp_path), "--format", "sarif")
+    assert r.exit_code == 2 and r.stderr
+    log = json.loads(r.stdout)
+    sarif_validate(log)
+    [run] = log["runs"]
+    assert run["results"] == [] and run["invocations"][0]["executionSuccessful"] is False
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and note["descriptor"]["id"] == code and note["message"]["text"]
+    if file_suffix:
+        uri = unquote(note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        assert uri.endswith(file_suffix), uri
+
+
+@pytest.mark.parametrize("args, code, file_suffix", CANNOT_START)
+def test_junit_of_a_run_that_cannot_start_is_a_suite_in_error(args, code, file_suffix, tmp_path):
+    r = cli("check", *args(tmp_path), "--format", "junit")
+    assert r.exit_code == 2 and r.stderr
+    root = junit_doc(r.stdout)
+    assert root.get("tests") == "1" and root.get("errors") == "1" and root.get("failures") == "0"
+    [case] = root.iter("testcase")
+    [err] = case.findall("error")
+    assert case.get("name") == "perfrules check" and err.get("type") == code and err.text
+
+
+@pytest.mark.parametrize("args, code, file_suffix", CANNOT_START)
+def test_github_of_a_run_that_cannot_start_is_one_error_annotation(args, code, file_suffix, tmp_path):
+    r = cli("check", *args(tmp_path), "--format", "github")
+    assert r.exit_code == 2 and r.stderr
+    [line] = lines_of(r.stdout)
+    name, props, data = parse_command(line)
+    assert name == "error" and "perfrules" in props["title"] and data
+    if file_suffix:
+        assert props["file"].endswith(file_suffix)
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "github"])
+def test_with_o_a_run_that_cannot_start_writes_no_file_and_nothing_on_stdout(fmt, tmp_path):
+    target = tmp_path / f"out.{'xml' if fmt == 'junit' else 'txt'}"
+    r = cli("check", "examples/没有这个文件.yaml", "--format", fmt, "-o", target)
+    assert r.exit_code == 2 and r.stdout == "" and not target.exists()

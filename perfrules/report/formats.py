@@ -40,25 +40,28 @@ class Format:
     summary_inside: bool = True
     index: bool = False           # shows a summary across entries: each outcome carries an EntryView
     fail_on: bool = False         # the writer is made Writer(output, fail_on=LEVEL): it marks failures by --fail-on
+    # Read by programs: a run that cannot start is written on stdout (no -o) in the format too,
+    # by the module's run_error(e), besides the message on stderr.
+    says_errors: bool = False
 
 
 FORMATS: tuple[Format, ...] = (
     Format("table", "table", (), "终端表格", "aligned text for a terminal"),
     Format("md", "markdown", (".md", ".markdown"), "Markdown 文档", "a Markdown document"),
-    Format("json", "json_out", (".json",), "JSON", "JSON", summary_inside=False),
+    Format("json", "json_out", (".json",), "JSON", "JSON", summary_inside=False, says_errors=True),
     Format("jsonl", "jsonl", (".jsonl", ".ndjson"), "JSON Lines，每行一个项目", "JSON Lines, a project a line",
-           summary_inside=False),
+           summary_inside=False, says_errors=True),
     Format("html", "html", (".html", ".htm"), "网页报告，可打印", "an HTML report, printable", folder=True,
            index=True),
     Format("xlsx", "xlsx", (".xlsx",), "Excel 工作簿：评分表、发现、读取说明",
            "an Excel workbook: score sheet, findings, reading notes", binary=True,
            index=True),
     Format("sarif", "sarif", (".sarif", ".sarif.json"), "SARIF 2.1.0，供代码扫描（GitHub 等）读取",
-           "SARIF 2.1.0, for code scanning (GitHub and others)", summary_inside=False),
+           "SARIF 2.1.0, for code scanning (GitHub and others)", summary_inside=False, says_errors=True),
     Format("junit", "junit", (".xml",), "JUnit XML，每个项目一个测试用例", "JUnit XML, a test case per project",
-           summary_inside=False, fail_on=True),
+           summary_inside=False, fail_on=True, says_errors=True),
     Format("github", "github", (), "GitHub Actions 注释（工作流命令）", "GitHub Actions annotations (workflow commands)",
-           summary_inside=False),
+           summary_inside=False, says_errors=True),
     Format("parquet", "parquet", (".parquet",), "Parquet：每条发现一行，评分表另存 .scores.parquet",
            "Parquet: a row per finding, score sheets in .scores.parquet", binary=True, summary_inside=False),
 )

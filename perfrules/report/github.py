@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..errors import PerfrulesError, error_record
 from ..severity import LEVEL, NAMES
 from .sarif import Place, place, place_of_error
 from .terminal import printable
@@ -84,6 +85,13 @@ def entry(o: Any, show_na: bool = False) -> dict[str, Any]:
                                                  title="无法读取 (could not be read)")}
     return {"kind": "skipped", "text": command("notice", o.message or o.input, file=place(o.input).file,
                                                title="跳过 (skipped)")}
+
+
+def run_error(e: PerfrulesError) -> str:
+    """A run that cannot start, as one error annotation (formats.Format.says_errors)."""
+    d = error_record(e)
+    at = place_of_error("", d if (d.get("where") or {}).get("file") else next(iter(d.get("errors") or ()), d))
+    return command("error", e.render(), file=at.file or None, line=at.line, title="perfrules 无法运行 (cannot run)")
 
 
 class Writer(TextWriter):

@@ -7,12 +7,25 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import PerfrulesError, error_record
+from ..version import SCHEMA_VERSION
 from .terminal import json_safe
 from .writer import TextWriter
 
 
 def record(o: Any) -> dict:
     return o.to_dict()
+
+
+def run_error_record(e: PerfrulesError) -> dict[str, Any]:
+    """The JSON record of a run that cannot start (or checks nothing): ``{schema_version,
+    error}``, the error as an input's error record holds it (result.schema.json, run_error)."""
+    return {"schema_version": SCHEMA_VERSION, "error": error_record(e)}
+
+
+def run_error(e: PerfrulesError) -> str:
+    """A run that cannot start, as the json output on stdout (formats.Format.says_errors)."""
+    return json_safe(json.dumps(run_error_record(e), ensure_ascii=False, indent=2)) + "\n"
 
 
 def entry(o: Any, show_na: bool = False) -> str:

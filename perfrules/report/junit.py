@@ -19,6 +19,7 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from ..errors import PerfrulesError
 from ..severity import BY_NAME, ORDER
 from .sarif import place, place_of_error
 from .terminal import printable
@@ -125,3 +126,12 @@ class Writer(TextWriter):
     def finish(self, footer=None) -> None:
         self.out.write(self.document())
         self.out.commit()
+
+
+def run_error(e: PerfrulesError) -> str:
+    """A run that cannot start, as a suite on stdout (formats.Format.says_errors): one testcase,
+    ``perfrules check``, in error, so that a CI step reading the report fails with the reason."""
+    w = Writer(None)
+    w.cases.append({"kind": "error", "classname": "perfrules", "name": "perfrules check",
+                    "code": e.code, "message": e.render()})
+    return w.document()

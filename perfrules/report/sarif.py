@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import attrs
 
+from ..errors import PerfrulesError, error_record
 from ..severity import LEVEL
 from ..version import __version__
 from .terminal import json_safe
@@ -255,3 +256,18 @@ class Writer(TextWriter):
     def finish(self, footer=None) -> None:
         self.out.write(json_safe(json.dumps(self.log(), ensure_ascii=False, indent=2)) + "\n")
         self.out.commit()
+
+
+def run_error(e: PerfrulesError) -> str:
+    """A run that cannot start, as a log on stdout (formats.Format.says_errors): no results, the
+    invocation not successful, the error its notification (at its file, when it names one)."""
+    d = error_record(e)
+    note: dict[str, Any] = {"level": "error", "message": {"text": e.render()}, "descriptor": {"id": d["code"]}}
+    first = d if (d.get("where") or {}).get("file") else next(iter(d.get("errors") or ()), d)  # a group: its first
+    where = first.get("where") or {}
+    if where.get("file"):
+        note["locations"] = [location(place_of_error(where["file"], first))]
+    w = Writer(None)
+    w.notes.append(note)
+    w.failed = True
+    return json_safe(json.dumps(w.log(), ensure_ascii=False, indent=2)) + "\n"
