@@ -1597,7 +1597,8 @@ class Runner:
                               f"{e}; around {text[max(0, e.start - 30):e.end + 30]!r}") from None
 
     def error_outcome(self, source: str, e) -> Any:
-        o = self.pipeline.Outcome(source, "error", error=self.pipeline._error_dict(e), message=e.render())
+        from perfrules.errors import error_record
+        o = self.pipeline.Outcome(source, "error", error=error_record(e), message=e.render())
         return o
 
     # -- inputs ------------------------------------------------------------------------------
